@@ -1,0 +1,5 @@
+"""``python -m sandbox`` is ``kbsync sandbox``."""
+
+from sync.cli import sandbox
+
+sandbox()

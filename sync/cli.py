@@ -1,0 +1,116 @@
+"""The ``kbsync`` command line: one click group, one module per command.
+
+Every command is a plain function returning an exit code; ``_guard`` is the one
+place that maps failures to exit codes (expected → one line and 1, Ctrl-C → 130).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from sync import __version__
+from sync.errors import KbsyncError
+
+
+def _default_kb() -> Path:
+    return Path(os.environ.get("KB_DIR") or "kb")
+
+
+kb_option = click.option(
+    "--kb",
+    "kb_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=_default_kb,
+    show_default="$KB_DIR, else ./kb",
+    help="The knowledge base folder.",
+)
+
+
+def _guard(run: Callable[[], int]) -> None:
+    try:
+        code = run()
+    except KbsyncError as error:
+        click.echo(f"error: {error}", err=True)
+        code = 1
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        code = 130
+    sys.exit(code)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@kb_option
+@click.option("--dry-run", is_flag=True, help="Show the plan; send only GET requests.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the plan as Markdown to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking on a terminal.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over 30 % of the store.")
+@click.option("--prune-unmanaged", is_flag=True, help="Also remove files kbsync did not add.")
+@click.version_option(__version__, prog_name="kbsync")
+@click.pass_context
+def main(
+    ctx: click.Context,
+    kb_dir: Path,
+    dry_run: bool,
+    as_json: bool,
+    summary_file: Path | None,
+    detailed_exitcode: bool,
+    yes: bool,
+    concurrency: int,
+    allow_mass_delete: bool,
+    prune_unmanaged: bool,
+) -> None:
+    """Reconcile kb/ into the OpenAI vector store (plan, then apply)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from sync._run import RunOptions, run
+
+    options = RunOptions(
+        kb_dir=kb_dir,
+        dry_run=dry_run,
+        as_json=as_json,
+        summary_file=summary_file,
+        detailed_exitcode=detailed_exitcode,
+        yes=yes,
+        concurrency=concurrency,
+        allow_mass_delete=allow_mass_delete,
+        prune_unmanaged=prune_unmanaged,
+    )
+    _guard(lambda: run(options))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the sandbox's state in DIR across restarts.",
+)
+def sandbox(host: str, port: int, data_dir: Path | None) -> None:
+    """Run the local OpenAI-compatible server at http://HOST:PORT/v1."""
+    from sandbox.server import serve
+
+    _guard(lambda: serve(host=host, port=port, data_dir=data_dir))
+
+
+@main.command()
+@kb_option
+def validate(kb_dir: Path) -> None:
+    """Check kb/ offline (no network): settings, instructions, every document."""
+    from sync._validate import validate as run_validate
+
+    _guard(lambda: run_validate(kb_dir))

@@ -1,0 +1,96 @@
+"""Start real servers (sandbox, relay, …) as subprocesses on free loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, *, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status < 500:
+                    return
+        except urllib.error.HTTPError as error:
+            if error.code < 500:
+                return
+            last = error
+        except OSError as error:
+            last = error
+        time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer within {timeout} s: {last}")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@contextmanager
+def run_server(
+    args: Sequence[str],
+    *,
+    port: int,
+    ready_path: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
+) -> Iterator[Server]:
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, *args], stdout=sink, stderr=subprocess.STDOUT, env=full_env, cwd=cwd
+        )
+        server = Server(proc, port, log)
+        try:
+            wait_http(server.url + ready_path, proc=proc)
+            yield server
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def sandbox_server(log: Path, data_dir: Path | None = None, port: int | None = None) -> Iterator[Server]:
+    port = port or free_port()
+    args = ["-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)]
+    if data_dir is not None:
+        args += ["--data", str(data_dir)]
+    with run_server(args, port=port, ready_path="/_sandbox/stats", log=log) as server:
+        yield server

@@ -1,0 +1,98 @@
+"""Shared fixtures: a live sandbox, an SDK client on it, and the network guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._servers import Server, sandbox_server
+
+API_KEY = "sk-test-kbsync-0123456789"
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip with a printed reason outside CI; fail loudly in CI (where everything is installed)."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> Any:
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.delenv("VECTOR_STORE_ID", raising=False)
+    monkeypatch.delenv("OPENAI_PROJECT", raising=False)
+    monkeypatch.delenv("OPENAI_ORG_ID", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def sandbox_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One sandbox process for the session; use ``sandbox`` for a clean one per test."""
+    log = tmp_path_factory.mktemp("sandbox") / "sandbox.log"
+    with sandbox_server(log) as server:
+        yield server
+
+
+def sandbox_call(server: Server, method: str, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        server.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read() or b"null")
+
+
+@pytest.fixture
+def sandbox(sandbox_live: Server) -> Server:
+    """The live sandbox, reset: no state, no counters, no faults."""
+    sandbox_call(sandbox_live, "POST", "/_sandbox/reset", {})
+    return sandbox_live
+
+
+@pytest.fixture
+def base_url(sandbox: Server) -> str:
+    return sandbox.url + "/v1"
+
+
+@pytest.fixture
+def client(base_url: str) -> Any:
+    import openai
+
+    return openai.OpenAI(api_key=API_KEY, base_url=base_url, max_retries=0, timeout=10)
+
+
+@pytest.fixture
+def aclient(base_url: str) -> Any:
+    import openai
+
+    return openai.AsyncOpenAI(api_key=API_KEY, base_url=base_url, max_retries=0, timeout=10)
