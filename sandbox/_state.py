@@ -54,6 +54,11 @@ class Store:
     # Responses: id -> Response object; id -> its input items, oldest first
     responses: dict[str, JSON] = field(default_factory=dict)
     response_input_items: dict[str, list[JSON]] = field(default_factory=dict)
+    # Response streams: "open" now, "completed" normally, "aborted" (client went away or
+    # a "drop" fault); shown by GET /_sandbox/stats as "streams". Not persisted.
+    streams: dict[str, int] = field(
+        default_factory=lambda: {"open": 0, "completed": 0, "aborted": 0}
+    )
 
     def search(
         self,

@@ -24,7 +24,9 @@ def free_port() -> int:
         return port
 
 
-def wait_http(url: str, *, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(
+    url: str, *, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -87,7 +89,9 @@ def run_server(
 
 
 @contextmanager
-def sandbox_server(log: Path, data_dir: Path | None = None, port: int | None = None) -> Iterator[Server]:
+def sandbox_server(
+    log: Path, data_dir: Path | None = None, port: int | None = None
+) -> Iterator[Server]:
     port = port or free_port()
     args = ["-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)]
     if data_dir is not None:
