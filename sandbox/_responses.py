@@ -1,7 +1,166 @@
-"""Placeholder: filled in by the responses/conversations half of the sandbox."""
+"""Responses: create (streamed or not), retrieve, delete, input items.
+
+Everything that can be refused is refused before the stream starts, as plain JSON
+errors (even with ``stream: true``); the run itself is in ``_run.py``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from litestar import Request, Response, delete, get, post
+
+from sandbox._errors import ApiError, bad_request, not_found
+from sandbox._http import json_body
+from sandbox._items import includes, last_user_text, page, to_items
+from sandbox._models import MODELS
+from sandbox._response_object import new_response, show
+from sandbox._run import Run
+from sandbox._schema import validate_body
+from sandbox._sse import EventStream
+from sandbox._state import JSON, Store, fault_of, store_of, token_delay_ms
+
+MAX_NUM_RESULTS = 50
+
+
+@post("/v1/responses", status_code=200)
+async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
+    store = store_of(request)
+    body = await json_body(request)
+    validate_body("CreateResponse", body)
+    _check_model(body.get("model"))
+    conversation_id = _conversation_id(store, body)
+    context = _context(store, body, conversation_id)
+    input_items = to_items(body.get("input", []))
+    tool = _file_search_tool(store, body.get("tools") or [])
+    response = new_response(body, conversation_id=conversation_id)
+    streaming = body.get("stream") is True
+    run = Run(
+        store,
+        response,
+        context=context,
+        input_items=input_items,
+        question=last_user_text([*context, *input_items]),
+        tool=tool,
+        delay_s=token_delay_ms(request) / 1000 if streaming else 0.0,
+        fault=fault_of(request) if streaming else None,
+    )
+    if streaming:
+        return EventStream(run.events(), store)
+    async for _ in run.events():
+        pass
+    return Response(show(response), status_code=200)
+
+
+@get("/v1/responses/{response_id:str}")
+async def retrieve_response(request: Request[Any, Any, Any], response_id: str) -> JSON:
+    return show(_response(store_of(request), response_id), includes(request))
+
+
+@delete("/v1/responses/{response_id:str}", status_code=200)
+async def delete_response(request: Request[Any, Any, Any], response_id: str) -> JSON:
+    store = store_of(request)
+    _response(store, response_id)
+    del store.responses[response_id]
+    store.response_input_items.pop(response_id, None)
+    store.changed()
+    return {"id": response_id, "object": "response", "deleted": True}
+
+
+@get("/v1/responses/{response_id:str}/input_items")
+async def list_input_items(request: Request[Any, Any, Any], response_id: str) -> JSON:
+    store = store_of(request)
+    _response(store, response_id)
+    params = request.query_params
+    return page(
+        store.response_input_items.get(response_id, []),
+        order=params.get("order") or "desc",
+        after=params.get("after"),
+        limit=_int(params.get("limit"), 20, "limit"),
+        include=includes(request),
+    )
+
+
+def _response(store: Store, response_id: str) -> JSON:
+    found = store.responses.get(response_id)
+    if found is None:
+        raise ApiError(404, f"Response with id '{response_id}' not found.", param="response_id")
+    return found
+
+
+def _check_model(model: Any) -> None:
+    if model is None:
+        raise ApiError(
+            400,
+            "Missing required parameter: 'model'.",
+            param="model",
+            code="missing_required_parameter",
+        )
+    if model not in MODELS:
+        message = f"The requested model '{model}' does not exist."
+        raise ApiError(400, message, param="model", code="model_not_found")
+
+
+def _conversation_id(store: Store, body: JSON) -> str | None:
+    conversation = body.get("conversation")
+    if conversation is None:
+        return None
+    if body.get("previous_response_id"):
+        raise bad_request(
+            "Cannot use both 'previous_response_id' and 'conversation' in the same request.",
+            param="conversation",
+        )
+    conversation_id = conversation if isinstance(conversation, str) else conversation["id"]
+    if conversation_id not in store.conversations:
+        raise ApiError(
+            404, f"Conversation with id '{conversation_id}' not found.", param="conversation"
+        )
+    return str(conversation_id)
+
+
+def _context(store: Store, body: JSON, conversation_id: str | None) -> list[JSON]:
+    """The items that come before this request's input (conversation or response chain)."""
+    if conversation_id is not None:
+        return list(store.conversation_items.get(conversation_id, []))
+    chain: list[JSON] = []
+    previous = body.get("previous_response_id")
+    while previous:
+        response = store.responses.get(previous)
+        if response is None:
+            raise ApiError(
+                404,
+                f"Previous response with id '{previous}' not found.",
+                param="previous_response_id",
+            )
+        chain = [*store.response_input_items.get(previous, []), *response["output"], *chain]
+        previous = response.get("previous_response_id")
+    return chain
+
+
+def _file_search_tool(store: Store, tools: list[JSON]) -> JSON | None:
+    for position, tool in enumerate(tools):
+        if tool.get("type") != "file_search":
+            continue
+        count = tool.get("max_num_results", 20)
+        if not 1 <= count <= MAX_NUM_RESULTS:
+            raise bad_request(
+                f"Invalid 'tools[{position}].max_num_results': expected 1 to {MAX_NUM_RESULTS}.",
+                param=f"tools[{position}].max_num_results",
+            )
+        for vector_store_id in tool.get("vector_store_ids", []):
+            if vector_store_id not in store.vector_stores:
+                raise not_found("vector store", vector_store_id)
+        return tool
+    return None
+
+
+def _int(raw: str | None, default: int, name: str) -> int:
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise bad_request(f"Invalid '{name}': {raw!r} is not an integer.", param=name) from None
+
+
+ROUTES: list[Any] = [create_response, retrieve_response, delete_response, list_input_items]

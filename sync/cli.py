@@ -114,3 +114,21 @@ def validate(kb_dir: Path) -> None:
     from sync._validate import validate as run_validate
 
     _guard(lambda: run_validate(kb_dir))
+
+
+@main.command()
+@click.option(
+    "--kb",
+    "kb_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The knowledge base folder.  [default: $KB_DIR, else ./kb]",
+)
+@click.option("--host", default=None, help="Interface to bind.  [default: $HOST, else 127.0.0.1]")
+@click.option("--port", default=None, type=int, help="Port.  [default: $PORT, else 8000]")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def relay(kb_dir: Path | None, host: str | None, port: int | None, workers: int) -> None:
+    """Run the chat relay (uvicorn) at http://HOST:PORT."""
+    from relay.server import serve
+
+    _guard(lambda: serve(host=host, port=port, workers=workers, kb_dir=kb_dir))

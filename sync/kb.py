@@ -2,13 +2,36 @@
 
 Shared by the CLI (plan/apply/validate/watch) and the relay (which only needs
 ``load_spec``). Values are frozen; loading never touches the network.
+
+Digests (stamped on the vector store, compared by the plan):
+
+- ``AssistantSpec.digest`` (``kb_spec_sha256``) is the hex sha256 of the UTF-8 bytes
+  of ``json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+  where ``doc`` has exactly the keys ``instructions`` (stripped text), ``model``,
+  ``temperature`` (float or null), ``max_output_tokens``, ``max_num_results``,
+  ``chunking`` (``{"max_chunk_size_tokens", "chunk_overlap_tokens"}`` or null) and
+  ``attributes`` (``[[glob, {key: value}], ...]`` in file order). ``name`` and
+  ``files.exclude`` are not in it: the name is the store's identity, and what
+  ``exclude`` changes shows in the files digest.
+- ``KnowledgeBase.files_digest`` (``kb_files_sha256``) is the hex sha256 of the
+  UTF-8 lines ``f"{path}:{sha256}\\n"`` of every document, sorted by path.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from sync import _documents
+from sync._output import display_path
+from sync._settings import parse_settings
+from sync.errors import KbError
+
+DEFAULT_MODEL = "gpt-5.4-mini"
 
 
 @dataclass(frozen=True)
@@ -29,7 +52,7 @@ class Settings:
     """The parsed ``kb/assistant.yaml`` (defaults filled in)."""
 
     name: str
-    model: str = "gpt-5.4-mini"
+    model: str = DEFAULT_MODEL
     temperature: float | None = None
     max_output_tokens: int | None = None
     max_num_results: int | None = None
@@ -58,18 +81,123 @@ class KnowledgeBase:
     def by_path(self) -> dict[str, Document]:
         return {d.path: d for d in self.documents}
 
+    @property
+    def total_bytes(self) -> int:
+        return sum(d.size for d in self.documents)
+
 
 def load_spec(kb_dir: Path) -> AssistantSpec:
     """Read ``instructions.md`` and ``assistant.yaml`` only (fast; the relay reloads with it).
 
     Raises ``KbError`` whose messages name ``file:line``."""
-    raise NotImplementedError
+    _, spec, problems, _ = _load_settings_and_spec(kb_dir)
+    if problems or spec is None:
+        raise KbError(problems)
+    return spec
 
 
-def load_kb(kb_dir: Path, *, workers: int | None = None) -> KnowledgeBase:
-    """Load, validate and hash everything; raises ``KbError`` listing every problem at once."""
-    raise NotImplementedError
+def load_kb(
+    kb_dir: Path,
+    *,
+    workers: int | None = None,
+    on_hashed: Callable[[int, int], None] | None = None,
+) -> KnowledgeBase:
+    """Load, validate and hash everything; raises ``KbError`` listing every problem at once.
+
+    ``workers`` threads hash the documents (default: the CPU count).
+    ``on_hashed(bytes_done, bytes_total)`` reports hashing progress on the calling thread."""
+    settings, spec, problems, exclude_ok = _load_settings_and_spec(kb_dir)
+    root = Path(os.path.abspath(kb_dir))
+    documents: list[Document] = []
+    if exclude_ok:  # with a broken files.exclude every excluded file would be a false problem
+        found = _documents.collect(
+            root / "files",
+            exclude=settings.exclude,
+            attributes=settings.attributes,
+            workers=workers,
+            on_hashed=on_hashed,
+        )
+        problems.extend(found.problems)
+        documents = [
+            Document(d.path, d.abs_path, d.size, d.sha256, d.attributes) for d in found.documents
+        ]
+    if problems or spec is None:
+        raise KbError(problems)
+    documents.sort(key=lambda d: d.path)
+    return KnowledgeBase(
+        root=root,
+        settings=settings,
+        spec=spec,
+        documents=tuple(documents),
+        files_digest=files_digest((d.path, d.sha256) for d in documents),
+    )
 
 
-def _unused(_: Any) -> None:  # pragma: no cover - keeps the Any import honest until filled in
-    return None
+def files_digest(entries: Iterable[tuple[str, str]]) -> str:
+    """``kb_files_sha256`` of ``(path, sha256)`` pairs (sorted here)."""
+    lines = sorted(f"{path}:{sha}\n" for path, sha in entries)
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def spec_digest(settings: Settings, instructions: str) -> str:
+    """``kb_spec_sha256``: see the module docstring for exactly what it covers."""
+    doc = {
+        "instructions": instructions,
+        "model": settings.model,
+        "temperature": settings.temperature,
+        "max_output_tokens": settings.max_output_tokens,
+        "max_num_results": settings.max_num_results,
+        "chunking": settings.chunking,
+        "attributes": [[glob, attrs] for glob, attrs in settings.attributes],
+    }
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _load_settings_and_spec(
+    kb_dir: Path,
+) -> tuple[Settings, AssistantSpec | None, list[str], bool]:
+    default_name = kb_dir.resolve().parent.name
+    if not kb_dir.is_dir():
+        problem = (
+            f"{display_path(kb_dir)}: the knowledge base folder does not exist;"
+            " pass --kb DIR or set KB_DIR."
+        )
+        return Settings(name=default_name), None, [problem], False
+    parsed = parse_settings(kb_dir / "assistant.yaml")
+    settings = Settings(**{"name": default_name, **parsed.values})
+    problems = list(parsed.problems)
+    instructions = _read_instructions(kb_dir / "instructions.md", problems)
+    if problems or instructions is None:
+        return settings, None, problems, parsed.exclude_ok
+    spec = AssistantSpec(
+        name=settings.name,
+        model=settings.model,
+        instructions=instructions,
+        temperature=settings.temperature,
+        max_output_tokens=settings.max_output_tokens,
+        max_num_results=settings.max_num_results,
+        digest=spec_digest(settings, instructions),
+    )
+    return settings, spec, problems, parsed.exclude_ok
+
+
+def _read_instructions(path: Path, problems: list[str]) -> str | None:
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig").strip()
+    except FileNotFoundError:
+        problems.append(f"{shown}: is missing; create it with the assistant's instructions.")
+        return None
+    except UnicodeDecodeError as exc:
+        problems.append(
+            f"{shown}: is not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8."
+        )
+        return None
+    except OSError as exc:
+        problems.append(f"{shown}: cannot be read ({exc.strerror}); check its permissions.")
+        return None
+    if not text:
+        problems.append(f"{shown}: is empty; write the assistant's instructions in it.")
+        return None
+    return text

@@ -1,0 +1,5 @@
+"""``python -m relay`` is ``kbsync relay``."""
+
+from sync.cli import relay
+
+relay()

@@ -1,0 +1,61 @@
+"""The relay's exception tree, rooted in the project's ``KbsyncError``.
+
+``UpstreamError`` is raised only by the OpenAI seam (``_upstream.py``); it carries the
+status and code the relay answers with, never the upstream's own words or headers.
+"""
+
+from __future__ import annotations
+
+from sync.errors import KbsyncError
+
+
+class RelayError(KbsyncError):
+    """An expected relay failure."""
+
+
+class ConfigError(RelayError):
+    """A configuration variable has a bad value; the message names the variable."""
+
+
+class InvalidToken(RelayError):
+    """A conversation token that does not verify under this relay's secret and KB."""
+
+
+class UpstreamError(RelayError):
+    """OpenAI (or the sandbox) failed; ``status`` is what the relay answers before the stream."""
+
+    status = 502
+    code = "upstream_error"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UpstreamRateLimited(UpstreamError):
+    status = 429
+    code = "upstream_rate_limited"
+
+
+class UpstreamTimeout(UpstreamError):
+    status = 504
+    code = "upstream_timeout"
+
+
+class UpstreamUnavailable(UpstreamError):
+    status = 502
+    code = "upstream_unavailable"
+
+
+class UpstreamRejected(UpstreamError):
+    """The upstream refused the request (4xx other than 429): a relay or KB setup problem."""
+
+    status = 502
+    code = "upstream_rejected"
+
+
+class ConversationGone(UpstreamError):
+    """The conversation behind a valid token no longer exists upstream."""
+
+    status = 400
+    code = "conversation_not_found"

@@ -1,0 +1,153 @@
+"""The relay's per-process state and its background work (spec watch, vector-store lookup).
+
+Kept on ``app.state.relay``. Nothing here is conversation state: that lives at OpenAI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+from litestar import Request
+
+from relay import _log
+from relay._config import Config
+from relay._errors import UpstreamError
+from relay._limits import RateLimiter, StreamSlots
+from relay._metrics import Metrics
+from relay._spec import SpecHolder
+from relay._token import TokenSigner
+from relay._upstream import Upstream
+from sync.kb import AssistantSpec
+
+RESOLVE_FIRST_RETRY = 0.25
+RESOLVE_MAX_RETRY = 10.0
+
+
+class Runtime:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.slots = StreamSlots(config.max_concurrent_streams)
+        self.limiter = (
+            RateLimiter(config.rate_limit, config.trusted_proxies) if config.rate_limit else None
+        )
+        self.signer = TokenSigner(config.relay_secret or secrets.token_urlsafe(32))
+        self.upstream: Upstream | None = None
+        self.spec = SpecHolder(config.kb_dir, on_change=self._spec_changed)
+        self.vector_store_id: str | None = None
+        self._resolved_for: str | None = None
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def ready(self) -> bool:
+        spec = self.spec.spec
+        return spec is not None and self.vector_store_id is not None
+
+    def readiness(self) -> dict[str, Any]:
+        spec = self.spec.spec
+        return {
+            "ready": self.ready,
+            "spec": spec.digest if spec else None,
+            "spec_error": self.spec.error,
+            "kb_name": spec.name if spec else None,
+            "vector_store": self.vector_store_id is not None,
+        }
+
+    async def start(self) -> None:
+        if not self.config.relay_secret:
+            _log.event(
+                logging.WARNING,
+                "relay_secret_missing",
+                message=(
+                    "RELAY_SECRET is not set: using a random secret for this process only. "
+                    "Conversation tokens will not survive a restart or work across replicas; "
+                    "set RELAY_SECRET to a long random string in production."
+                ),
+            )
+        self._stop = asyncio.Event()
+        self._wake = asyncio.Event()
+        self.upstream = Upstream(
+            api_key=self.config.openai_api_key,
+            base_url=self.config.openai_base_url,
+            timeout=self.config.upstream_timeout,
+        )
+        self.spec.load()
+        self._tasks = [
+            asyncio.create_task(self._watch_spec(), name="relay-spec-watch"),
+            asyncio.create_task(self._resolve_vector_store(), name="relay-vector-store"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        if self.upstream is not None:
+            await self.upstream.aclose()
+
+    def _spec_changed(self, spec: AssistantSpec) -> None:
+        self.metrics.spec_reloads += 1
+        if self._resolved_for is not None and spec.name != self._resolved_for:
+            self.vector_store_id = None  # a new KB name: find its store again
+            self._resolved_for = None
+        self._wake.set()
+
+    async def _watch_spec(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.spec.watch(self._stop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the watcher must not die silently
+                _log.event(logging.ERROR, "spec_watch_failed", error=type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    async def _resolve_vector_store(self) -> None:
+        delay = RESOLVE_FIRST_RETRY
+        while not self._stop.is_set():
+            spec = self.spec.spec
+            if spec is not None and self._resolved_for != spec.name and self.upstream:
+                try:
+                    found = await self.upstream.find_vector_store(
+                        spec.name, self.config.vector_store_id
+                    )
+                except UpstreamError as exc:
+                    found = None
+                    _log.event(logging.WARNING, "vector_store_lookup_failed", error=str(exc))
+                if found is not None:
+                    self.vector_store_id, self._resolved_for = found, spec.name
+                    _log.event(logging.INFO, "vector_store_resolved", kb_name=spec.name)
+                    delay = RESOLVE_FIRST_RETRY
+                else:
+                    _log.event(
+                        logging.WARNING,
+                        "vector_store_missing",
+                        kb_name=spec.name,
+                        vector_store_id=self.config.vector_store_id,
+                        retry_in=delay,
+                        message="No vector store for this KB yet; run kbsync to create it.",
+                    )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                timeout = None if self._resolved_for is not None else delay
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            if self._resolved_for is None:
+                delay = min(delay * 2, RESOLVE_MAX_RETRY)
+            # a spec that failed to load is retried here too (e.g. kb/ appeared later)
+            if self.spec.spec is None:
+                self.spec.load()
+
+
+def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
+    runtime: Runtime = request.app.state.relay
+    return runtime

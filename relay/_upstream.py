@@ -1,0 +1,244 @@
+"""The one seam to OpenAI: owns the async client, pagination and error translation.
+
+The rest of the relay sees only the small event values below and ``UpstreamError``s;
+never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages are not passed on
+(they can echo request details); errors carry a status, a code and our own sentence.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI, omit
+
+from relay._errors import (
+    ConversationGone,
+    UpstreamError,
+    UpstreamRateLimited,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from sync.kb import AssistantSpec
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Cited:
+    file_id: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A file_search result: ``path`` is its ``kb_path`` attribute, if any."""
+
+    file_id: str
+    filename: str
+    path: str | None
+
+
+@dataclass(frozen=True)
+class Completed:
+    response_id: str
+    input_tokens: int
+    output_tokens: int
+
+
+AnswerEvent = TextDelta | Cited | Searched | Completed
+
+
+class Answer:
+    """An open upstream response stream; iterate ``events()``, always ``aclose()``."""
+
+    def __init__(self, stream: openai.AsyncStream[Any]) -> None:
+        self._stream = stream
+
+    async def events(self) -> AsyncGenerator[AnswerEvent, None]:
+        try:
+            async for event in self._stream:
+                for translated in _translate(event):
+                    yield translated
+        except UpstreamError:
+            raise
+        except openai.OpenAIError as exc:
+            raise _translate_error(exc) from exc
+
+    async def aclose(self) -> None:
+        await self._stream.close()
+
+
+class Upstream:
+    def __init__(
+        self, *, api_key: str | None, base_url: str | None, timeout: float, path_cache: int = 4096
+    ) -> None:
+        self._client = AsyncOpenAI(
+            # A placeholder key lets the relay start (and say "not ready") without one.
+            api_key=api_key or "missing-OPENAI_API_KEY",
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=0,
+        )
+        self._paths: OrderedDict[str, str] = OrderedDict()
+        self._path_cache = path_cache
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def find_vector_store(self, kb_name: str, vector_store_id: str | None) -> str | None:
+        """The KB's vector store id: ``vector_store_id`` if it exists, else the newest store
+        whose ``metadata.kb_name`` is ``kb_name`` (every page); ``None`` when there is none."""
+        try:
+            if vector_store_id:
+                store = await self._client.vector_stores.retrieve(vector_store_id)
+                return store.id
+            async for store in self._client.vector_stores.list(limit=100, order="desc"):
+                if (store.metadata or {}).get("kb_name") == kb_name:
+                    return store.id
+            return None
+        except openai.NotFoundError:
+            return None
+        except openai.OpenAIError as exc:
+            raise _translate_error(exc) from exc
+
+    async def create_conversation(self, kb_name: str) -> str:
+        try:
+            conversation = await self._client.conversations.create(metadata={"kb_name": kb_name})
+        except openai.OpenAIError as exc:
+            raise _translate_error(exc) from exc
+        return conversation.id
+
+    async def open_answer(
+        self, spec: AssistantSpec, vector_store_id: str, conversation_id: str, message: str
+    ) -> Answer:
+        """Start the streamed response; errors before the first byte raise here."""
+        tool: dict[str, Any] = {"type": "file_search", "vector_store_ids": [vector_store_id]}
+        if spec.max_num_results is not None:
+            tool["max_num_results"] = spec.max_num_results
+        try:
+            stream = await self._client.responses.create(
+                model=spec.model,
+                instructions=spec.instructions,
+                input=message,
+                conversation=conversation_id,
+                tools=[tool],  # type: ignore[list-item]
+                include=["file_search_call.results"],
+                temperature=omit if spec.temperature is None else spec.temperature,
+                max_output_tokens=omit
+                if spec.max_output_tokens is None
+                else spec.max_output_tokens,
+                stream=True,
+            )
+        except openai.NotFoundError as exc:
+            raise ConversationGone(
+                "The conversation no longer exists; start a new conversation."
+            ) from exc
+        except openai.OpenAIError as exc:
+            raise _translate_error(exc) from exc
+        if not isinstance(stream, openai.AsyncStream):  # pragma: no cover - stream=True
+            raise UpstreamError("The upstream API did not stream the answer.")
+        return Answer(stream)
+
+    def remember_path(self, file_id: str, path: str) -> None:
+        self._paths[file_id] = path
+        self._paths.move_to_end(file_id)
+        while len(self._paths) > self._path_cache:
+            self._paths.popitem(last=False)
+
+    async def file_path(self, vector_store_id: str, file_id: str, filename: str) -> str:
+        """The document's ``kb_path`` attribute, fetched once per file; else ``filename``."""
+        if (cached := self._paths.get(file_id)) is not None:
+            return cached
+        try:
+            file = await self._client.vector_stores.files.retrieve(
+                file_id, vector_store_id=vector_store_id
+            )
+        except openai.OpenAIError:
+            return filename  # not cached: a later answer may find it
+        path = (file.attributes or {}).get("kb_path")
+        resolved = path if isinstance(path, str) and path else filename
+        self.remember_path(file_id, resolved)
+        return resolved
+
+
+def _field(value: Any, name: str) -> Any:
+    if isinstance(value, Mapping):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def _translate(event: Any) -> list[AnswerEvent]:
+    kind = getattr(event, "type", None)
+    if kind == "response.output_text.delta":
+        return [TextDelta(event.delta)] if event.delta else []
+    if kind == "response.output_text.annotation.added":
+        annotation = event.annotation
+        if _field(annotation, "type") == "file_citation":
+            return [Cited(str(_field(annotation, "file_id")), str(_field(annotation, "filename")))]
+        return []
+    if kind == "response.output_item.done" and event.item.type == "file_search_call":
+        found: list[AnswerEvent] = []
+        for result in event.item.results or ():
+            path = (result.attributes or {}).get("kb_path")
+            found.append(
+                Searched(
+                    result.file_id or "",
+                    result.filename or "",
+                    path if isinstance(path, str) and path else None,
+                )
+            )
+        return found
+    if kind in ("response.completed", "response.incomplete"):
+        # An incomplete answer (max_output_tokens) is still an answer: report it as done.
+        usage = event.response.usage
+        return [
+            Completed(
+                event.response.id,
+                usage.input_tokens if usage else 0,
+                usage.output_tokens if usage else 0,
+            )
+        ]
+    if kind == "response.failed":
+        error = event.response.error
+        code = error.code if error else None
+        raise UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
+    if kind == "error":
+        raise UpstreamError(f"The answer failed upstream ({event.code or 'no code'}).")
+    return []
+
+
+def _retry_after(exc: openai.APIStatusError) -> int | None:
+    raw = exc.response.headers.get("retry-after")
+    try:
+        return max(1, round(float(raw))) if raw else None
+    except ValueError:
+        return None
+
+
+def _translate_error(exc: openai.OpenAIError) -> UpstreamError:
+    """Translate once, at the seam; the message names the status, never echoes the body."""
+    if isinstance(exc, openai.APITimeoutError):
+        return UpstreamTimeout("The upstream API did not answer in time.")
+    if isinstance(exc, openai.APIConnectionError):
+        return UpstreamUnavailable("The upstream API could not be reached.")
+    if isinstance(exc, openai.RateLimitError):
+        return UpstreamRateLimited(
+            "The upstream API is rate limiting the relay; try again shortly.",
+            retry_after=_retry_after(exc) or 1,
+        )
+    if isinstance(exc, openai.APIStatusError):
+        if exc.status_code >= 500:
+            return UpstreamError(f"The upstream API failed with status {exc.status_code}.")
+        return UpstreamRejected(f"The upstream API refused the request (status {exc.status_code}).")
+    if isinstance(exc, openai.APIError):
+        code = exc.code or exc.type or "no code"
+        return UpstreamError(f"The answer failed upstream ({code}).")
+    return UpstreamError("The upstream API failed.")

@@ -1,0 +1,95 @@
+"""Assemble the relay: routes, CORS, stores, lifespan, error shape, access log.
+
+>>> from relay.app import create_app
+>>> app = create_app()          # reads the environment (and .env) once
+
+``create_app`` is also the uvicorn factory (``relay.app:create_app``) for ``--workers``.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from litestar import Litestar, Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.exceptions import HTTPException
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from relay import _log
+from relay._access import AccessLog
+from relay._chat import chat
+from relay._config import Config
+from relay._limits import STORE_NAME
+from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget
+from relay._runtime import Runtime
+
+ROUTE_HANDLERS = [chat, ping, healthz, readyz, metrics, widget, demo, openapi]
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+    message = {
+        404: "No such route.",
+        405: "This route does not accept that method.",
+    }.get(exc.status_code, exc.detail)
+    return Response(
+        {"error": {"code": code, "message": message}},
+        status_code=exc.status_code,
+        headers=exc.headers,
+        media_type="application/json",
+    )
+
+
+def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    _log.event(
+        logging.ERROR,
+        "internal_error",
+        path=request.url.path,
+        error=type(exc).__name__,
+        traceback=traceback.format_exception(exc),
+    )
+    return Response(
+        {"error": {"code": "internal_error", "message": "The relay failed; try again."}},
+        status_code=500,
+        media_type="application/json",
+    )
+
+
+def _rate_limit_store(config: Config) -> Store:
+    if config.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        return RedisStore.with_client(url=config.redis_url, namespace="kbsync-relay")
+    return MemoryStore()
+
+
+def create_app(config: Config | None = None) -> Litestar:
+    """The relay app; ``config`` defaults to ``Config.from_env()``."""
+    config = config or Config.from_env()
+    runtime = Runtime(config)
+    cors = None
+    if config.allowed_origins:
+        cors = CORSConfig(
+            allow_origins=list(config.allowed_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    app = Litestar(
+        route_handlers=ROUTE_HANDLERS,
+        on_startup=[runtime.start],
+        on_shutdown=[runtime.stop],
+        cors_config=cors,
+        stores={STORE_NAME: _rate_limit_store(config)},
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        openapi_config=None,
+        logging_config=None,
+        debug=False,
+    )
+    app.state.relay = runtime
+    app.asgi_handler = AccessLog(app.asgi_handler, runtime.metrics)
+    return app

@@ -1,0 +1,621 @@
+/*! kbsync chat widget — plain JS, no dependencies, no build step.
+ * <script src="https://relay.example/widget.js" data-api="https://relay.example/api" defer></script>
+ * Model and user text reach the page through DOM text nodes only (never as HTML).
+ */
+(function () {
+  'use strict';
+  if (window.KbChat) return;
+  var doc = document;
+  var script = doc.currentScript || doc.querySelector('script[src*="widget.js"]');
+  var ds = (script && script.dataset) || {};
+  var conf = window.KbChatConfig || {};
+  function opt(k, d) {
+    var v = conf[k] != null ? conf[k] : ds[k];
+    return v == null || v === '' ? d : v;
+  }
+
+  var STR = {
+    en: {
+      title: 'Ask us', open: 'Open chat', close: 'Close chat', newChat: 'New chat',
+      greeting: 'Hello! Ask me a question and I will answer from our documents.',
+      placeholder: 'Type your question…', input: 'Your question', send: 'Send', stop: 'Stop',
+      retry: 'Retry', log: 'Conversation', you: 'You:', bot: 'Assistant:', sources: 'Sources:',
+      thinking: 'Answering…', stopped: 'Stopped.',
+      rate: 'Too many questions in a short time. Please wait {wait} and try again.',
+      rateSoon: 'Too many questions in a short time. Please wait a moment and try again.',
+      sec: '{n} s', min: '{n} min',
+      offline: 'Cannot reach the assistant. Check your connection and try again.',
+      lost: 'The connection was lost, so the answer is incomplete.',
+      busy: 'The assistant is busy right now. Please try again in a moment.',
+      tooLong: 'Your message is too long. Please shorten it.',
+      failed: 'Something went wrong. Please try again.'
+    },
+    ru: {
+      title: 'Задайте вопрос', open: 'Открыть чат', close: 'Закрыть чат', newChat: 'Новый чат',
+      greeting: 'Здравствуйте! Задайте вопрос — я отвечу по нашим материалам.',
+      placeholder: 'Введите вопрос…', input: 'Ваш вопрос', send: 'Отправить', stop: 'Остановить',
+      retry: 'Повторить', log: 'Переписка', you: 'Вы:', bot: 'Ассистент:', sources: 'Источники:',
+      thinking: 'Отвечаю…', stopped: 'Остановлено.',
+      rate: 'Слишком много вопросов за короткое время. Подождите {wait} и попробуйте снова.',
+      rateSoon: 'Слишком много вопросов за короткое время. Подождите немного и попробуйте снова.',
+      sec: '{n} с', min: '{n} мин',
+      offline: 'Не удаётся связаться с ассистентом. Проверьте подключение и попробуйте снова.',
+      lost: 'Соединение прервалось, ответ получен не полностью.',
+      busy: 'Ассистент сейчас занят. Попробуйте через минуту.',
+      tooLong: 'Сообщение слишком длинное. Сократите его, пожалуйста.',
+      failed: 'Что-то пошло не так. Попробуйте ещё раз.'
+    }
+  };
+
+  var lang = String(opt('lang', doc.documentElement.lang || navigator.language || 'en'))
+    .slice(0, 2).toLowerCase();
+  if (!STR[lang]) lang = 'en';
+  var over = opt('i18n', null);
+  if (typeof over === 'string') {
+    try { over = JSON.parse(over); } catch (e) { over = null; }
+  }
+  if (over && (typeof over.en === 'object' || typeof over.ru === 'object')) over = over[lang];
+  var T = Object.assign({}, STR[lang], over || {});
+  ['title', 'greeting', 'placeholder'].forEach(function (k) { T[k] = opt(k, T[k]); });
+  function t(k, vars) {
+    return String(T[k]).replace(/\{(\w+)\}/g, function (_, n) { return vars[n]; });
+  }
+
+  var base = script && script.src ? script.src : location.href;
+  var api = new URL(opt('api', new URL('/api', base).href), location.href).href.replace(/\/+$/, '');
+  var mode = opt('mode', 'bubble');
+  var target = mode === 'inline' && doc.querySelector(opt('target', '#kbchat'));
+  if (mode === 'inline' && !target) mode = 'bubble';
+  if (mode !== 'inline' && mode !== 'fullscreen') mode = 'bubble';
+  var KEY = 'kbchat:' + api;
+
+  // ---- state -------------------------------------------------------------------------------
+  var stored = {};
+  try { stored = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { /* private mode */ }
+  var token = stored.token || null;
+  var msgs = Array.isArray(stored.msgs) ? stored.msgs : [];
+  var isOpen = mode !== 'bubble' || !!stored.open;
+  var ctl = null;
+  var nodes = new WeakMap();
+  msgs.forEach(function (m) {
+    // A reload in the middle of an answer: keep what arrived and offer Retry.
+    if (m.st === 'live') { m.st = 'err'; m.err = { k: m.t ? 'lost' : 'failed' }; }
+  });
+  function save() {
+    try {
+      localStorage.setItem(KEY, JSON.stringify({ token: token, msgs: msgs.slice(-60), open: isOpen }));
+    } catch (e) { /* quota or private mode: the chat still works, it just won't survive */ }
+  }
+
+  // ---- DOM helpers (text only, never HTML) --------------------------------------------------
+  function el(tag, attrs, kids) {
+    var e = doc.createElement(tag);
+    for (var k in attrs) {
+      var v = attrs[k];
+      if (v == null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
+    return e;
+  }
+  function svg(d) {
+    var ns = 'http://www.w3.org/2000/svg';
+    var s = doc.createElementNS(ns, 'svg');
+    var p = doc.createElementNS(ns, 'path');
+    s.setAttribute('viewBox', '0 0 24 24');
+    s.setAttribute('aria-hidden', 'true');
+    s.setAttribute('focusable', 'false');
+    p.setAttribute('d', d);
+    s.append(p);
+    return s;
+  }
+  var ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  var ICON_X = 'M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z';
+  var ICON_SEND = 'M3 20.5 21 12 3 3.5V10l12 2-12 2z';
+  var ICON_STOP = 'M7 7h10v10H7z';
+
+  // ---- safe Markdown subset -----------------------------------------------------------------
+  function safeUrl(u) {
+    try {
+      var x = new URL(u);
+      return /^(https?|mailto):$/.test(x.protocol) ? x.href : null;
+    } catch (e) { return null; }
+  }
+  // 1-2 code, 3 **bold**, 4 __bold__, 5 *em*, 6-8 [text](url), 9 bare URL
+  var INLINE = new RegExp([
+    '(`+)([^`]|[^`][\\s\\S]*?[^`])\\1(?!`)',
+    '\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*',
+    '__(?=\\S)([\\s\\S]*?\\S)__',
+    '\\*(?=[^\\s*])([\\s\\S]*?[^\\s*])\\*(?!\\*)',
+    '(!?)\\[([^\\[\\]\\n]*)\\]\\(\\s*<?([^\\s<>()]*)>?\\s*\\)',
+    '\\b((?:https?://|mailto:)[^\\s<>"\'`]*[^\\s<>"\'`.,;:!?)\\]])'
+  ].join('|'));
+  function link(href) {
+    return el('a', { href: href, target: '_blank', rel: 'noopener noreferrer' });
+  }
+  function inline(parent, s, inLink) {
+    var m, node, u;
+    while (s && (m = INLINE.exec(s))) {
+      if (m.index) parent.append(s.slice(0, m.index));
+      if (m[1]) node = el('code', { text: m[2] });
+      else if (m[3] != null || m[4] != null || m[5] != null) {
+        node = el(m[5] != null ? 'em' : 'strong');
+        inline(node, m[3] || m[4] || m[5], inLink);
+      } else if (m[8] != null) {
+        u = !inLink && safeUrl(m[8]);
+        if (u) { node = link(u); inline(node, m[7] || u, true); } else node = m[0];
+      } else {
+        u = !inLink && safeUrl(m[9]);
+        node = u ? link(u) : m[0];
+        if (u) node.textContent = m[9];
+      }
+      parent.append(node);
+      s = s.slice(m.index + m[0].length);
+    }
+    if (s) parent.append(s);
+  }
+  function markdown(src) {
+    var out = doc.createDocumentFragment();
+    var lines = src.split(/\r?\n/);
+    var para = [], list = null, i = 0, m, line;
+    function flush() {
+      if (!para.length) return;
+      var p = el('p');
+      para.forEach(function (l, j) { if (j) p.append(el('br')); inline(p, l); });
+      out.append(p);
+      para = [];
+    }
+    while (i < lines.length) {
+      line = lines[i++];
+      if ((m = /^\s*(`{3,}|~{3,})/.exec(line))) {
+        flush(); list = null;
+        var code = [];
+        while (i < lines.length && lines[i].trim().indexOf(m[1]) !== 0) code.push(lines[i++]);
+        i++;
+        out.append(el('pre', {}, [el('code', { text: code.join('\n') })]));
+      } else if (!line.trim()) {
+        flush(); list = null;
+      } else if ((m = /^\s*(?:([-*+])|(\d{1,9})[.)])\s+(.*)$/.exec(line))) {
+        flush();
+        var tag = m[1] ? 'UL' : 'OL';
+        if (!list || list.tagName !== tag) {
+          list = out.appendChild(el(tag));
+          if (m[2] && m[2] !== '1') list.start = +m[2];
+        }
+        inline(list.appendChild(el('li')), m[3]);
+      } else if (list && /^\s+\S/.test(line)) {
+        list.lastChild.append(' ');
+        inline(list.lastChild, line.trim());
+      } else if ((m = /^\s{0,3}#{1,6}\s+(.*?)[\s#]*$/.exec(line))) {
+        flush(); list = null;
+        var h = el('strong');
+        inline(h, m[1]);
+        out.append(el('p', { class: 'hd' }, [h]));
+      } else {
+        list = null;
+        para.push(line);
+      }
+    }
+    flush();
+    return out;
+  }
+
+  // ---- SSE over fetch ----------------------------------------------------------------------
+  async function readSse(body, onEvent) {
+    var reader = body.getReader();
+    var dec = new TextDecoder();
+    var buf = '', carry = '', ev = '', data = [];
+    function line(l) {
+      if (l === '') {
+        if (data.length) onEvent(ev || 'message', data.join('\n'));
+        ev = ''; data = [];
+      } else if (l[0] !== ':') {
+        var i = l.indexOf(':');
+        var f = i < 0 ? l : l.slice(0, i);
+        var v = i < 0 ? '' : l.slice(i + 1);
+        if (v[0] === ' ') v = v.slice(1);
+        if (f === 'event') ev = v;
+        else if (f === 'data') data.push(v);
+      }
+    }
+    for (;;) {
+      var r = await reader.read();
+      var s = carry + (r.done ? dec.decode() : dec.decode(r.value, { stream: true }));
+      carry = '';
+      // A CR at the end of a chunk may be the first half of a CRLF.
+      if (!r.done && s.slice(-1) === '\r') { carry = '\r'; s = s.slice(0, -1); }
+      var lines = (buf + s).replace(/\r\n?/g, '\n').split('\n');
+      buf = lines.pop();
+      lines.forEach(line);
+      if (r.done) return;
+    }
+  }
+
+  // ---- UI ------------------------------------------------------------------------------------
+  var CSS = [
+    ':host{all:initial!important;display:block!important}',
+    '*{box-sizing:border-box}',
+    '.w{--a:var(--kbc-accent,#1f5fbf);--on:var(--kbc-on-accent,#fff);--bg:var(--kbc-bg,#fff);',
+    '--fg:var(--kbc-fg,#1d2127);--mu:var(--kbc-muted,#59606b);--bd:var(--kbc-border,#d5dae1);',
+    '--bb:var(--kbc-bot-bg,#f0f2f5);--ub:var(--kbc-user-bg,var(--a));--uf:var(--kbc-user-fg,var(--on));',
+    '--er:var(--kbc-error,#b3261e);--r:var(--kbc-radius,14px);',
+    'font:15px/1.45 var(--kbc-font,system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif);',
+    'color:var(--fg);text-align:left;letter-spacing:normal;-webkit-text-size-adjust:100%}',
+    '@media (prefers-color-scheme:dark){.w{--bg:var(--kbc-dark-bg,#1b1d22);--fg:var(--kbc-dark-fg,#e7e9ed);',
+    '--mu:var(--kbc-dark-muted,#a3aab5);--bd:var(--kbc-dark-border,#363a44);',
+    '--bb:var(--kbc-dark-bot-bg,#2a2d35);--er:var(--kbc-dark-error,#ff8a80)}}',
+    'button,textarea{font:inherit;color:inherit;margin:0}',
+    'button{cursor:pointer}',
+    'button:disabled{cursor:default;opacity:.55}',
+    ':focus-visible{outline:2px solid var(--a);outline-offset:2px}',
+    'svg{width:22px;height:22px;fill:currentColor;display:block}',
+    '.sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    '.l{position:fixed;bottom:20px;right:20px;z-index:var(--kbc-z,2147483000);width:56px;height:56px;',
+    'border-radius:50%;border:0;background:var(--a);color:var(--on);display:flex;align-items:center;',
+    'justify-content:center;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s}',
+    '.l:hover{transform:scale(1.06)}',
+    '.l svg{width:26px;height:26px}',
+    '.p{position:fixed;bottom:88px;right:20px;z-index:var(--kbc-z,2147483000);',
+    'width:var(--kbc-width,380px);max-width:calc(100vw - 40px);',
+    'height:var(--kbc-height,600px);max-height:calc(100vh - 110px);display:flex;flex-direction:column;',
+    'background:var(--bg);border:1px solid var(--bd);border-radius:var(--r);overflow:hidden;',
+    'box-shadow:0 12px 40px rgba(0,0,0,.22);animation:kin .16s ease-out}',
+    '.p[hidden]{display:none}',
+    '@keyframes kin{from{opacity:0;transform:translateY(8px)}}',
+    '.left .l,.left .p{right:auto;left:20px}',
+    '.inline .p{position:relative;bottom:auto;right:auto;left:auto;z-index:auto;width:100%;max-width:none;',
+    'height:var(--kbc-height,560px);max-height:none;box-shadow:none;animation:none}',
+    '.fullscreen .p{top:0;left:0;right:0;bottom:0;width:auto;max-width:none;height:100vh;height:100dvh;',
+    'max-height:none;border:0;border-radius:0;box-shadow:none;animation:none}',
+    '@media (max-width:479.98px){.bubble .p{top:0;left:0;right:0;bottom:0;width:100%;max-width:none;',
+    'height:100vh;height:100dvh;max-height:none;border:0;border-radius:0;box-shadow:none}',
+    '.bubble.open .l{display:none}textarea{font-size:16px}}',
+    '.h{display:flex;align-items:center;gap:4px;padding:8px 8px 8px 16px;background:var(--a);color:var(--on)}',
+    '.h h2{flex:1;margin:0;font-size:16px;font-weight:600;line-height:1.3;overflow:hidden;',
+    'text-overflow:ellipsis;white-space:nowrap}',
+    '.h button{display:flex;align-items:center;gap:4px;min-height:36px;padding:6px 10px;border:0;',
+    'border-radius:8px;background:transparent;font-size:14px}',
+    '.h button:hover{background:rgba(255,255,255,.16)}',
+    '.h :focus-visible{outline-color:var(--on);outline-offset:-2px}',
+    '.h .x{padding:6px}',
+    '.log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;',
+    'overscroll-behavior:contain}',
+    '.m{max-width:88%;padding:9px 13px;border-radius:var(--r);overflow-wrap:anywhere}',
+    '.u{align-self:flex-end;background:var(--ub);color:var(--uf);border-bottom-right-radius:4px;',
+    'white-space:pre-wrap}',
+    '.b{align-self:flex-start;background:var(--bb);border-bottom-left-radius:4px}',
+    '.b p,.b ul,.b ol,.b pre{margin:0 0 .55em}',
+    '.b ul,.b ol{padding-left:1.3em}',
+    '.t>:last-child{margin-bottom:0}',
+    '.b a{color:inherit;text-decoration:underline}',
+    '.b code{font:.9em/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;',
+    'background:rgba(127,127,127,.16);padding:.1em .3em;border-radius:4px}',
+    '.b pre{overflow-x:auto;padding:8px 10px;background:rgba(127,127,127,.14);border-radius:8px}',
+    '.b pre code{background:none;padding:0;white-space:pre}',
+    '.n{margin-top:4px;font-size:13px;color:var(--mu);font-style:italic}',
+    '.s{margin-top:8px;padding-top:6px;border-top:1px solid var(--bd);font-size:13px;color:var(--mu)}',
+    '.s ul{list-style:none;margin:2px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px}',
+    '.s li{padding:2px 8px;border:1px solid var(--bd);border-radius:999px;background:var(--bg);',
+    'color:var(--fg);max-width:100%;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}',
+    '.e{align-self:stretch;display:flex;flex-wrap:wrap;align-items:center;gap:8px;padding:8px 12px;',
+    'border:1px solid var(--er);border-radius:10px;color:var(--er);font-size:14px}',
+    '.e span{flex:1 1 12em}',
+    '.e button,.c button{border:0;border-radius:10px;background:var(--a);color:var(--on)}',
+    '.e button{padding:6px 14px}',
+    '.d{display:inline-flex;gap:4px;padding:4px 0}',
+    '.d i{width:7px;height:7px;border-radius:50%;background:var(--mu);animation:kd 1s infinite alternate}',
+    '.d i:nth-child(2){animation-delay:.2s}.d i:nth-child(3){animation-delay:.4s}',
+    '@keyframes kd{from{opacity:.25}to{opacity:1}}',
+    '.c{display:flex;align-items:flex-end;gap:8px;padding:10px;border-top:1px solid var(--bd);background:var(--bg)}',
+    '.c textarea{flex:1;resize:none;min-height:42px;max-height:140px;padding:9px 12px;',
+    'border:1px solid var(--bd);border-radius:10px;background:var(--bg);line-height:1.4}',
+    '.c textarea::placeholder{color:var(--mu);opacity:1}',
+    '.c button{width:42px;height:42px;display:flex;align-items:center;justify-content:center;flex:none}',
+    '.c button[hidden]{display:none}',
+    '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
+  ].join('');
+
+  var host = el('kb-chat', { 'data-kbchat': '' });
+  var accent = opt('accent');
+  if (accent) host.style.setProperty('--kbc-accent', accent);
+  var root = host.attachShadow({ mode: 'open' });
+  var pos = opt('position', 'right') === 'left' ? ' left' : '';
+  var w = el('div', { class: 'w ' + mode + pos, lang: lang });
+  var panelId = 'kbchat-panel';
+
+  var launcher = mode === 'bubble' && el('button', {
+    class: 'l', type: 'button', 'aria-controls': panelId, onclick: function () { toggle(); }
+  });
+  var closeBtn = mode === 'bubble' && el('button', {
+    class: 'x', type: 'button', 'aria-label': T.close, title: T.close,
+    onclick: function () { close(true); }
+  }, [svg(ICON_X)]);
+  var newBtn = el('button', { type: 'button', text: T.newChat, onclick: function () { reset(true); } });
+  var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.log, tabindex: '0' });
+  var ta = el('textarea', {
+    id: 'kbchat-q', rows: '1', placeholder: T.placeholder, 'aria-label': T.input, enterkeyhint: 'send'
+  });
+  var sendBtn = el('button', { type: 'submit', class: 'send', 'aria-label': T.send, title: T.send }, [svg(ICON_SEND)]);
+  var stopBtn = el('button', {
+    type: 'button', class: 'stop', 'aria-label': T.stop, title: T.stop, hidden: true,
+    onclick: function () { if (ctl) ctl.abort(); }
+  }, [svg(ICON_STOP)]);
+  var form = el('form', { class: 'c', onsubmit: function (e) { e.preventDefault(); submit(); } },
+    [ta, sendBtn, stopBtn]);
+  var panel = el('section', {
+    class: 'p', id: panelId, role: mode === 'inline' ? 'region' : 'dialog', 'aria-label': T.title
+  }, [el('div', { class: 'h' }, [el('h2', { text: T.title }), newBtn, closeBtn]), log, form]);
+
+  ta.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+  ta.addEventListener('input', grow);
+  w.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && mode === 'bubble' && isOpen) { e.preventDefault(); close(true); }
+  });
+  function grow() {
+    ta.style.height = 'auto';
+    ta.style.height = Math.min(ta.scrollHeight + 2, 140) + 'px';
+  }
+
+  // ---- rendering -----------------------------------------------------------------------------
+  function phone() { return matchMedia('(max-width: 479.98px)').matches; }
+  function nearBottom() { return log.scrollHeight - log.scrollTop - log.clientHeight < 60; }
+  function toBottom() { log.scrollTop = log.scrollHeight; }
+
+  function errText(err) {
+    if (err.k !== 'rate') return T[err.k] || T.failed;
+    if (!(err.s > 0)) return T.rateSoon;
+    var n = err.s < 90 ? t('sec', { n: err.s }) : t('min', { n: Math.ceil(err.s / 60) });
+    return t('rate', { wait: n });
+  }
+
+  function msgNodes(m, last) {
+    if (m.r === 'u') return [el('div', { class: 'm u' }, [el('span', { class: 'sr', text: T.you + ' ' }), m.t])];
+    var out = [];
+    var live = m.st === 'live';
+    if (m.t || live) {
+      var body = el('div', { class: 't' });
+      if (m.t) body.append(markdown(m.t));
+      else body.append(el('span', { class: 'd', role: 'img', 'aria-label': T.thinking }, [el('i'), el('i'), el('i')]));
+      var b = el('div', { class: 'm b', 'aria-busy': live ? 'true' : null },
+        [el('span', { class: 'sr', text: T.bot + ' ' }), body]);
+      if (m.st === 'stopped') b.append(el('div', { class: 'n', text: T.stopped }));
+      if (m.src && m.src.length) {
+        b.append(el('div', { class: 's' }, [T.sources, el('ul', {}, m.src.map(function (s) {
+          return el('li', { title: s.path || s.filename || '', text: s.filename || s.path || '' });
+        }))]));
+      }
+      out.push(b);
+    }
+    if (m.st === 'err') {
+      var retryBtn = last && el('button', { type: 'button', class: 'r', text: T.retry, onclick: retry });
+      if (retryBtn && m.err.k === 'rate' && m.err.until > Date.now()) {
+        retryBtn.disabled = true;
+        setTimeout(function () { retryBtn.disabled = false; }, m.err.until - Date.now());
+      }
+      out.push(el('div', { class: 'e' }, [el('span', { text: errText(m.err) }), retryBtn]));
+    }
+    return out;
+  }
+
+  function draw() {
+    log.replaceChildren(el('div', { class: 'm b' }, [el('div', { class: 't' }, [markdown(T.greeting)])]));
+    msgs.forEach(function (m, i) { place(m, i === msgs.length - 1); });
+    busyUi();
+    toBottom();
+  }
+  function place(m, last) {
+    var ns = msgNodes(m, last);
+    ns.forEach(function (n) { log.append(n); });
+    nodes.set(m, ns);
+  }
+  function redraw(m) {
+    var stick = nearBottom();
+    var old = nodes.get(m) || [];
+    var ns = msgNodes(m, m === msgs[msgs.length - 1]);
+    if (old.length && old[0].parentNode === log) {
+      old[0].before.apply(old[0], ns);
+      old.forEach(function (n) { n.remove(); });
+    } else {
+      ns.forEach(function (n) { log.append(n); });
+    }
+    nodes.set(m, ns);
+    if (stick) toBottom();
+  }
+  function busyUi() {
+    sendBtn.hidden = !!ctl;
+    stopBtn.hidden = !ctl;
+  }
+
+  // ---- conversation --------------------------------------------------------------------------
+  function submit() {
+    var q = ta.value.trim();
+    if (!q || ctl) return;
+    ta.value = '';
+    grow();
+    var u = { r: 'u', t: q };
+    var prev = msgs[msgs.length - 1];
+    msgs.push(u);
+    if (prev) redraw(prev); // drops a stale Retry button
+    place(u, true);
+    toBottom();
+    ask(q);
+  }
+
+  function retry() {
+    if (ctl) return;
+    var last = msgs[msgs.length - 1];
+    if (!last || last.st !== 'err') return;
+    msgs.pop();
+    (nodes.get(last) || []).forEach(function (n) { n.remove(); });
+    for (var i = msgs.length - 1; i >= 0; i--) {
+      if (msgs[i].r === 'u') { ask(msgs[i].t); return; }
+    }
+  }
+
+  function httpError(res, code) {
+    if (res.status === 429) {
+      var h = res.headers.get('Retry-After');
+      var s = Number(h);
+      if (h && isNaN(s)) s = (Date.parse(h) - Date.now()) / 1000;
+      s = s > 0 ? Math.ceil(s) : 0;
+      return { k: 'rate', s: s, until: Date.now() + s * 1000 };
+    }
+    if (res.status === 413) return { k: 'tooLong' };
+    if (res.status === 503) return { k: 'busy' };
+    return { k: 'failed', code: code || String(res.status) };
+  }
+
+  async function ask(q, again) {
+    var a = { r: 'a', t: '', src: [], st: 'live' };
+    var c = new AbortController();
+    var ended = false, err = null, timer = 0, saved = 0;
+    msgs.push(a);
+    place(a, true);
+    ctl = c;
+    busyUi();
+    toBottom();
+    function tick() {
+      timer = 0;
+      redraw(a);
+      if (Date.now() - saved > 800) { saved = Date.now(); save(); }
+    }
+    function later() { if (!timer) timer = setTimeout(tick, 50); }
+    var body = { message: q };
+    var sentToken = token;
+    if (token) body.conversation = token;
+    save();
+    try {
+      var res = await fetch(api + '/chat', {
+        method: 'POST', credentials: 'omit', signal: c.signal,
+        headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+        body: JSON.stringify(body)
+      });
+      if (!res.ok) {
+        var code = '';
+        try { code = ((await res.json()).error || {}).code || ''; } catch (e) { /* not JSON */ }
+        err = httpError(res, code);
+        // A token that no longer verifies (secret rotated, conversation expired): start afresh once.
+        if (!again && sentToken && res.status === 400 && /conversation|token/i.test(code)) {
+          token = null;
+          msgs.pop();
+          nodes.get(a).forEach(function (n) { n.remove(); });
+          ctl = null;
+          return ask(q, true);
+        }
+      } else if (!/event-stream/.test(res.headers.get('Content-Type') || '')) {
+        err = { k: 'failed' };
+      } else {
+        await readSse(res.body, function (ev, data) {
+          var d;
+          try { d = JSON.parse(data); } catch (e) { return; }
+          if (ev === 'conversation' && d.conversation) { token = d.conversation; save(); }
+          else if (ev === 'delta' && typeof d.text === 'string') { a.t += d.text; later(); }
+          else if (ev === 'source') {
+            var key = d.file_id || d.path;
+            if (!a.src.some(function (s) { return (s.file_id || s.path) === key; })) {
+              a.src.push({ file_id: d.file_id, filename: d.filename, path: d.path });
+              later();
+            }
+          } else if (ev === 'done') ended = true;
+          else if (ev === 'error') { ended = true; err = { k: 'failed', code: d.code }; }
+        });
+        if (!ended) err = { k: 'lost' };
+      }
+    } catch (e) {
+      err = c.signal.aborted ? null : { k: a.t ? 'lost' : 'offline' };
+    }
+    clearTimeout(timer);
+    if (c.signal.aborted) a.st = 'stopped';
+    else if (err) { a.st = 'err'; a.err = err; }
+    else a.st = 'done';
+    if (ctl === c) ctl = null;
+    redraw(a);
+    busyUi();
+    save();
+  }
+
+  // ---- open / close / reset ------------------------------------------------------------------
+  function fit() {
+    var vv = window.visualViewport;
+    var s = panel.style;
+    // Keep the sheet above the on-screen keyboard: the visual viewport shrinks, the layout one doesn't.
+    if (vv && isOpen && (mode === 'fullscreen' || (mode === 'bubble' && phone()))) {
+      s.height = vv.height + 'px';
+      s.top = vv.offsetTop + 'px';
+    } else {
+      s.height = s.top = '';
+    }
+  }
+  function sync() {
+    panel.hidden = !isOpen;
+    w.classList.toggle('open', isOpen);
+    if (launcher) {
+      launcher.setAttribute('aria-expanded', String(isOpen));
+      launcher.setAttribute('aria-label', isOpen ? T.close : T.open);
+      launcher.title = isOpen ? T.close : T.open;
+      launcher.replaceChildren(svg(isOpen ? ICON_X : ICON_CHAT));
+    }
+    fit();
+  }
+  function open(focus) {
+    if (mode !== 'bubble' || isOpen) return;
+    isOpen = true;
+    sync();
+    save();
+    toBottom();
+    if (focus !== false) {
+      // No autofocus on phones: it would pop the keyboard over the answer.
+      if (phone() || matchMedia('(pointer: coarse)').matches) closeBtn.focus();
+      else ta.focus();
+    }
+  }
+  function close(focus) {
+    if (mode !== 'bubble' || !isOpen) return;
+    var inside = root.activeElement != null;
+    isOpen = false;
+    sync();
+    save();
+    if (focus || inside) launcher.focus();
+  }
+  function toggle() { if (isOpen) close(true); else open(); }
+  function reset(focus) {
+    if (ctl) ctl.abort();
+    ctl = null;
+    msgs = [];
+    token = null;
+    save();
+    draw();
+    if (focus && !phone()) ta.focus();
+  }
+
+  var sheet = el('style', { text: CSS });
+  w.append.apply(w, [launcher, panel].filter(Boolean));
+  root.append(sheet, w);
+  if (window.visualViewport) {
+    visualViewport.addEventListener('resize', fit);
+    visualViewport.addEventListener('scroll', fit);
+  }
+  addEventListener('resize', fit);
+  function mount() {
+    (target || doc.body).append(host);
+    sync();
+    draw();
+  }
+  if (doc.body) mount(); else doc.addEventListener('DOMContentLoaded', mount);
+
+  window.KbChat = {
+    open: function () { open(); },
+    close: function () { close(); },
+    toggle: function () { toggle(); },
+    reset: function () { reset(); },
+    version: '1.0.0'
+  };
+})();

@@ -1,0 +1,214 @@
+"""One response being generated, as the sequence of stream events of ``STREAMING.md``.
+
+The same run serves ``stream: true`` (each event is sent) and ``stream: false`` (the
+events are drained and the final Response returned), so both always agree.
+
+Order: ``response.created``, ``response.in_progress``; with a ``file_search`` tool its
+``file_search_call`` item (added, in_progress, searching, completed, done); then the
+assistant message (added, content_part.added, ``output_text.delta``s with each
+``annotation.added`` right after the delta that reaches its index, output_text.done,
+content_part.done, done); then ``response.completed`` (or ``response.incomplete`` when
+``max_output_tokens`` cut the text). A vector store that disappears between the request
+and the search, or the ``stream_error`` fault, ends the stream the way production does:
+an ``error`` event with the fields nested under ``error``, then ``response.failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+
+from sandbox._answer import Answer, Citation, compose, hit_text, restore_layout, search
+from sandbox._errors import ApiError
+from sandbox._items import count_tokens, item_text, output_text_part, present
+from sandbox._response_object import show, usage
+from sandbox._sse import Dropped
+from sandbox._state import JSON, Store, new_id, now
+
+WORDS_PER_DELTA = 3
+DELTAS_BEFORE_FAULT = 3
+_DELTA = re.compile(r"\s*\S+\s*|\s+")
+
+
+@dataclass
+class Run:
+    store: Store
+    response: JSON
+    context: list[JSON]
+    input_items: list[JSON]
+    question: str
+    tool: JSON | None
+    delay_s: float = 0.0
+    fault: str | None = None
+    _sequence: int = field(default=0, init=False)
+
+    async def events(self) -> AsyncGenerator[JSON, None]:
+        response = self.response
+        self._save()
+        yield self._event("response.created", response=show(response))
+        yield self._event("response.in_progress", response=show(response))
+        hits: list[JSON] | None = None
+        if self.tool is not None:
+            fs: JSON = {
+                "id": new_id("fs"),
+                "type": "file_search_call",
+                "status": "in_progress",
+                "queries": [],
+                "results": None,
+            }
+            where = {"output_index": 0, "item_id": fs["id"]}
+            yield self._event("response.output_item.added", output_index=0, item=dict(fs))
+            yield self._event("response.file_search_call.in_progress", **where)
+            yield self._event("response.file_search_call.searching", **where)
+            await asyncio.sleep(self.delay_s)
+            try:
+                hits = search(self.store, self.tool, self.question)
+            except ApiError as error:
+                async for event in self._fail("vector_store_timeout", error.message):
+                    yield event
+                return
+            yield self._event("response.file_search_call.completed", **where)
+            fs.update(status="completed", queries=[self.question], results=_results(hits))
+            response["output"].append(fs)
+            yield self._event("response.output_item.done", output_index=0, item=self._show(fs))
+        answer = compose(self.question, hits, lambda hit: restore_layout(self.store, hit))
+        async for event in self._message(answer):
+            yield event
+        if response["status"] == "failed":
+            return
+        response["usage"] = usage(self._input_tokens(hits), count_tokens(_answer_text(response)))
+        if response["status"] == "in_progress":
+            response.update(status="completed", completed_at=now())
+            self._append_to_conversation()
+        self._save()
+        yield self._event(f"response.{response['status']}", response=show(response))
+
+    async def _message(self, answer: Answer) -> AsyncGenerator[JSON, None]:
+        text, citations = self._limit(answer)
+        index = len(self.response["output"])
+        message: JSON = {
+            "id": new_id("msg"),
+            "type": "message",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
+        where = {"item_id": message["id"], "output_index": index, "content_index": 0}
+        yield self._event("response.output_item.added", output_index=index, item=dict(message))
+        yield self._event("response.content_part.added", **where, part=output_text_part(""))
+        annotations: list[JSON] = []
+        reached = 0
+        deltas = _deltas(text, [c.index for c in citations])
+        cut = min(DELTAS_BEFORE_FAULT, len(deltas) - 1)
+        for sent, delta in enumerate(deltas):
+            if sent and self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            if sent == cut and self.fault == "drop":
+                raise Dropped
+            if sent == cut and self.fault == "stream_error":
+                async for event in self._fail("server_error", "The server had an error."):
+                    yield event
+                return
+            yield self._event("response.output_text.delta", **where, delta=delta, logprobs=[])
+            reached += len(delta)
+            for citation in citations:
+                if citation.index == reached:
+                    annotations.append(citation.annotation())
+                    yield self._event(
+                        "response.output_text.annotation.added",
+                        **where,
+                        annotation_index=len(annotations) - 1,
+                        annotation=citation.annotation(),
+                    )
+        part = output_text_part(text, annotations)
+        yield self._event("response.output_text.done", **where, text=text, logprobs=[])
+        yield self._event("response.content_part.done", **where, part=part)
+        status = "completed" if text == answer.text else "incomplete"
+        message.update(status=status, content=[part])
+        self.response["output"].append(message)
+        if status == "incomplete":
+            self.response.update(
+                status="incomplete", incomplete_details={"reason": "max_output_tokens"}
+            )
+        yield self._event("response.output_item.done", output_index=index, item=dict(message))
+
+    def _limit(self, answer: Answer) -> tuple[str, list[Citation]]:
+        """The answer cut at ``max_output_tokens`` (tokens approximated as in ``count_tokens``)."""
+        limit = self.response.get("max_output_tokens")
+        if not limit or count_tokens(answer.text) <= limit:
+            return answer.text, answer.citations
+        text = ""
+        for piece in _DELTA.findall(answer.text):
+            if count_tokens(text + piece) > limit:
+                break
+            text += piece
+        text = text.rstrip()
+        return text, [c for c in answer.citations if c.index <= len(text)]
+
+    async def _fail(self, code: str, message: str) -> AsyncGenerator[JSON, None]:
+        error = {"type": "server_error", "code": code, "message": message, "param": None}
+        yield self._event("error", error=error)
+        self.response.update(status="failed", error={"code": code, "message": message})
+        self._save()
+        yield self._event("response.failed", response=show(self.response))
+
+    def _event(self, kind: str, **fields: object) -> JSON:
+        event: JSON = {"type": kind, "sequence_number": self._sequence, **fields}
+        self._sequence += 1
+        return event
+
+    def _show(self, item: JSON) -> JSON:
+        return present(item, self.response.get("_include"))
+
+    def _input_tokens(self, hits: list[JSON] | None) -> int:
+        texts = [self.response.get("instructions") or ""]
+        texts += [item_text(item) for item in [*self.context, *self.input_items]]
+        texts += [hit_text(hit) for hit in hits or []]
+        return sum(count_tokens(text) for text in texts)
+
+    def _save(self) -> None:
+        if self.response["store"]:
+            self.store.responses[self.response["id"]] = self.response
+            self.store.response_input_items[self.response["id"]] = self.input_items
+            self.store.changed()
+
+    def _append_to_conversation(self) -> None:
+        conversation = self.response.get("conversation")
+        if conversation is None:
+            return
+        items = self.store.conversation_items.get(conversation["id"])
+        if items is not None:
+            items += [*self.input_items, *self.response["output"]]
+            self.store.changed()
+
+
+def _results(hits: list[JSON]) -> list[JSON]:
+    return [
+        {
+            "file_id": hit["file_id"],
+            "filename": hit.get("filename", ""),
+            "score": hit.get("score", 0.0),
+            "text": hit_text(hit),
+            "attributes": hit.get("attributes") or {},
+        }
+        for hit in hits
+    ]
+
+
+def _answer_text(response: JSON) -> str:
+    return "".join(item_text(item) for item in response["output"] if item["type"] == "message")
+
+
+def _deltas(text: str, stops: list[int]) -> list[str]:
+    """A few words per delta; a delta always ends at each citation index."""
+    deltas: list[str] = []
+    start = 0
+    for stop in sorted({*stops, len(text)}):
+        pieces = _DELTA.findall(text[start:stop])
+        deltas += [
+            "".join(pieces[i : i + WORDS_PER_DELTA]) for i in range(0, len(pieces), WORDS_PER_DELTA)
+        ]
+        start = stop
+    return [delta for delta in deltas if delta]

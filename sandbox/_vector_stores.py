@@ -1,0 +1,161 @@
+"""Vector stores: create, retrieve, update, list, delete, search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, delete, get, post
+
+from sandbox._chunking import resolve
+from sandbox._http import AnyRequest, json_body, ok
+from sandbox._pagination import page
+from sandbox._processing import (
+    attach,
+    check_attachable,
+    detach,
+    empty_counts,
+    vector_store_or_404,
+)
+from sandbox._state import JSON, Store, fault_of, new_id, now, store_of
+
+DAY_S = 86400
+
+
+def render(vs: JSON) -> JSON:
+    counts = vs["file_counts"]
+    status = "in_progress" if counts["in_progress"] else "completed"
+    expires_at = vs.get("expires_at")
+    if expires_at is not None and expires_at <= now():
+        status = "expired"
+    return {**vs, "status": status, "file_counts": dict(counts)}
+
+
+def _expiry(vs: JSON, expires_after: JSON | None) -> None:
+    if expires_after is None:
+        vs.pop("expires_after", None)
+        vs["expires_at"] = None
+    else:
+        vs["expires_after"] = expires_after
+        vs["expires_at"] = (vs["last_active_at"] or vs["created_at"]) + expires_after[
+            "days"
+        ] * DAY_S
+
+
+@post("/v1/vector_stores")
+async def create_vector_store(request: AnyRequest) -> Response[Any]:
+    store = store_of(request)
+    body = await json_body(request, "CreateVectorStoreRequest")
+    file_ids: list[str] = body.get("file_ids", [])
+    for n, file_id in enumerate(file_ids):
+        check_attachable(store, file_id, param=f"file_ids[{n}]")
+    strategy = resolve(body.get("chunking_strategy"))
+    created = now()
+    vs: JSON = {
+        "id": new_id("vs"),
+        "object": "vector_store",
+        "created_at": created,
+        "name": body.get("name") or "",
+        "usage_bytes": 0,
+        "file_counts": empty_counts(),
+        "status": "completed",
+        "expires_at": None,
+        "last_active_at": created,
+        "metadata": body.get("metadata") or {},
+    }
+    if body.get("expires_after") is not None:
+        _expiry(vs, body["expires_after"])
+    index = store.order("vector_stores", store.vector_stores)
+    store.vector_stores[vs["id"]] = vs
+    index.add(vs["id"])
+    store.vs_files[vs["id"]] = {}
+    stuck = fault_of(request) == "stuck"
+    for file_id in file_ids:
+        attach(store, vs["id"], file_id, attributes=None, strategy=strategy, stuck=stuck)
+    store.changed()
+    return ok(render(vs))
+
+
+@get("/v1/vector_stores")
+async def list_vector_stores(request: AnyRequest) -> Response[Any]:
+    store = store_of(request)
+    stores = store.vector_stores
+    index = store.order("vector_stores", stores)
+    return ok(page(index, lambda vs_id: render(stores[vs_id]), request.query_params))
+
+
+@get("/v1/vector_stores/{vector_store_id:str}")
+async def retrieve_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
+    return ok(render(vector_store_or_404(store_of(request), vector_store_id)))
+
+
+@post("/v1/vector_stores/{vector_store_id:str}")
+async def update_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
+    store = store_of(request)
+    vs = vector_store_or_404(store, vector_store_id)
+    body = await json_body(request, "UpdateVectorStoreRequest")
+    # an explicit null clears the field; an absent key leaves it alone
+    if "name" in body:
+        vs["name"] = body["name"] or ""
+    if "metadata" in body:
+        vs["metadata"] = body["metadata"] or {}
+    if "expires_after" in body:
+        _expiry(vs, body["expires_after"])
+    store.changed()
+    return ok(render(vs))
+
+
+@delete("/v1/vector_stores/{vector_store_id:str}", status_code=200)
+async def delete_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
+    store = store_of(request)
+    vector_store_or_404(store, vector_store_id)
+    for file_id in list(store.vs_files.get(vector_store_id, {})):
+        detach(store, vector_store_id, file_id)
+    store.order("vector_stores", store.vector_stores).remove(vector_store_id)
+    del store.vector_stores[vector_store_id]
+    store.vs_files.pop(vector_store_id, None)
+    store.indexes.pop(vector_store_id, None)
+    store.runtime.orders.pop(f"vs:{vector_store_id}", None)
+    for batch_id in [
+        b for b, batch in store.batches.items() if batch["vector_store_id"] == vector_store_id
+    ]:
+        del store.batches[batch_id]
+    store.changed()
+    return ok({"id": vector_store_id, "object": "vector_store.deleted", "deleted": True})
+
+
+def search_page(store: Store, vector_store_id: str, body: JSON) -> JSON:
+    query = body["query"]
+    queries = [query] if isinstance(query, str) else list(query)
+    threshold = float((body.get("ranking_options") or {}).get("score_threshold", 0.0))
+    hits = store.search(
+        vector_store_id,
+        " ".join(queries),
+        max_num_results=int(body.get("max_num_results", 10)),
+        filters=body.get("filters"),
+        score_threshold=threshold,
+    )
+    return {
+        "object": "vector_store.search_results.page",
+        "search_query": queries,
+        "data": hits,
+        "has_more": False,
+        "next_page": None,
+    }
+
+
+@post("/v1/vector_stores/{vector_store_id:str}/search")
+async def search_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
+    store = store_of(request)
+    vector_store_or_404(store, vector_store_id)
+    body = await json_body(request, "VectorStoreSearchRequest")
+    return ok(search_page(store, vector_store_id, body))
+
+
+ROUTES: list[Any] = [
+    create_vector_store,
+    list_vector_stores,
+    retrieve_vector_store,
+    update_vector_store,
+    delete_vector_store,
+    search_vector_store,
+]

@@ -1,0 +1,39 @@
+"""``kbsync sandbox``: serve the app with uvicorn and say where."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+import uvicorn
+
+from sandbox._middleware import ResetConnection
+from sandbox._state import Store
+from sandbox.app import create_app
+
+
+class _QuietResets(logging.Filter):
+    """A ``reset`` fault raises on purpose to cut the connection; don't log a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        while error is not None:
+            if isinstance(error, ResetConnection):
+                return False
+            error = error.__cause__ or error.__context__
+        return True
+
+
+def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = None) -> int:
+    """Run until interrupted; returns the exit code."""
+    if data_dir is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(Store(data_dir=data_dir))
+    shown = f"[{host}]" if ":" in host else host
+    where = f" (state in {data_dir})" if data_dir is not None else ""
+    click.echo(f"sandbox: OpenAI-compatible API at http://{shown}:{port}/v1{where}", err=True)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    logging.getLogger("uvicorn.error").addFilter(_QuietResets())
+    uvicorn.Server(config).run()
+    return 0

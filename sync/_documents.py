@@ -1,0 +1,204 @@
+"""Walk ``kb/files/``, refuse what cannot work, and hash the rest.
+
+Every problem is collected (the caller raises them together). Dot-files and
+dot-folders are skipped, ``files.exclude`` applies with git's rules, and a link
+is followed only when it resolves inside ``kb/files/``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sync._hashing import HashJob, hash_files
+from sync._ignore import Excluder, compile_pattern
+from sync._output import display_path, human_size
+from sync._settings import ATTRIBUTE_VALUE_MAX
+from sync.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
+
+MAX_USER_ATTRIBUTES = 14  # 16 per file, minus kb_path and kb_sha256
+_SUPPORTED = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+
+
+@dataclass(frozen=True)
+class Found:
+    path: str
+    abs_path: Path
+    size: int
+    sha256: str
+    attributes: dict[str, str]
+
+
+@dataclass
+class Collected:
+    documents: list[Found] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def collect(
+    files_dir: Path,
+    *,
+    exclude: tuple[str, ...],
+    attributes: tuple[tuple[str, dict[str, str]], ...],
+    workers: int | None,
+    on_hashed: Callable[[int, int], None] | None,
+) -> Collected:
+    out = Collected()
+    if not files_dir.is_dir():  # git keeps no empty folder: no kb/files/ means no documents
+        return out
+    candidates = _Walker(files_dir, Excluder(exclude), out.problems).walk()
+    rules = [(compile_pattern(glob), attrs) for glob, attrs in attributes]
+    jobs: list[tuple[str, Path, int, dict[str, str]]] = []
+    for rel, path in candidates:
+        shown = display_path(files_dir / rel)
+        merged: dict[str, str] = {}
+        for pattern, attrs in rules:
+            if pattern.matches(rel):
+                merged.update(attrs)
+        problems = _check(rel, path, shown, merged)
+        if isinstance(problems, int):
+            jobs.append((rel, path, problems, merged))
+        else:
+            out.problems.extend(problems)
+    total = sum(size for _, _, size, _ in jobs)
+    done = 0
+
+    def progress(_: int, result: object) -> None:
+        nonlocal done
+        done += getattr(result, "size", 0)
+        if on_hashed is not None:
+            on_hashed(done, total)
+
+    hash_jobs = [
+        HashJob(path, Path(rel).suffix.lower() in TEXT_EXTENSIONS) for rel, path, _, _ in jobs
+    ]
+    results = hash_files(hash_jobs, workers=workers, on_done=progress)
+    for (rel, path, _, merged), result in zip(jobs, results, strict=True):
+        shown = display_path(files_dir / rel)
+        if result.read_error is not None:
+            out.problems.append(
+                f"{shown}: cannot be read ({result.read_error}); check its permissions."
+            )
+        elif result.lfs_pointer:
+            out.problems.append(
+                f"{shown}: is a Git LFS pointer, not the document; run git lfs pull."
+            )
+        elif result.text_error is not None:
+            out.problems.append(
+                f"{shown}: is not UTF-8 or UTF-16 text ({result.text_error}); re-save it as UTF-8."
+            )
+        elif result.size == 0:
+            out.problems.append(f"{shown}: is empty; add content or delete it.")
+        else:
+            out.documents.append(Found(rel, path, result.size, result.sha256, merged))
+    out.problems.sort()  # each starts with the file's path: the report reads in path order
+    return out
+
+
+def _check(rel: str, path: Path, shown: str, merged: dict[str, str]) -> int | list[str]:
+    """The file's size when it can be sent, else every reason it cannot."""
+    problems: list[str] = []
+    if len(rel) > ATTRIBUTE_VALUE_MAX:
+        problems.append(
+            f"{shown}: the path is {len(rel)} characters, over the {ATTRIBUTE_VALUE_MAX} that"
+            " the kb_path attribute can hold; shorten it."
+        )
+    suffix = Path(rel).suffix.lower()
+    if not suffix:
+        problems.append(
+            f"{shown}: has no extension and file_search needs one of: {_SUPPORTED};"
+            " rename it or exclude it in kb/assistant.yaml (files.exclude)."
+        )
+    elif suffix not in SUPPORTED_EXTENSIONS:
+        problems.append(
+            f'{shown}: file_search does not support "{suffix}" files; convert it to one of:'
+            f" {_SUPPORTED}, or exclude it in kb/assistant.yaml (files.exclude)."
+        )
+    if len(merged) > MAX_USER_ATTRIBUTES:
+        problems.append(
+            f"{shown}: has {len(merged)} user attributes ({', '.join(sorted(merged))}), over the"
+            f" {MAX_USER_ATTRIBUTES} a file can carry (16 minus kb_path and kb_sha256);"
+            " remove some from attributes in kb/assistant.yaml."
+        )
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [*problems, f"{shown}: cannot be read ({exc.strerror}); check its permissions."]
+    if size == 0:
+        problems.append(f"{shown}: is empty; add content or delete it.")
+    elif size > MAX_FILE_BYTES:
+        problems.append(
+            f"{shown}: is {human_size(size)}, over the {human_size(MAX_FILE_BYTES)} file_search"
+            " limit; split it or exclude it in kb/assistant.yaml (files.exclude)."
+        )
+    return problems or size
+
+
+class _Walker:
+    def __init__(self, root: Path, excluder: Excluder, problems: list[str]) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.excluder = excluder
+        self.problems = problems
+        self.found: list[tuple[str, Path]] = []
+
+    def walk(self) -> list[tuple[str, Path]]:
+        self._walk(self.root, "", frozenset({self.real_root}))
+        return self.found
+
+    def _walk(self, directory: Path, prefix: str, ancestors: frozenset[Path]) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            shown = display_path(directory)
+            self.problems.append(
+                f"{shown}: cannot be read ({exc.strerror}); check its permissions."
+            )
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            path = Path(entry.path)
+            real: Path | None = None
+            if entry.is_symlink():
+                real = Path(os.path.realpath(path))
+                is_dir = real.is_dir()
+            else:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            if self.excluder.excluded(rel, is_dir=is_dir):
+                continue
+            if real is not None and not self._link_ok(rel, real, ancestors):
+                continue
+            if is_dir:
+                inner = real if real is not None else path.resolve()
+                self._walk(path, rel + "/", ancestors | {inner})
+            elif path.is_file():
+                self.found.append((rel, path))
+            else:
+                self.problems.append(
+                    f"{display_path(path)}: is not a regular file; remove it from kb/files/."
+                )
+
+    def _link_ok(self, rel: str, real: Path, ancestors: frozenset[Path]) -> bool:
+        shown = display_path(self.root / rel)
+        if not real.exists():
+            self.problems.append(
+                f"{shown}: is a link to {display_path(real)}, which does not exist;"
+                " fix or remove the link."
+            )
+        elif not real.is_relative_to(self.real_root):
+            self.problems.append(
+                f"{shown}: is a link to {display_path(real)}, outside kb/files/;"
+                " copy the file into kb/files/ instead of linking to it."
+            )
+        elif real in ancestors:
+            self.problems.append(
+                f"{shown}: is a link to a folder that contains it, which would loop forever;"
+                " remove the link."
+            )
+        else:
+            return True
+        return False

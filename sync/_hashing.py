@@ -1,0 +1,133 @@
+"""Stream files through sha256 in fixed-size blocks, across a thread pool.
+
+Memory stays constant per file (one reused buffer per worker). hashlib releases
+the GIL while it digests a large block, so threads use the cores without the
+cost of processes. The same pass checks that a text file decodes as UTF-8 or
+UTF-16 (a BOM selects UTF-16) and notices Git LFS pointer files.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+BLOCK_SIZE = 1024 * 1024
+LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass(frozen=True)
+class FileHash:
+    size: int  # bytes actually read
+    sha256: str
+    lfs_pointer: bool = False
+    text_error: str | None = None  # e.g. "invalid byte 0xe9 at offset 12"
+    read_error: str | None = None  # e.g. "Permission denied"
+
+
+@dataclass(frozen=True)
+class HashJob:
+    path: Path
+    check_text: bool = False
+
+
+def hash_file(path: Path, *, check_text: bool = False, block_size: int = BLOCK_SIZE) -> FileHash:
+    """sha256 of ``path`` read in ``block_size`` blocks; with ``check_text``, also its encoding."""
+    digest = hashlib.sha256()
+    buffer = bytearray(block_size)
+    view = memoryview(buffer)
+    size = 0
+    head = b""  # the first bytes, kept apart for the LFS check whatever the block size
+    checker = _TextCheck() if check_text else None
+    try:
+        with open(path, "rb", buffering=0) as stream:
+            while count := stream.readinto(buffer):
+                chunk = view[:count]
+                if len(head) < len(LFS_POINTER_PREFIX):
+                    head += bytes(chunk[: len(LFS_POINTER_PREFIX) - len(head)])
+                digest.update(chunk)
+                if checker is not None:
+                    checker.feed(chunk)
+                size += count
+    except OSError as exc:
+        return FileHash(size, "", read_error=exc.strerror or str(exc))
+    text_error = checker.finish() if checker is not None else None
+    lfs = head == LFS_POINTER_PREFIX
+    return FileHash(size, digest.hexdigest(), lfs_pointer=lfs, text_error=text_error)
+
+
+def hash_files(
+    jobs: Sequence[HashJob],
+    *,
+    workers: int | None = None,
+    on_done: Callable[[int, FileHash], None] | None = None,
+) -> list[FileHash]:
+    """Hash every job (results in job order); ``workers`` defaults to the CPU count.
+
+    ``on_done(index, result)`` runs on the calling thread as each file finishes."""
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    results: list[FileHash | None] = [None] * len(jobs)
+    if count <= 1 or len(jobs) <= 1:
+        for index, job in enumerate(jobs):
+            results[index] = hash_file(job.path, check_text=job.check_text)
+            if on_done is not None:
+                on_done(index, results[index])  # type: ignore[arg-type]
+    else:
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="kbsync-hash") as pool:
+            futures = {
+                pool.submit(hash_file, job.path, check_text=job.check_text): index
+                for index, job in enumerate(jobs)
+            }
+            for future in as_completed(futures):
+                index = futures[future]
+                results[index] = future.result()
+                if on_done is not None:
+                    on_done(index, results[index])  # type: ignore[arg-type]
+    return [r for r in results if r is not None]
+
+
+class _TextCheck:
+    """Incremental decoding that keeps only the decoder's few pending bytes.
+
+    The encoding is chosen from the first three bytes (a UTF-16 BOM, else UTF-8,
+    whose own BOM is skipped here so that error offsets stay exact)."""
+
+    def __init__(self) -> None:
+        self.head = b""
+        self.decoder: codecs.IncrementalDecoder | None = None
+        self.encoding = "utf-8"
+        self.fed = 0
+        self.error: str | None = None
+
+    def feed(self, chunk: memoryview | bytes, final: bool = False) -> None:
+        if self.error is not None:
+            return
+        if self.decoder is None:
+            self.head += bytes(chunk)
+            if len(self.head) < len(codecs.BOM_UTF8) and not final:
+                return
+            chunk, self.head = self.head, b""
+            if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                self.encoding = "utf-16"  # the decoder reads the BOM and picks the byte order
+            elif chunk.startswith(codecs.BOM_UTF8):
+                chunk, self.fed = chunk[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+            self.decoder = codecs.getincrementaldecoder(self.encoding)("strict")
+        pending = len(self.decoder.getstate()[0])
+        try:
+            self.decoder.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            offset = self.fed - pending + exc.start
+            if self.encoding == "utf-16":
+                self.error = f"invalid UTF-16 at byte offset {offset}"
+            else:
+                bad = exc.object[exc.start : exc.start + 1]
+                self.error = f"invalid UTF-8 byte 0x{bytes(bad).hex()} at offset {offset}"
+        self.fed += len(chunk)
+
+    def finish(self) -> str | None:
+        self.feed(b"", final=True)
+        return self.error

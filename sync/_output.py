@@ -1,0 +1,52 @@
+"""All terminal output of ``sync`` in one place.
+
+``result`` is the command's answer and goes to stdout (so ``--json`` stays clean);
+``info`` and ``warn`` are progress and advice and go to stderr. The helpers that
+shape what is shown (paths, sizes) live here too, so every message reads alike.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+def result(text: str) -> None:
+    """Print the command's answer on stdout."""
+    click.echo(text)
+
+
+def info(message: str) -> None:
+    """Print progress or context on stderr."""
+    click.echo(message, err=True)
+
+
+def warn(message: str) -> None:
+    """Print something the user should look at on stderr, prefixed ``warning:``."""
+    click.echo(f"warning: {message}", err=True)
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the current directory when it is below it, else absolute (POSIX)."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def human_size(size: int) -> str:
+    """``1.2 MB``, ``512 MB``: binary multiples under the short names the OpenAI limits use."""
+    value = float(size)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{size} B" if unit == "B" else f"{value:.1f}".removesuffix(".0") + f" {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 document``, ``2 documents``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

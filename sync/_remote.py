@@ -1,0 +1,367 @@
+"""The one seam between ``sync`` and OpenAI (or the sandbox).
+
+``Remote`` owns the client, pagination, retries and error translation; the rest of
+``sync`` sees only the values of ``_remote_state`` and ``RemoteError``. The client is
+configured by the standard variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+``OPENAI_PROJECT``/``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``). The SDK's own retries
+are off (``max_retries=0``): 429, 5xx and connection failures are repeated here,
+honouring ``retry-after-ms``/``retry-after``, so that they can be bounded and counted.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx2
+import openai
+
+from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
+from sync._retry import RetryPolicy
+from sync.errors import RemoteError
+
+T = TypeVar("T")
+
+_PAGE = 100  # the largest page the vector-store list endpoints serve
+
+
+@dataclass(frozen=True)
+class BatchStatus:
+    in_progress: int
+    completed: int
+    failed: int  # failed or cancelled
+    poll_after: float  # seconds (``openai-poll-after-ms``)
+
+
+class Remote:
+    """Every request ``sync`` makes, each repeated on transient failures.
+
+    ``requests`` and ``retries`` count attempts (thread-safe), for reports and tests.
+    """
+
+    def __init__(
+        self,
+        client: openai.OpenAI,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = client
+        self._policy = policy or RetryPolicy()
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+
+    @classmethod
+    def from_env(cls, *, policy: RetryPolicy | None = None) -> Remote:
+        """A client configured the way the OpenAI SDK documents, without its retries."""
+        if not os.environ.get("OPENAI_API_KEY"):
+            raise RemoteError(
+                "OPENAI_API_KEY is not set; export your key, or point OPENAI_BASE_URL "
+                "at a sandbox (kbsync sandbox) with any key."
+            )
+        try:
+            client = openai.OpenAI(
+                project=os.environ.get("OPENAI_PROJECT") or None,
+                max_retries=0,
+                timeout=httpx2.Timeout(120.0, connect=10.0),
+            )
+        except openai.OpenAIError as exc:
+            raise RemoteError(f"Could not configure the OpenAI client: {exc}") from exc
+        return cls(client, policy=policy)
+
+    @property
+    def base_url(self) -> str:
+        return str(self._client.base_url).rstrip("/")
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def check_model(self, model: str) -> None:
+        """Fail with one sentence when ``model`` does not exist for this key."""
+        try:
+            self._call(f"looking up model {model!r}", lambda: self._client.models.retrieve(model))
+        except RemoteError as error:
+            if isinstance(error.__cause__, openai.NotFoundError):
+                raise RemoteError(
+                    f"Model {model!r} does not exist for this API key; fix `model:` in "
+                    "kb/assistant.yaml (see GET /v1/models for the ids you can use)."
+                ) from error.__cause__
+            raise
+
+    def find_store(self, kb_name: str) -> RemoteStore | None:
+        """The store named by ``VECTOR_STORE_ID``, else the one stamped ``kb_name``."""
+        chosen = os.environ.get("VECTOR_STORE_ID")
+        if chosen:
+            store = _store(
+                self._call(
+                    f"reading vector store {chosen} (VECTOR_STORE_ID)",
+                    lambda: self._client.vector_stores.retrieve(chosen),
+                    missing=f"VECTOR_STORE_ID={chosen} names no vector store for this key; "
+                    "unset it to find or create the store by name.",
+                )
+            )
+            owner = store.metadata.get("kb_name")
+            if owner not in (None, kb_name):
+                raise RemoteError(
+                    f"Vector store {chosen} (VECTOR_STORE_ID) belongs to knowledge base "
+                    f"{owner!r}, not {kb_name!r}; fix VECTOR_STORE_ID or `name:` in "
+                    "kb/assistant.yaml."
+                )
+            return store
+        found = [
+            _store(s)
+            for s in self._pages("listing vector stores", self._client.vector_stores.list)
+            if (s.metadata or {}).get("kb_name") == kb_name
+        ]
+        if len(found) > 1:
+            ids = ", ".join(s.id for s in found)
+            raise RemoteError(
+                f"{len(found)} vector stores claim knowledge base {kb_name!r} ({ids}); "
+                "set VECTOR_STORE_ID to the one to keep."
+            )
+        return found[0] if found else None
+
+    def list_files(self, store_id: str) -> list[RemoteFile]:
+        """Every file of the store, following ``has_more`` to the end."""
+        return [
+            _file(f)
+            for f in self._pages(
+                f"listing the files of vector store {store_id}",
+                lambda **q: self._client.vector_stores.files.list(store_id, **q),
+            )
+        ]
+
+    def filename(self, file_id: str) -> str | None:
+        """The name a File was uploaded with (to show unmanaged files); ``None`` if gone."""
+        try:
+            file = self._call(
+                f"reading file {file_id}", lambda: self._client.files.retrieve(file_id)
+            )
+        except RemoteError as error:
+            if isinstance(error.__cause__, openai.NotFoundError):
+                return None
+            raise
+        return file.filename
+
+    # -- writing -------------------------------------------------------------------------
+
+    def create_store(self, kb_name: str) -> RemoteStore:
+        return _store(
+            self._call(
+                f"creating vector store kb:{kb_name}",
+                lambda: self._client.vector_stores.create(
+                    name=f"kb:{kb_name}", metadata={"kb_name": kb_name}
+                ),
+            )
+        )
+
+    def upload(self, path: Path, filename: str) -> str:
+        """Upload bytes as a File (purpose ``assistants``); returns its id."""
+        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+        def send() -> Any:
+            with path.open("rb") as stream:
+                return self._client.files.create(
+                    file=(filename, stream, mime), purpose="assistants"
+                )
+
+        return str(self._call(f"uploading {filename}", send).id)
+
+    def attach(
+        self,
+        store_id: str,
+        files: Sequence[tuple[str, dict[str, AttributeValue]]],
+        chunking: dict[str, int] | None,
+    ) -> str:
+        """Attach up to 2000 files with their own attributes in one batch; returns its id."""
+        entries: list[Any] = []
+        for file_id, attributes in files:
+            entry: dict[str, Any] = {"file_id": file_id, "attributes": attributes}
+            if chunking is not None:
+                entry["chunking_strategy"] = {"type": "static", "static": dict(chunking)}
+            entries.append(entry)
+        batch = self._call(
+            f"attaching {len(entries)} files to vector store {store_id}",
+            lambda: self._client.vector_stores.file_batches.create(store_id, files=entries),
+        )
+        return str(batch.id)
+
+    def batch_status(self, store_id: str, batch_id: str) -> BatchStatus:
+        """How far a file batch is, and how long the server asks us to wait before asking again."""
+        raw = self._call(
+            f"checking file batch {batch_id}",
+            lambda: self._client.vector_stores.file_batches.with_raw_response.retrieve(
+                batch_id, vector_store_id=store_id
+            ),
+        )
+        batch = raw.parse()
+        try:
+            wait = float(raw.headers.get("openai-poll-after-ms", "1000")) / 1000
+        except ValueError:
+            wait = 1.0
+        counts = batch.file_counts
+        return BatchStatus(
+            counts.in_progress, counts.completed, counts.failed + counts.cancelled, wait
+        )
+
+    def batch_files(self, store_id: str, batch_id: str) -> list[RemoteFile]:
+        return [
+            _file(f)
+            for f in self._pages(
+                f"listing the files of batch {batch_id}",
+                lambda **q: self._client.vector_stores.file_batches.list_files(
+                    batch_id, vector_store_id=store_id, **q
+                ),
+            )
+        ]
+
+    def detach(self, store_id: str, file_id: str) -> None:
+        """Remove a file from the store (gone already counts as done)."""
+        self._call(
+            f"detaching file {file_id} from vector store {store_id}",
+            lambda: self._client.vector_stores.files.delete(file_id, vector_store_id=store_id),
+            gone_ok=True,
+        )
+
+    def delete_file(self, file_id: str) -> None:
+        self._call(
+            f"deleting file {file_id}", lambda: self._client.files.delete(file_id), gone_ok=True
+        )
+
+    def set_attributes(
+        self, store_id: str, file_id: str, attributes: dict[str, AttributeValue]
+    ) -> None:
+        self._call(
+            f"updating the attributes of file {file_id}",
+            lambda: self._client.vector_stores.files.update(
+                file_id, vector_store_id=store_id, attributes=attributes
+            ),
+        )
+
+    def stamp(self, store_id: str, metadata: dict[str, str]) -> None:
+        self._call(
+            f"stamping vector store {store_id}",
+            lambda: self._client.vector_stores.update(store_id, metadata=metadata),
+        )
+
+    # -- the retry loop and error translation --------------------------------------------
+
+    def _call(
+        self,
+        what: str,
+        send: Callable[[], T],
+        *,
+        missing: str | None = None,
+        gone_ok: bool = False,
+    ) -> T:
+        """Run ``send``, repeating transient failures; translate the final failure once.
+
+        ``missing``: the message for a 404; ``gone_ok``: a 404 means done (returns None)."""
+        attempt = 0
+        while True:
+            attempt += 1
+            with self._lock:
+                self.requests += 1
+            try:
+                return send()
+            except (openai.RateLimitError, openai.InternalServerError) as exc:
+                if attempt >= self._policy.attempts:
+                    raise _translate(exc, what, attempt) from exc
+                delay = self._policy.delay(attempt, exc.response.headers)
+            except openai.APIConnectionError as exc:
+                if attempt >= self._policy.attempts:
+                    raise _translate(exc, what, attempt) from exc
+                delay = self._policy.delay(attempt)
+            except openai.NotFoundError as exc:
+                if gone_ok:
+                    return None  # type: ignore[return-value]
+                if missing is not None:
+                    raise RemoteError(missing) from exc
+                raise _translate(exc, what, attempt) from exc
+            except openai.OpenAIError as exc:
+                raise _translate(exc, what, attempt) from exc
+            with self._lock:
+                self.retries += 1
+            self._sleep(delay)
+
+    def _pages(self, what: str, list_page: Callable[..., Any]) -> Iterator[Any]:
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"limit": _PAGE, "order": "asc"}
+            if after:
+                query["after"] = after
+            page = self._call(what, lambda q=query: list_page(**q))  # type: ignore[misc]
+            yield from page.data
+            if not page.has_more or not page.data:
+                return
+            after = page.data[-1].id
+
+
+def _translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
+    """One sentence for the user; never includes the API key (the SDK's messages do not)."""
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    if isinstance(exc, openai.AuthenticationError):
+        return RemoteError(f"The API refused the key while {what} (401); check OPENAI_API_KEY.")
+    if isinstance(exc, openai.PermissionDeniedError):
+        return RemoteError(
+            f"The API key may not do this: {what} was forbidden (403); "
+            "check the key's project and permissions (OPENAI_PROJECT)."
+        )
+    if isinstance(exc, openai.RateLimitError):
+        return RemoteError(
+            f"The API kept rate-limiting {what}{tries} (429); wait a minute and run kbsync again."
+        )
+    if isinstance(exc, openai.APIStatusError):
+        detail = _message(exc)
+        if exc.status_code >= 500:
+            return RemoteError(
+                f"The API failed while {what}{tries} ({exc.status_code}: {detail}); "
+                "run kbsync again later."
+            )
+        return RemoteError(f"The API refused {what} ({exc.status_code}: {detail}).")
+    if isinstance(exc, openai.APIConnectionError):
+        return RemoteError(
+            f"Could not reach the API while {what}{tries} ({exc.message}); check "
+            "OPENAI_BASE_URL and the network."
+        )
+    return RemoteError(f"The OpenAI client failed while {what}: {exc}")
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return exc.message
+
+
+def _store(store: Any) -> RemoteStore:
+    return RemoteStore(id=store.id, name=store.name or "", metadata=dict(store.metadata or {}))
+
+
+def _file(file: Any) -> RemoteFile:
+    chunking = None
+    strategy = getattr(file, "chunking_strategy", None)
+    static = getattr(strategy, "static", None)
+    if getattr(strategy, "type", None) == "static" and static is not None:
+        chunking = (static.max_chunk_size_tokens, static.chunk_overlap_tokens)
+    error = file.last_error
+    return RemoteFile(
+        id=file.id,
+        status=file.status,
+        created_at=file.created_at,
+        attributes=dict(file.attributes or {}),
+        last_error=f"{error.code}: {error.message}" if error else None,
+        chunking=chunking,
+    )

@@ -1,0 +1,203 @@
+"""Show a plan: terraform-like text, JSON, and Markdown for CI summaries.
+
+Text symbols: ``+`` create, ``~`` update, ``→`` move, ``-`` delete, ``!`` retry,
+duplicate and unmanaged (they need a look), ``*`` retag, ``↻`` rechunk.
+
+JSON (``--json``), one document, keys always in this order::
+
+    {
+      "vector_store_id": "vs_…" | null,    # null: the store does not exist yet
+      "vector_store_name": "kb:<name>",
+      "changes": [                          # sorted by path, then action; [] when in sync
+        {
+          "action": "create|update|move|delete|retry|retag|duplicate|unmanaged|rechunk",
+          "path": "faq/a.md",               # unmanaged: the File's name, else its id
+          "from": "old/a.md",               # move only
+          "file_ids": ["file-…"],           # remote files touched (removed, or retagged)
+          "error": "invalid_file: …",       # retry only: the store's last_error
+          "attributes": {…},                # move and retag: the whole new attribute map
+          "attributes_before": {…}          # retag only
+        }
+      ],
+      "summary": {"create": 0, "update": 0, "move": 0, "delete": 0, "retry": 0,
+                  "retag": 0, "duplicate": 0, "unmanaged": 0, "rechunk": 0, "total": 0},
+      "spec_changed": false,                # instructions/settings differ from the stamp
+      "pending": false                      # applying would write something
+    }
+
+Markdown (``--summary FILE``): a heading, a counts table, then every change in a
+``<details>`` block, so a long plan stays readable in a pull-request comment.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sync._output import plural
+from sync.plan import Action, Change, Plan, attributes_for
+
+SYMBOLS: dict[Action, str] = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.MOVE: "→",
+    Action.DELETE: "-",
+    Action.RETRY: "!",
+    Action.RETAG: "*",
+    Action.DUPLICATE: "!",
+    Action.UNMANAGED: "!",
+    Action.RECHUNK: "↻",
+}
+
+_COUNT_WORDS: dict[Action, str] = {
+    Action.CREATE: "to create",
+    Action.UPDATE: "to update",
+    Action.MOVE: "to move",
+    Action.DELETE: "to delete",
+    Action.RETRY: "to retry",
+    Action.RETAG: "to retag",
+    Action.DUPLICATE: "duplicate to remove",
+    Action.UNMANAGED: "unmanaged",
+    Action.RECHUNK: "to rechunk",
+}
+
+
+def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
+    """The short explanation shown after the path (may be empty)."""
+    match change.action:
+        case Action.MOVE:
+            return f"from {change.from_path}"
+        case Action.RETRY:
+            return f"failed: {change.error}" if change.error else "failed"
+        case Action.RETAG:
+            return _attribute_diff(change)
+        case Action.DUPLICATE:
+            return f"stale copy {', '.join(change.remove)}"
+        case Action.UNMANAGED:
+            fate = "removed" if prune_unmanaged else "kept; --prune-unmanaged removes it"
+            return f"{', '.join(change.remove)}, not added by kbsync: {fate}"
+        case Action.RECHUNK:
+            return "chunking changed: attached again"
+        case _:
+            return ""
+
+
+def _attribute_diff(change: Change) -> str:
+    before = change.attributes_before or {}
+    after = _new_attributes(change) or {}
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            parts.append(f"{key}: {_value(old)} → {_value(new)}")
+    return ", ".join(parts)
+
+
+def _value(value: object) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _new_attributes(change: Change) -> dict[str, Any] | None:
+    if change.document is None or change.action not in (Action.MOVE, Action.RETAG):
+        return None
+    return dict(attributes_for(change.document))
+
+
+def counts_line(plan: Plan) -> str:
+    summary = plan.summary()
+    parts = [f"{summary[a.value]} {_COUNT_WORDS[a]}" for a in Action if summary[a.value]]
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def _store_line(plan: Plan) -> str:
+    if plan.store_id is None:
+        return f"Vector store {plan.store_name} does not exist yet; it will be created."
+    return (
+        f"Vector store {plan.store_name} ({plan.store_id}): "
+        f"{plural(plan.remote_files, 'file')}, kb/ has {plural(plan.documents, 'document')}."
+    )
+
+
+def text(plan: Plan, *, prune_unmanaged: bool = False) -> str:
+    """The terminal rendering (no trailing newline)."""
+    lines = [_store_line(plan)]
+    if plan.changes:
+        lines.append("")
+        for change in plan.changes:
+            note = detail(change, prune_unmanaged=prune_unmanaged)
+            line = f"  {SYMBOLS[change.action]} {change.path}"
+            lines.append(f"{line}  ({change.action.value}: {note})" if note else line)
+        lines.append("")
+    if plan.spec_changed and plan.store_id is not None:
+        lines.append("Instructions or settings changed since the last sync.")
+    if plan.changes:
+        lines.append(counts_line(plan))
+    elif plan.pending:
+        lines.append("No document changes; the store's stamp will be updated.")
+    else:
+        lines.append("No changes: the vector store is in sync with kb/.")
+    return "\n".join(lines)
+
+
+def as_dict(plan: Plan) -> dict[str, Any]:
+    """The JSON document as a dict with the documented key order."""
+    summary: dict[str, int] = plan.summary()
+    summary["total"] = len(plan.changes)
+    return {
+        "vector_store_id": plan.store_id,
+        "vector_store_name": plan.store_name,
+        "changes": [_change_dict(c) for c in plan.changes],
+        "summary": summary,
+        "spec_changed": plan.spec_changed,
+        "pending": plan.pending,
+    }
+
+
+def _change_dict(change: Change) -> dict[str, Any]:
+    item: dict[str, Any] = {"action": change.action.value, "path": change.path}
+    if change.from_path is not None:
+        item["from"] = change.from_path
+    item["file_ids"] = list(change.file_ids)
+    if change.action is Action.RETRY:
+        item["error"] = change.error
+    attributes = _new_attributes(change)
+    if attributes is not None:
+        item["attributes"] = attributes
+    if change.attributes_before is not None:
+        item["attributes_before"] = change.attributes_before
+    return item
+
+
+def as_json(plan: Plan) -> str:
+    return json.dumps(as_dict(plan), indent=2, ensure_ascii=False)
+
+
+def markdown(plan: Plan, *, prune_unmanaged: bool = False) -> str:
+    """The ``--summary`` rendering, ending with a newline (files are appended to)."""
+    lines = [f"### kbsync plan for `{plan.kb_name}`", "", _store_line(plan), ""]
+    if plan.spec_changed and plan.store_id is not None:
+        lines += ["Instructions or settings changed since the last sync.", ""]
+    if not plan.changes:
+        lines.append("No document changes." if plan.pending else "No changes: in sync with kb/.")
+        return "\n".join(lines) + "\n"
+    summary = plan.summary()
+    lines += ["| action | count |", "|---|---:|"]
+    lines += [
+        f"| {_cell(SYMBOLS[a])} {a.value} | {summary[a.value]} |"
+        for a in Action
+        if summary[a.value]
+    ]
+    lines += ["", f"<details><summary>{plural(len(plan.changes), 'change')}</summary>", ""]
+    lines += ["| | path | detail |", "|---|---|---|"]
+    for change in plan.changes:
+        note = detail(change, prune_unmanaged=prune_unmanaged)
+        lines.append(
+            f"| {_cell(SYMBOLS[change.action])} {change.action.value} "
+            f"| `{_cell(change.path)}` | {_cell(note)} |"
+        )
+    lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")

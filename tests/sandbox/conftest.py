@@ -1,0 +1,85 @@
+"""Fixtures for the files / vector-stores half of the sandbox tests."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests._servers import Server
+from tests.conftest import sandbox_call
+
+
+def make_pdf(text: str) -> bytes:
+    """A one-page PDF whose page shows ``text`` (ASCII) in Helvetica."""
+    escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return out.getvalue()
+
+
+def make_docx(paragraphs: list[str]) -> bytes:
+    import docx
+
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+Upload = Callable[..., Any]
+
+
+@pytest.fixture
+def upload(client: Any) -> Upload:
+    """``upload(name, data)`` → the SDK's FileObject (purpose ``assistants``)."""
+
+    def run(name: str, data: bytes | str, purpose: str = "assistants") -> Any:
+        raw = data.encode() if isinstance(data, str) else data
+        return client.files.create(file=(name, raw), purpose=purpose)
+
+    return run
+
+
+def wait_processed(client: Any, vector_store_id: str, file_id: str, timeout: float = 20) -> Any:
+    """Poll a vector-store file until it leaves ``in_progress``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        obj = client.vector_stores.files.retrieve(file_id, vector_store_id=vector_store_id)
+        if obj.status != "in_progress" or time.monotonic() > deadline:
+            return obj
+        time.sleep(0.02)
+
+
+def set_faults(server: Server, **config: Any) -> Any:
+    return sandbox_call(server, "POST", "/_sandbox/faults", config)
+
+
+def raw_json(response: Any) -> Any:
+    """The JSON body of an SDK ``with_raw_response`` call, exactly as sent on the wire."""
+    return response.http_response.json()

@@ -1,0 +1,181 @@
+"""Widget fixtures: one Chromium per session, one seeded sandbox and relay per session.
+
+The widget tests own their sandbox process (rather than the shared, per-test-reset one)
+because the relay resolves the KB's vector store once: wiping the sandbox under it would
+leave the relay pointing at nothing. Faults are cleared around every test instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests._servers import Server, free_port, run_server, sandbox_server
+from tests.conftest import API_KEY, need, sandbox_call
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+KB_NAME = "clubsante-widget"
+DOCS = Path(__file__).resolve().parent / "docs"
+
+
+@pytest.fixture(scope="session")
+def _browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        yield None
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(_browser: Any) -> Any:
+    need(_browser is not None, "Debian chromium is not installed (apt-get install chromium)")
+    return _browser
+
+
+NewPage = Callable[..., Any]
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[NewPage]:
+    """A page in a fresh context (its own localStorage); keyword arguments go to new_context."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        options.setdefault("locale", "en-US")
+        context = browser.new_context(**options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return page
+
+    errors: list[str] = []
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+# ---- sandbox + relay ----------------------------------------------------------------------
+
+
+def _seed(sandbox: Server) -> None:
+    import openai
+
+    client = openai.OpenAI(api_key=API_KEY, base_url=sandbox.url + "/v1", max_retries=0, timeout=30)
+    files = []
+    for doc in sorted(DOCS.rglob("*.md")):
+        data = doc.read_bytes()
+        uploaded = client.files.create(file=(doc.name, data), purpose="assistants")
+        attributes = {
+            "kb_path": doc.relative_to(DOCS).as_posix(),
+            "kb_sha256": hashlib.sha256(data).hexdigest(),
+        }
+        files.append({"file_id": uploaded.id, "attributes": attributes})
+    store = client.vector_stores.create(name=f"kb:{KB_NAME}", metadata={"kb_name": KB_NAME})
+    batch = client.vector_stores.file_batches.create_and_poll(store.id, files=files)
+    assert batch.status == "completed", batch
+
+
+@pytest.fixture(scope="session")
+def widget_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("widget-sandbox") / "sandbox.log"
+    with sandbox_server(log) as server:
+        _seed(server)
+        yield server
+
+
+@pytest.fixture(scope="session")
+def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    kb = tmp_path_factory.mktemp("widget-kb")
+    (kb / "files").mkdir()
+    (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\n")
+    (kb / "instructions.md").write_text(
+        "You answer questions about Club Santé from its documents only.\n"
+    )
+    return kb
+
+
+StartRelay = Callable[..., AbstractContextManager[Server]]
+
+
+@pytest.fixture(scope="session")
+def start_relay(
+    widget_sandbox: Server, kb_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> StartRelay:
+    """``with start_relay(RATE_LIMIT="1/minute") as relay:`` — a relay on the seeded sandbox."""
+
+    @contextmanager
+    def start(**env: str) -> Iterator[Server]:
+        port = free_port()
+        log = tmp_path_factory.mktemp("relay") / "relay.log"
+        full = {
+            "OPENAI_BASE_URL": widget_sandbox.url + "/v1",
+            "OPENAI_API_KEY": API_KEY,
+            "KB_DIR": str(kb_dir),
+            "RELAY_SECRET": "widget-tests-secret-0123456789abcdef",
+            "ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
+            "RATE_LIMIT": "1000/minute",
+            "RELAY_DEMO": "1",
+            "HOME": os.environ.get("HOME", str(kb_dir)),
+            **env,
+        }
+        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
+        with run_server(args, port=port, ready_path="/readyz", log=log, env=full) as server:
+            yield server
+
+    return start
+
+
+@pytest.fixture(scope="session")
+def _relay(start_relay: StartRelay) -> Iterator[Server]:
+    with start_relay() as server:
+        yield server
+
+
+@dataclass
+class Live:
+    relay: Server
+    sandbox: Server
+
+    @property
+    def url(self) -> str:
+        return self.relay.url
+
+    def faults(self, **faults: Any) -> None:
+        body = {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": 0}
+        sandbox_call(self.sandbox, "POST", "/_sandbox/faults", {**body, **faults})
+
+
+@pytest.fixture
+def live(_relay: Server, widget_sandbox: Server) -> Iterator[Live]:
+    """The session's relay + sandbox, with no faults before and after the test."""
+    state = Live(_relay, widget_sandbox)
+    state.faults()
+    yield state
+    state.faults()

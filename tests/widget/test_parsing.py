@@ -1,0 +1,168 @@
+"""The widget against a scripted relay: SSE framing edge cases, Markdown, transport failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests._servers import free_port
+from tests.widget import _ui as ui
+from tests.widget._fake_relay import FakeRelay, Reply, event, fake_relay
+
+pytestmark = pytest.mark.browser
+
+SOURCE = {"file_id": "file-1", "filename": "hours.md", "path": "club/hours.md"}
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeRelay]:
+    with fake_relay() as relay:
+        relay.pages["/"] = ui.host_page()
+        yield relay
+
+
+@pytest.fixture
+def relay(fake: FakeRelay) -> FakeRelay:
+    fake.replies.clear()
+    fake.bodies.clear()
+    return fake
+
+
+def split_bytes(text: str, size: int) -> list[bytes]:
+    data = text.encode()
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def test_events_split_across_chunks_with_crlf_and_comments(new_page: Any, relay: FakeRelay) -> None:
+    stream = (
+        ": keep-alive\r\n\r\n"
+        + event("conversation", {"conversation": "tok-1"}, "\r\n")
+        + event("delta", {"text": "We open at "}, "\r\n")
+        + ": keep-alive\r\n\r\n"
+        + event("delta", {"text": "6:30 — «рано» 🙂"}, "\r\n")
+        + event("source", SOURCE, "\r\n")
+        + event("source", SOURCE, "\n")
+        + event("done", {"response_id": "resp_1", "usage": {}}, "\r")
+    )
+    # 7-byte pieces cut through field names, JSON, CRLF pairs and multi-byte characters.
+    relay.replies.append(Reply(chunks=split_bytes(stream, 7), pause=0.002))
+    second = event("conversation", {"conversation": "tok-1"}) + event("delta", {"text": "Yes."})
+    relay.replies.append(Reply(chunks=[(second + event("done", {})).encode()]))
+
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "When do you open?")
+    ui.wait_idle(page)
+    answer = ui.answers(page).first
+    assert answer.locator(".t").inner_text() == "We open at 6:30 — «рано» 🙂"
+    assert answer.locator(".s li").all_inner_texts() == ["hours.md"]
+    assert answer.locator(".s li").get_attribute("title") == "club/hours.md"
+    assert ui.notices(page).count() == 0
+    assert ui.stored(page)["token"] == "tok-1"
+
+    ui.ask(page, "Really?")
+    ui.wait_idle(page)
+    assert ui.answers(page).nth(1).locator(".t").inner_text() == "Yes."
+    assert relay.bodies == [
+        {"message": "When do you open?"},
+        {"message": "Really?", "conversation": "tok-1"},
+    ]
+
+
+MARKDOWN = """Intro with **bold**, *italic* and `code <b>`.
+
+- first [site](https://example.org/a?b=1)
+- second <b>not bold</b>
+
+1. one
+2. two
+
+```
+<script>window.__pwned = 1</script>
+```
+[bad](javascript:window.__pwned=1) [mail](mailto:desk@example.org) https://example.org/x."""
+
+
+def test_markdown_subset_is_built_from_dom_nodes(new_page: Any, relay: FakeRelay) -> None:
+    stream = event("delta", {"text": MARKDOWN}) + event("done", {})
+    relay.replies.append(Reply(chunks=[stream.encode()]))
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "markdown please")
+    ui.wait_idle(page)
+    body = ui.answers(page).first.locator(".t")
+    assert body.locator("strong").first.inner_text() == "bold"
+    assert body.locator("em").inner_text() == "italic"
+    assert body.locator("p code").inner_text() == "code <b>"
+    assert body.locator("ul li").count() == 2
+    assert body.locator("ol li").all_inner_texts() == ["one", "two"]
+    assert body.locator("pre code").inner_text() == "<script>window.__pwned = 1</script>"
+    assert body.locator("b, script").count() == 0
+    links = body.locator("a")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "https://example.org/a?b=1",
+        "mailto:desk@example.org",
+        "https://example.org/x",
+    ]
+    for i in range(links.count()):
+        assert links.nth(i).get_attribute("rel") == "noopener noreferrer"
+        assert links.nth(i).get_attribute("target") == "_blank"
+    assert "[bad](javascript:window.__pwned=1)" in body.inner_text()
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_connection_lost_mid_stream_keeps_partial_and_retries(
+    new_page: Any, relay: FakeRelay
+) -> None:
+    cut = event("conversation", {"conversation": "tok-2"}) + event("delta", {"text": "Half an"})
+    relay.replies.append(Reply(chunks=[cut.encode()]))
+    whole = event("delta", {"text": "A whole answer."}) + event("done", {})
+    relay.replies.append(Reply(chunks=[whole.encode()]))
+
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "Tell me")
+    ui.wait_idle(page)
+    assert ui.answers(page).first.locator(".t").inner_text() == "Half an"
+    assert "connection was lost" in ui.notices(page).inner_text()
+
+    ui.notices(page).get_by_role("button", name="Retry").click()
+    ui.wait_idle(page)
+    assert ui.answers(page).all_inner_texts() == ["Assistant: A whole answer."]
+    assert ui.notices(page).count() == 0
+    assert relay.bodies[1] == {"message": "Tell me", "conversation": "tok-2"}
+
+
+def test_unreachable_relay_says_so(new_page: Any, relay: FakeRelay) -> None:
+    page = new_page()
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    ui.serve_page(page, relay.url + "/dead", ui.host_page(api=dead))
+    ui.open_chat(page, relay.url + "/dead")
+    ui.ask(page, "Anyone there?")
+    ui.wait_idle(page)
+    assert "Cannot reach the assistant" in ui.notices(page).inner_text()
+    assert ui.notices(page).get_by_role("button", name="Retry").is_visible()
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "text"),
+    [
+        (429, {"Retry-After": "120"}, "Please wait 2 min and try again."),
+        (429, {}, "Please wait a moment"),
+        (503, {}, "busy right now"),
+        (413, {}, "too long"),
+        (502, {}, "Something went wrong"),
+    ],
+)
+def test_errors_before_the_stream(
+    new_page: Any, relay: FakeRelay, status: int, headers: dict[str, str], text: str
+) -> None:
+    relay.replies.append(Reply(status=status, headers=headers))
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "Hello?")
+    ui.wait_idle(page)
+    assert text in ui.notices(page).inner_text()
+    assert ui.answers(page).count() == 0
