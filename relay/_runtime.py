@@ -104,6 +104,10 @@ class Runtime:
 
     async def _watch_spec(self) -> None:
         while not self._stop.is_set():
+            if not self.config.kb_dir.is_dir():  # not there yet (or gone): look again soon
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 1.0)
+                continue
             try:
                 await self.spec.watch(self._stop)
             except asyncio.CancelledError:

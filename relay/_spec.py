@@ -32,6 +32,8 @@ class SpecHolder:
         try:
             spec = load_spec(self.kb_dir)
         except KbError as exc:
+            if self.error == str(exc):
+                return self.spec  # already said
             self.error = str(exc)
             _log.event(
                 logging.ERROR,
@@ -42,8 +44,10 @@ class SpecHolder:
             )
             return self.spec
         except OSError as exc:
-            self.error = f"{self.kb_dir}: {exc.strerror or exc}"
-            _log.event(logging.ERROR, "spec_unreadable", kb_dir=str(self.kb_dir), error=self.error)
+            error = f"{self.kb_dir}: {exc.strerror or exc}"
+            if self.error != error:
+                self.error = error
+                _log.event(logging.ERROR, "spec_unreadable", kb_dir=str(self.kb_dir), error=error)
             return self.spec
         previous, self.spec, self.error = self.spec, spec, None
         if previous is None or previous.digest != spec.digest:

@@ -12,19 +12,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sandbox._layout import blocks, sentences
 from sandbox._search import tokens
 from sandbox._state import JSON, Store
 
 PASSAGE_CHARS = 400
 _SHORT_PASSAGE = 160
 _MAX_PASSAGES = 2
-_HITS_READ = 8
 _ANCHOR_WORDS = 8
-_HEADING_CHARS = 120
 
 _CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?…])\s+")
-_MARKUP = re.compile(r"^[\s#>*\-|•]+|[\s|*]+$")
 _END_PUNCT = ".!?…:;"
 
 _STOPWORD_TEXT = (
@@ -36,6 +33,10 @@ _STOPWORD_TEXT = (
     "она они их где какой какая какие сколько можно есть бы был была было"
 )
 _STOPWORDS = frozenset(tokens(_STOPWORD_TEXT))
+# Words of asking about money: a price list answers them without repeating them.
+_PRICE_WORDS = frozenset(
+    tokens("cost costs price prices pay fee стоит стоимость цена цены платить оплата")
+)
 
 NO_ANSWER = {
     "en": "The knowledge base has no answer to this question.",
@@ -120,25 +121,28 @@ def compose(
     lang = language(question)
     if hits is None:
         return Answer(NO_KNOWLEDGE_BASE[lang])
-    wanted = _stems(question)
+    wanted = _stems(question) - _PRICE_WORDS or _stems(question)
+    found = [(_passage(layout(hit), wanted), rank, hit) for rank, hit in enumerate(hits)]
+    ranked = sorted(
+        ((passage, rank, hit) for passage, rank, hit in found if passage is not None),
+        key=lambda item: (-len(item[0].matched), -item[0].in_context, item[1]),
+    )
     chosen: list[tuple[str, JSON]] = []
-    best_overlap = 0
-    for hit in hits[:_HITS_READ]:
-        passage, overlap = _passage(layout(hit), wanted)
-        if overlap == 0 or not passage:
-            continue
-        if chosen and (overlap * 3 < best_overlap * 2 or _same_file(hit, chosen)):
-            continue
-        best_overlap = max(best_overlap, overlap)
-        chosen.append((passage, hit))
+    covered: frozenset[str] = frozenset()
+    for passage, _, hit in ranked:
+        # a further passage must answer a part of the question that the others did not
+        if not passage.matched <= covered and not _same_file(hit, chosen):
+            chosen.append((passage.text, hit))
+            covered |= passage.matched
         if len(chosen) == _MAX_PASSAGES:
             break
-    if not chosen:
+    # a passage that shares a word or two with a longer question is no answer to it
+    if not chosen or 3 * len(covered) < 2 * len(wanted):
         return Answer(NO_ANSWER[lang])
     text = ""
     citations: list[Citation] = []
-    for passage, hit in chosen:
-        text += ("\n\n" if text else "") + passage
+    for quoted, hit in chosen:
+        text += ("\n\n" if text else "") + quoted
         citations.append(Citation(len(text), str(hit["file_id"]), str(hit.get("filename", ""))))
     return Answer(text, citations)
 
@@ -158,49 +162,44 @@ def _stems(text: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _Unit:
-    """A sentence or list item, with the words of the heading it stands under."""
+    """A sentence (or list item, or table row), with the words of its context."""
 
     text: str
     section: int
     own: frozenset[str]
-    heading: frozenset[str]
-
-
-def _is_heading(line: str) -> bool:
-    return line.startswith("#") and len(line) <= _HEADING_CHARS and ". " not in line
+    context: frozenset[str]
 
 
 def _units(text: str) -> list[_Unit]:
-    units: list[_Unit] = []
-    section = 0
-    heading: frozenset[str] = frozenset()
-    for line in (line.strip() for line in text.splitlines()):
-        if _is_heading(line):
-            section += 1
-            heading = _stems(line)
-            continue
-        for sentence in _SENTENCE_SPLIT.split(line):
-            clean = _MARKUP.sub("", sentence)
-            if clean:
-                units.append(_Unit(clean, section, _stems(clean), heading))
-    return units
+    return [
+        _Unit(sentence, block.section, _stems(sentence), _stems(block.context))
+        for block in blocks(text)
+        for sentence in sentences(block.text)
+    ]
 
 
-def _passage(text: str, wanted: frozenset[str]) -> tuple[str, int]:
-    """The best sentence of ``text`` with its neighbours in its section, trimmed; and how
-    many question words it (or its heading) shares."""
+@dataclass(frozen=True)
+class _Passage:
+    text: str
+    matched: frozenset[str]  # question words in its best sentence or that one's context
+    in_context: int  # how many of those the heading (or table header) holds
+
+
+def _passage(text: str, wanted: frozenset[str]) -> _Passage | None:
+    """The best sentence of ``text`` with its neighbours in its section, trimmed."""
     units = _units(text)
     if not units or not wanted:
-        return "", 0
+        return None
 
-    def rank(i: int) -> tuple[int, int, int]:
+    def rank(i: int) -> tuple[int, int, int, int]:
         unit = units[i]
-        return len(wanted & (unit.own | unit.heading)), len(wanted & unit.own), -i
+        matched = wanted & (unit.own | unit.context)
+        return len(matched), len(wanted & unit.context), len(wanted & unit.own), -i
 
     best = max(range(len(units)), key=rank)
-    overlap = rank(best)[0]
-    if overlap == 0:
-        return "", 0
+    matched = wanted & (units[best].own | units[best].context)
+    if not matched:
+        return None
     section = units[best].section
     start = end = best
     while (
@@ -216,7 +215,8 @@ def _passage(text: str, wanted: frozenset[str]) -> tuple[str, int]:
         and _length(units[start - 1 : end + 1]) <= _SHORT_PASSAGE
     ):
         start -= 1
-    return _trim(_join(units[start : end + 1])), overlap
+    text = _trim(_join(units[start : end + 1]))
+    return _Passage(text, matched, len(wanted & units[best].context))
 
 
 def _join(units: list[_Unit]) -> str:

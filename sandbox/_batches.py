@@ -90,6 +90,7 @@ async def cancel_batch(request: AnyRequest, vector_store_id: str, batch_id: str)
     store = store_of(request)
     batch = _batch_or_404(store, vector_store_id, batch_id)
     files = store.vs_files.get(vector_store_id, {})
+    render_batch(store, batch)  # settles a batch that finished since it was last looked at
     if batch["status"] == "in_progress":
         for file_id in batch["_file_ids"]:
             obj = files.get(file_id)

@@ -45,10 +45,7 @@ def chunk(text: str, strategy: dict[str, Any]) -> list[str]:
         return []
     size = int(strategy["static"]["max_chunk_size_tokens"])
     step = max(1, size - int(strategy["static"]["chunk_overlap_tokens"]))
-    chunks = []
-    start = 0
-    while True:
-        chunks.append(" ".join(words[start : start + size]))
-        if start + size >= len(words):
-            return chunks
-        start += step
+    starts = list(range(0, max(len(words) - size, 0) + 1, step))
+    if starts[-1] + size < len(words):
+        starts.append(len(words) - size)  # a full last window, ending at the last word
+    return [" ".join(words[start : start + size]) for start in starts]

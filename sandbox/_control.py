@@ -17,7 +17,7 @@ from sandbox._errors import bad_request
 from sandbox._http import AnyRequest, json_body, ok
 from sandbox._state import store_of
 
-KINDS = ("429", "500", "503", "reset", "timeout", "stuck", "drop")
+KINDS = ("429", "500", "503", "reset", "timeout", "stuck", "drop", "stream_error")
 LOG_SIZE = 1000
 _FAULT_KEYS = {"rate", "kinds", "seed", "latency_ms", "token_delay_ms", "retry_after_ms"}
 

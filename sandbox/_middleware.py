@@ -146,6 +146,8 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
             kind = control.pick()
             if kind == "drop" and not (method == "POST" and template == "/v1/responses"):
                 kind = "reset"
+            if kind == "stream_error" and not (method == "POST" and template == "/v1/responses"):
+                kind = "500"
             if kind is not None:
                 state["sandbox_fault"] = kind
             if kind == "429":

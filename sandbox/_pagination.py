@@ -7,6 +7,8 @@ Removed ids leave a hole that is compacted once holes outnumber live ids.
 
 from __future__ import annotations
 
+import bisect
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -14,9 +16,14 @@ from sandbox._errors import bad_request
 
 
 class OrderedIndex:
+    _GONE_KEPT = 4096
+
     def __init__(self, ids: Iterable[str] = ()) -> None:
         self._ids: list[str | None] = []
         self._pos: dict[str, int] = {}
+        # where recently removed ids were (a hole index, or k - 0.5 once compacted),
+        # so that a page cursor that was deleted in the meantime still resumes in place
+        self._gone: dict[str, float] = {}
         for object_id in ids:
             self.add(object_id)
 
@@ -29,6 +36,7 @@ class OrderedIndex:
     def add(self, object_id: str) -> None:
         """Append ``object_id`` as the newest (moving it there if present)."""
         self.remove(object_id)
+        self._gone.pop(object_id, None)
         self._pos[object_id] = len(self._ids)
         self._ids.append(object_id)
 
@@ -37,22 +45,39 @@ class OrderedIndex:
         if index is None:
             return
         self._ids[index] = None
+        self._gone[object_id] = float(index)
+        if len(self._gone) > self._GONE_KEPT:
+            del self._gone[next(iter(self._gone))]
         if len(self._ids) > 64 and len(self._ids) > 2 * len(self._pos):
-            live = [i for i in self._ids if i is not None]
-            self._ids = list(live)
-            self._pos = {object_id: n for n, object_id in enumerate(live)}
+            self._compact()
+
+    def _compact(self) -> None:
+        live_at = [n for n, object_id in enumerate(self._ids) if object_id is not None]
+        self._gone = {k: bisect.bisect_left(live_at, p) - 0.5 for k, p in self._gone.items()}
+        live = [self._ids[n] for n in live_at]
+        self._ids = list(live)
+        self._pos = {object_id: n for n, object_id in enumerate(live) if object_id is not None}
+
+    def _where(self, object_id: str | None) -> float | None:
+        if object_id is None:
+            return None
+        if object_id in self._pos:
+            return float(self._pos[object_id])
+        return self._gone.get(object_id)
 
     def walk(self, *, descending: bool, after: str | None, before: str | None) -> Iterator[str]:
         """Ids in the asked order, strictly after ``after`` and strictly before ``before``.
-        An unknown cursor is treated as absent (the object may have just been deleted)."""
-        step = -1 if descending else 1
-        start = len(self._ids) - 1 if descending else 0
-        stop = -1 if descending else len(self._ids)
-        if after is not None and after in self._pos:
-            start = self._pos[after] + step
-        if before is not None and before in self._pos:
-            stop = self._pos[before]
-        for index in range(start, stop, step):
+        An unknown cursor is ignored."""
+        after_at, before_at = self._where(after), self._where(before)
+        if descending:
+            start = len(self._ids) - 1 if after_at is None else math.ceil(after_at) - 1
+            stop = -1 if before_at is None else math.floor(before_at)
+            indexes = range(start, stop, -1)
+        else:
+            start = 0 if after_at is None else math.floor(after_at) + 1
+            stop = len(self._ids) if before_at is None else math.ceil(before_at)
+            indexes = range(start, stop)
+        for index in indexes:
             object_id = self._ids[index]
             if object_id is not None:
                 yield object_id

@@ -119,15 +119,20 @@ async def _work(store: Store) -> None:
         obj = store.vs_files.get(vs_id, {}).get(file_id)
         if obj is None or obj["status"] != "in_progress":
             continue
-        await _process(store, obj)
+        await process(store, obj)
         done += 1
         if done % 50 == 0:
             store.changed()
             await asyncio.sleep(0)
     store.changed()
+    # index what was just processed now, in slices, rather than on the first search
+    for index in list(store.indexes.values()):
+        while index.flush(200):
+            await asyncio.sleep(0)
 
 
-async def _process(store: Store, obj: JSON) -> None:
+async def process(store: Store, obj: JSON) -> None:
+    """Parse, chunk and index one attached file; settles its status."""
     file_id = obj["id"]
     file = store.files.get(file_id)
     text = store.texts.get(file_id)
@@ -152,9 +157,9 @@ async def _process(store: Store, obj: JSON) -> None:
     obj["usage_bytes"] = usage
     _count(store, obj["vector_store_id"], "in_progress", 0, usage)
     set_status(store, obj, "completed")
-    vs_id = obj["vector_store_id"]
-    if vs_id in store.indexes:
-        store.indexes[vs_id].add(file_id, store.chunker(file_id, obj["chunking_strategy"]))
+    index = store.index_of(obj["vector_store_id"])  # created on first use, with this file
+    if file_id not in index.pending:
+        index.add(file_id, store.chunker(file_id, obj["chunking_strategy"]))
 
 
 def resume(store: Store) -> None:

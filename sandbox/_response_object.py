@@ -26,7 +26,10 @@ def tool_echo(tool: JSON) -> JSON:
 
 
 def new_response(body: JSON, *, conversation_id: str | None) -> JSON:
-    """An ``in_progress`` Response echoing the request (``_include`` is kept privately)."""
+    """An ``in_progress`` Response echoing the request (``_include`` is kept privately).
+
+    ``usage`` is left out until the end: the live API sends ``null`` there, but the spec's
+    ``ResponseUsage`` is not nullable, and the SDK reads a missing key as ``None`` too."""
     temperature = body.get("temperature")
     top_p = body.get("top_p")
     return {
@@ -58,7 +61,6 @@ def new_response(body: JSON, *, conversation_id: str | None) -> JSON:
         "top_logprobs": body.get("top_logprobs") or 0,
         "top_p": 1.0 if top_p is None else top_p,
         "truncation": "disabled",
-        "usage": None,
         "metadata": dict(body.get("metadata") or {}),
         "_include": list(body.get("include") or []),
     }

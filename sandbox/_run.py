@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from sandbox._answer import Answer, Citation, compose, hit_text, restore_layout, search
@@ -45,6 +46,17 @@ class Run:
     _sequence: int = field(default=0, init=False)
 
     async def events(self) -> AsyncGenerator[JSON, None]:
+        """The events; a run left unfinished (client gone, ``drop``) ends ``cancelled``."""
+        try:
+            async with aclosing(self._events()) as events:
+                async for event in events:
+                    yield event
+        finally:
+            if self.response["status"] == "in_progress":
+                self.response["status"] = "cancelled"
+                self._save()
+
+    async def _events(self) -> AsyncGenerator[JSON, None]:
         response = self.response
         self._save()
         yield self._event("response.created", response=show(response))
@@ -108,7 +120,8 @@ class Run:
             if sent == cut and self.fault == "drop":
                 raise Dropped
             if sent == cut and self.fault == "stream_error":
-                async for event in self._fail("server_error", "The server had an error."):
+                reason = "The server had an error while processing your request (sandbox fault)."
+                async for event in self._fail("server_error", reason):
                     yield event
                 return
             yield self._event("response.output_text.delta", **where, delta=delta, logprobs=[])

@@ -34,6 +34,10 @@ def _null_ok(node: Any) -> Any:
         return {"$ref": "#/components/schemas/CompoundFilter"}
     node = dict(node)
     node.pop("$recursiveAnchor", None)
+    if "discriminator" in node and "oneOf" in node:
+        # OpenAPI picks a oneOf branch by the discriminator; plain JSON Schema would refuse
+        # an input valid under two branches (e.g. a message without "type")
+        node["anyOf"] = node.pop("oneOf")
     all_of = node.get("allOf")
     if isinstance(all_of, list) and {"nullable": True} in all_of:
         rest = [part for part in all_of if part != {"nullable": True}]
@@ -68,6 +72,34 @@ def _validator(schema_name: str) -> Draft202012Validator:
     )
 
 
+def _resolve(node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        node = spec()["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    return node
+
+
+def _collect(node: Any, names: set[str]) -> None:
+    node = _resolve(node)
+    if not isinstance(node, dict):
+        return
+    names.update(node.get("properties", {}))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in node.get(key, []):
+            _collect(part, names)
+
+
+@functools.cache
+def _known_fields(schema_name: str) -> frozenset[str] | None:
+    """Top-level field names of a schema composed with ``allOf`` (which JSON Schema lets
+    through unchecked), so that a misspelt field is refused as the real API refuses it."""
+    schema = spec()["components"]["schemas"][schema_name]
+    if "allOf" not in schema:
+        return None
+    names: set[str] = set()
+    _collect(schema, names)
+    return frozenset(names) or None
+
+
 def _param(path: list[str | int]) -> str | None:
     if not path:
         return None
@@ -82,6 +114,12 @@ def validate_body(schema_name: str, body: Any) -> None:
 
     >>> validate_body("UpdateVectorStoreFileAttributesRequest", {"attributes": {"a": 1}})
     """
+    known = _known_fields(schema_name)
+    if known is not None and isinstance(body, dict):
+        for key in body:
+            if key not in known:
+                message = f"Unrecognized request argument supplied: {key}"
+                raise ApiError(400, message, param=key, code="unknown_parameter")
     best = best_match(_validator(schema_name).iter_errors(body))
     if best is None:
         return

@@ -10,6 +10,8 @@ and mean the same from one store to the next.
 
 from __future__ import annotations
 
+import functools
+import heapq
 import math
 import re
 from collections import Counter
@@ -29,6 +31,7 @@ K1 = 1.2
 B = 0.75
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _stem(word: str) -> str:
     if _CYRILLIC.search(word):
         for ending in _RU_ENDINGS:
@@ -77,6 +80,8 @@ class Index:
     _chunks: dict[int, _Chunk] = field(default_factory=dict)
     _by_file: dict[str, list[int]] = field(default_factory=dict)
     _postings: dict[str, dict[int, int]] = field(default_factory=dict)
+    # K1 * (1 - B + B * length / average length) per chunk; rebuilt after changes
+    _norm: dict[int, float] = field(default_factory=dict)
     _total_length: int = 0
     _next: int = 0
 
@@ -86,7 +91,10 @@ class Index:
 
     def remove(self, file_id: str) -> None:
         self.pending.pop(file_id, None)
-        for key in self._by_file.pop(file_id, []):
+        keys = self._by_file.pop(file_id, [])
+        if keys:
+            self._norm = {}
+        for key in keys:
             chunk = self._chunks.pop(key)
             self._total_length -= chunk.length
             for term in chunk.terms:
@@ -95,8 +103,10 @@ class Index:
                 if not posting:
                     del self._postings[term]
 
-    def _flush(self) -> None:
-        while self.pending:
+    def flush(self, max_files: int | None = None) -> bool:
+        """Index up to ``max_files`` pending files (all if ``None``); ``True`` if some remain."""
+        done = 0
+        while self.pending and (max_files is None or done < max_files):
             file_id, thunk = next(iter(self.pending.items()))
             del self.pending[file_id]
             keys = []
@@ -111,41 +121,61 @@ class Index:
                     self._postings.setdefault(term, {})[key] = count
                 keys.append(key)
             self._by_file[file_id] = keys
+            self._norm = {}
+            done += 1
+        return bool(self.pending)
+
+    def _norms(self) -> dict[int, float]:
+        if not self._norm and self._chunks:
+            average = self._total_length / len(self._chunks) or 1.0
+            self._norm = {
+                key: K1 * (1 - B + B * chunk.length / average)
+                for key, chunk in self._chunks.items()
+            }
+        return self._norm
 
     def search(
         self, query: str, limit: int, allowed: Callable[[str], bool] | None = None
     ) -> list[Hit]:
         """The best ``limit`` chunks for ``query`` among files ``allowed`` lets through."""
-        self._flush()
+        self.flush()
         n = len(self._chunks)
-        if n == 0:
+        if n == 0 or limit <= 0:
             return []
-        average = self._total_length / n or 1.0
+        norm = self._norms()
         scores: dict[int, float] = {}
         best_possible = 0.0
         for term in set(tokens(query)):
             posting = self._postings.get(term)
             if not posting:
                 continue
-            idf = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5))
-            best_possible += idf * (K1 + 1)
+            weight = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5)) * (K1 + 1)
+            best_possible += weight
+            get = scores.get
             for key, tf in posting.items():
-                length = self._chunks[key].length
-                part = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
-                scores[key] = scores.get(key, 0.0) + part
+                scores[key] = get(key, 0.0) + weight * tf / (tf + norm[key])
         if not scores:
             return []
         verdict: dict[str, bool] = {}
-        hits: list[Hit] = []
-        for key, score in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])):
-            chunk = self._chunks[key]
-            if allowed is not None:
-                ok = verdict.get(chunk.file_id)
-                if ok is None:
-                    ok = verdict[chunk.file_id] = allowed(chunk.file_id)
-                if not ok:
-                    continue
-            hits.append(Hit(chunk.file_id, chunk.text, min(1.0, score / best_possible)))
-            if len(hits) == limit:
-                break
-        return hits
+
+        def ok(key: int) -> bool:
+            if allowed is None:
+                return True
+            file_id = self._chunks[key].file_id
+            seen = verdict.get(file_id)
+            if seen is None:
+                seen = verdict[file_id] = allowed(file_id)
+            return seen
+
+        # best first; ties by indexing order, so results are deterministic
+        rank = lambda kv: (kv[1], -kv[0])  # noqa: E731
+        wanted = max(limit * 4, 64)
+        best = heapq.nlargest(wanted, scores.items(), key=rank)
+        chosen = [kv for kv in best if ok(kv[0])][:limit]
+        if len(chosen) < limit and len(scores) > wanted:
+            chosen = [kv for kv in sorted(scores.items(), key=rank, reverse=True) if ok(kv[0])]
+            chosen = chosen[:limit]
+        return [
+            Hit(self._chunks[key].file_id, self._chunks[key].text, min(1.0, score / best_possible))
+            for key, score in chosen
+        ]

@@ -98,3 +98,19 @@ class _ASGIEventStream(ASGIResponse):
         finally:
             streams["open"] -= 1
             streams[outcome] += 1
+
+
+class CutResponse(Response[bytes]):
+    """Headers, then the connection closes before any body: a drop outside a stream."""
+
+    def to_asgi_response(
+        self, app: Any, request: Request[Any, Any, Any], **kwargs: Any
+    ) -> ASGIResponse:
+        return _ASGICut(media_type="application/json", status_code=200)
+
+
+class _ASGICut(ASGIResponse):
+    _should_set_content_length = False
+
+    async def send_body(self, send: Send, receive: Receive) -> None:
+        return

@@ -25,7 +25,7 @@ from typing import TypeVar
 
 from sync._output import plural
 from sync._progress import Progress
-from sync._remote import Remote
+from sync._remote import BatchStatus, Remote
 from sync._remote_state import RemoteFile
 from sync.errors import RemoteError
 from sync.plan import RETAGGING, UPLOADING, Action, Change, Plan, attributes_for
@@ -157,6 +157,7 @@ def _attach_and_wait(
         return set()
     ids = list(new_files)
     batches: list[tuple[str, list[str]]] = []
+    statuses: dict[str, BatchStatus] = {}
     for start in range(0, len(ids), BATCH_LIMIT):
         chunk = ids[start : start + BATCH_LIMIT]
         entries = []
@@ -165,31 +166,26 @@ def _attach_and_wait(
             assert document is not None
             entries.append((file_id, attributes_for(document)))
         try:
-            batches.append((remote.attach(store, entries, plan.chunking), chunk))
+            batch_id, statuses[batch_id] = remote.attach(store, entries, plan.chunking)
         except RemoteError as error:
             report.failures += [Failure(new_files[f].path, str(error)) for f in chunk]
+            continue
+        batches.append((batch_id, chunk))
 
     step = progress.step("processed", sum(len(chunk) for _, chunk in batches))
     give_up = time.monotonic() + deadline
-    waiting = dict(batches)
-    finished: dict[str, int] = {}
-    unclean: set[str] = set()
-    while waiting:
-        pause = 5.0
-        for batch_id in list(waiting):
-            status = remote.batch_status(store, batch_id)
-            finished[batch_id] = status.completed + status.failed
-            pause = min(pause, status.poll_after)
-            if status.in_progress == 0:
-                del waiting[batch_id]
-                if status.failed:
-                    unclean.add(batch_id)
-        step.update(sum(finished.values()))
-        if waiting and time.monotonic() + pause > give_up:
-            unclean.update(waiting)
+    while True:
+        step.update(sum(s.completed + s.failed for s in statuses.values()))
+        waiting = [b for b, s in statuses.items() if s.in_progress]
+        if not waiting:
             break
-        if waiting:
-            sleep(max(pause, 0.05))
+        pause = min(max(statuses[b].poll_after, 0.02) for b in waiting)
+        if time.monotonic() + pause > give_up:
+            break
+        sleep(min(pause, 5.0))
+        for batch_id in waiting:
+            statuses[batch_id] = remote.batch_status(store, batch_id)
+    unclean = {b for b, s in statuses.items() if s.in_progress or s.failed}
 
     ready = {new_files[f].path for _, chunk in batches for f in chunk}
     for batch_id, chunk in batches:
@@ -210,7 +206,7 @@ def _why(state: RemoteFile | None, deadline: float) -> str:
     if state is None:
         return "the file is missing from its batch"
     if state.status == "in_progress":
-        return f"still processing after {deadline:.0f} s; run kbsync again later"
+        return f"still processing after {deadline:g} s; run kbsync again later"
     return f"processing {state.status}: {state.last_error or 'no error given'}"
 
 

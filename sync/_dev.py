@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, NoReturn
 
 from sync._output import display_path, info, result
 from sync.errors import KbsyncError
@@ -81,13 +81,9 @@ def dev(options: DevOptions) -> int:
             log = options.state_dir / "sandbox.log"
             info(f"No OPENAI_API_KEY: using the local sandbox at {sandbox_url}/v1")
             info(f"  (its state is in {display_path(data)}, its log in {display_path(log)})")
-            sandbox = _start(
-                "sandbox",
-                [*_python("sandbox"), "--host", _LOOPBACK, "--port", str(options.sandbox_port)]
-                + ["--data", str(data)],
-                env,
-                log=log,
-            )
+            port = str(options.sandbox_port)
+            args = [*_python("sandbox"), "--host", _LOOPBACK, "--port", port, "--data", str(data)]
+            sandbox = _start("sandbox", args, env, log=log)
             children.append(sandbox)
             _wait_http(sandbox, f"{sandbox_url}/_sandbox/stats")
             env["OPENAI_API_KEY"] = SANDBOX_KEY
@@ -98,8 +94,10 @@ def dev(options: DevOptions) -> int:
 
         info(f"Syncing {display_path(kb_dir)} …")
         sync = _start("sync", [*_kbsync(), "--kb", str(kb_dir), "--yes"], env)
+        children.append(sync)
         code = sync.proc.wait()
         _join(sync)
+        children.remove(sync)
         if code != 0:
             raise KbsyncError(
                 f"the first sync of {display_path(kb_dir)} failed (exit code {code}); "
@@ -112,9 +110,7 @@ def dev(options: DevOptions) -> int:
         )
         children.append(relay)
         _wait_http(relay, f"{relay_url}/readyz", ready_only=True)
-        children.append(
-            _start("watch", [*_kbsync(), "watch", "--kb", str(kb_dir), "--apply"], env)
-        )
+        children.append(_start("watch", [*_kbsync(), "watch", "--kb", str(kb_dir), "--apply"], env))
         result(f"Open {relay_url}/")
         info("Edits to kb/ are synced as you save them. Press Ctrl-C to stop.")
         _supervise(children)
@@ -122,9 +118,9 @@ def dev(options: DevOptions) -> int:
         info("Stopping (SIGTERM) …")
         return 0
     finally:
+        with _ignoring_signals():
+            _stop(children)
         signal.signal(signal.SIGTERM, previous)
-        _stop(children)
-    raise AssertionError("unreachable")  # _supervise returns only by raising
 
 
 def relay_secret(state_dir: Path) -> str:
@@ -157,8 +153,7 @@ def _check_port(port: int, what: str, option: str) -> None:
             probe.bind((_LOOPBACK, port))
         except OSError:
             raise KbsyncError(
-                f"port {port} (for {what}) is already in use: stop what uses it "
-                f"or pass {option} N."
+                f"port {port} (for {what}) is already in use: stop what uses it or pass {option} N."
             ) from None
 
 
@@ -213,7 +208,7 @@ def _wait_http(child: _Child, url: str, *, ready_only: bool = False) -> None:
     raise KbsyncError(f"the {child.name} did not answer {url} within {_STARTUP_SECONDS:.0f} s.")
 
 
-def _supervise(children: list[_Child]) -> None:
+def _supervise(children: list[_Child]) -> NoReturn:
     while True:
         for child in children:
             code = child.proc.poll()
@@ -227,15 +222,14 @@ def _supervise(children: list[_Child]) -> None:
 
 def _stop(children: list[_Child]) -> None:
     for child in reversed(children):
-        with _ignoring_signals():
-            if child.proc.poll() is None:
-                child.proc.terminate()
-                try:
-                    child.proc.wait(timeout=_STOP_SECONDS)
-                except subprocess.TimeoutExpired:
-                    child.proc.kill()
-                    child.proc.wait()
-            _join(child)
+        if child.proc.poll() is None:
+            child.proc.terminate()
+            try:
+                child.proc.wait(timeout=_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
+        _join(child)
 
 
 def _join(child: _Child) -> None:
@@ -245,12 +239,13 @@ def _join(child: _Child) -> None:
 
 @contextmanager
 def _ignoring_signals() -> Iterator[None]:
-    """A second Ctrl-C while stopping must not leave children running."""
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A second Ctrl-C (or SIGTERM) while stopping must not leave children running."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync._hashing import HashJob, hash_files
+from sync._hashing import FileHash, HashJob, hash_files
 from sync._ignore import Excluder, compile_pattern
 from sync._output import display_path, human_size
 from sync._settings import ATTRIBUTE_VALUE_MAX
@@ -47,93 +47,111 @@ def collect(
 ) -> Collected:
     out = Collected()
     if not files_dir.is_dir():  # git keeps no empty folder: no kb/files/ means no documents
+        if files_dir.exists():
+            out.problems.append(
+                f"{display_path(files_dir)}: is not a folder; make it the folder of the documents."
+            )
         return out
     candidates = _Walker(files_dir, Excluder(exclude), out.problems).walk()
     rules = [(compile_pattern(glob), attrs) for glob, attrs in attributes]
     jobs: list[tuple[str, Path, int, dict[str, str]]] = []
     for rel, path in candidates:
-        shown = display_path(files_dir / rel)
         merged: dict[str, str] = {}
         for pattern, attrs in rules:
             if pattern.matches(rel):
                 merged.update(attrs)
-        problems = _check(rel, path, shown, merged)
-        if isinstance(problems, int):
-            jobs.append((rel, path, problems, merged))
+        size, reasons = _check(rel, path, merged)
+        if reasons:
+            out.problems.extend(_problem(files_dir, rel, reason) for reason in reasons)
         else:
-            out.problems.extend(problems)
+            jobs.append((rel, path, size, merged))
     total = sum(size for _, _, size, _ in jobs)
     done = 0
 
-    def progress(_: int, result: object) -> None:
+    def progress(_: int, result: FileHash) -> None:
         nonlocal done
-        done += getattr(result, "size", 0)
+        done += result.size
         if on_hashed is not None:
             on_hashed(done, total)
 
     hash_jobs = [
-        HashJob(path, Path(rel).suffix.lower() in TEXT_EXTENSIONS) for rel, path, _, _ in jobs
+        HashJob(path, _suffix(rel) in TEXT_EXTENSIONS, size) for rel, path, size, _ in jobs
     ]
     results = hash_files(hash_jobs, workers=workers, on_done=progress)
     for (rel, path, _, merged), result in zip(jobs, results, strict=True):
-        shown = display_path(files_dir / rel)
-        if result.read_error is not None:
-            out.problems.append(
-                f"{shown}: cannot be read ({result.read_error}); check its permissions."
-            )
-        elif result.lfs_pointer:
-            out.problems.append(
-                f"{shown}: is a Git LFS pointer, not the document; run git lfs pull."
-            )
-        elif result.text_error is not None:
-            out.problems.append(
-                f"{shown}: is not UTF-8 or UTF-16 text ({result.text_error}); re-save it as UTF-8."
-            )
-        elif result.size == 0:
-            out.problems.append(f"{shown}: is empty; add content or delete it.")
+        reason = _content_problem(result)
+        if reason is not None:
+            out.problems.append(_problem(files_dir, rel, reason))
         else:
             out.documents.append(Found(rel, path, result.size, result.sha256, merged))
     out.problems.sort()  # each starts with the file's path: the report reads in path order
     return out
 
 
-def _check(rel: str, path: Path, shown: str, merged: dict[str, str]) -> int | list[str]:
-    """The file's size when it can be sent, else every reason it cannot."""
-    problems: list[str] = []
+def _problem(files_dir: Path, rel: str, reason: str) -> str:
+    # Names that are not UTF-8 reach us with surrogates; show their bytes as escapes.
+    shown = display_path(files_dir / rel).encode("utf-8", "backslashreplace").decode("utf-8")
+    return f"{shown}: {reason}"
+
+
+def _suffix(rel: str) -> str:
+    return os.path.splitext(rel)[1].lower()
+
+
+def _check(rel: str, path: Path, merged: dict[str, str]) -> tuple[int, list[str]]:
+    """The file's size, and every reason it cannot be sent (found without reading it)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return 0, ["the name is not valid UTF-8; rename it."]
+    reasons: list[str] = []
     if len(rel) > ATTRIBUTE_VALUE_MAX:
-        problems.append(
-            f"{shown}: the path is {len(rel)} characters, over the {ATTRIBUTE_VALUE_MAX} that"
+        reasons.append(
+            f"the path is {len(rel)} characters, over the {ATTRIBUTE_VALUE_MAX} that"
             " the kb_path attribute can hold; shorten it."
         )
-    suffix = Path(rel).suffix.lower()
+    suffix = _suffix(rel)
     if not suffix:
-        problems.append(
-            f"{shown}: has no extension and file_search needs one of: {_SUPPORTED};"
+        reasons.append(
+            f"has no extension and file_search needs one of: {_SUPPORTED};"
             " rename it or exclude it in kb/assistant.yaml (files.exclude)."
         )
     elif suffix not in SUPPORTED_EXTENSIONS:
-        problems.append(
-            f'{shown}: file_search does not support "{suffix}" files; convert it to one of:'
+        reasons.append(
+            f'file_search does not support "{suffix}" files; convert it to one of:'
             f" {_SUPPORTED}, or exclude it in kb/assistant.yaml (files.exclude)."
         )
     if len(merged) > MAX_USER_ATTRIBUTES:
-        problems.append(
-            f"{shown}: has {len(merged)} user attributes ({', '.join(sorted(merged))}), over the"
+        reasons.append(
+            f"has {len(merged)} user attributes ({', '.join(sorted(merged))}), over the"
             f" {MAX_USER_ATTRIBUTES} a file can carry (16 minus kb_path and kb_sha256);"
             " remove some from attributes in kb/assistant.yaml."
         )
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return [*problems, f"{shown}: cannot be read ({exc.strerror}); check its permissions."]
+        return 0, [*reasons, f"cannot be read ({exc.strerror}); check its permissions."]
     if size == 0:
-        problems.append(f"{shown}: is empty; add content or delete it.")
+        reasons.append("is empty; add content or delete it.")
     elif size > MAX_FILE_BYTES:
-        problems.append(
-            f"{shown}: is {human_size(size)}, over the {human_size(MAX_FILE_BYTES)} file_search"
+        reasons.append(
+            f"is {human_size(size)}, over the {human_size(MAX_FILE_BYTES)} file_search"
             " limit; split it or exclude it in kb/assistant.yaml (files.exclude)."
         )
-    return problems or size
+    return size, reasons
+
+
+def _content_problem(result: FileHash) -> str | None:
+    """What reading the file found wrong, if anything."""
+    if result.read_error is not None:
+        return f"cannot be read ({result.read_error}); check its permissions."
+    if result.lfs_pointer:
+        return "is a Git LFS pointer, not the document; run git lfs pull."
+    if result.text_error is not None:
+        return f"is not UTF-8 or UTF-16 text ({result.text_error}); re-save it as UTF-8."
+    if result.size == 0:  # emptied since it was listed
+        return "is empty; add content or delete it."
+    return None
 
 
 class _Walker:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
@@ -25,7 +27,7 @@ class Step(Protocol):
 
 
 class Progress(Protocol):
-    def step(self, label: str, total: int, *, unit: str = "") -> Step: ...
+    def step(self, label: str, total: int, *, show: Callable[[int], str] = str) -> Step: ...
 
     def __enter__(self) -> Progress: ...
 
@@ -51,12 +53,12 @@ def make(*, quiet: bool = False) -> Progress:
 
 
 class _PlainStep:
-    def __init__(self, label: str, total: int, unit: str) -> None:
-        self._label, self._total, self._unit = label, total, unit
+    def __init__(self, label: str, total: int, show: Callable[[int], str]) -> None:
+        self._label, self._total, self._fmt = label, total, show
         self._done = 0
         self._shown = -1
+        self._started = time.monotonic()
         self._lock = threading.Lock()
-        self._show()
 
     def advance(self, amount: int = 1) -> None:
         with self._lock:
@@ -69,16 +71,19 @@ class _PlainStep:
             self._show()
 
     def _show(self) -> None:
-        tenth = 10 * self._done // self._total if self._total else 10
-        if tenth == self._shown:
+        # The last line always; tenths only when the step is slow enough to need them.
+        tenth = 10 * self._done // self._total
+        finished = self._done >= self._total
+        slow = time.monotonic() - self._started > 2.0
+        if tenth == self._shown or not (finished or slow):
             return
         self._shown = tenth
-        _output.info(f"{self._label}: {self._done}/{self._total}{self._unit}")
+        _output.info(f"{self._label}: {self._fmt(self._done)}/{self._fmt(self._total)}")
 
 
 class _Plain:
-    def step(self, label: str, total: int, *, unit: str = "") -> Step:
-        return _PlainStep(label, total, unit)
+    def step(self, label: str, total: int, *, show: Callable[[int], str] = str) -> Step:
+        return _PlainStep(label, total, show) if total else _SilentStep()
 
     def __enter__(self) -> Progress:
         return self
@@ -96,7 +101,7 @@ class _SilentStep:
 
 
 class _Silent(_Plain):
-    def step(self, label: str, total: int, *, unit: str = "") -> Step:
+    def step(self, label: str, total: int, *, show: Callable[[int], str] = str) -> Step:
         return _SilentStep()
 
 
@@ -124,7 +129,9 @@ class _Rich:
             transient=False,
         )
 
-    def step(self, label: str, total: int, *, unit: str = "") -> Step:
+    def step(self, label: str, total: int, *, show: Callable[[int], str] = str) -> Step:
+        if not total:
+            return _SilentStep()
         return _RichStep(self._bar, self._bar.add_task(label, total=total))
 
     def __enter__(self) -> Progress:

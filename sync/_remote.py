@@ -182,19 +182,22 @@ class Remote:
         store_id: str,
         files: Sequence[tuple[str, dict[str, AttributeValue]]],
         chunking: dict[str, int] | None,
-    ) -> str:
-        """Attach up to 2000 files with their own attributes in one batch; returns its id."""
+    ) -> tuple[str, BatchStatus]:
+        """Attach up to 2000 files with their own attributes in one batch."""
         entries: list[Any] = []
         for file_id, attributes in files:
             entry: dict[str, Any] = {"file_id": file_id, "attributes": attributes}
             if chunking is not None:
                 entry["chunking_strategy"] = {"type": "static", "static": dict(chunking)}
             entries.append(entry)
-        batch = self._call(
+        raw = self._call(
             f"attaching {len(entries)} files to vector store {store_id}",
-            lambda: self._client.vector_stores.file_batches.create(store_id, files=entries),
+            lambda: self._client.vector_stores.file_batches.with_raw_response.create(
+                store_id, files=entries
+            ),
         )
-        return str(batch.id)
+        batch = raw.parse()
+        return batch.id, _status(batch, raw.headers)
 
     def batch_status(self, store_id: str, batch_id: str) -> BatchStatus:
         """How far a file batch is, and how long the server asks us to wait before asking again."""
@@ -204,15 +207,7 @@ class Remote:
                 batch_id, vector_store_id=store_id
             ),
         )
-        batch = raw.parse()
-        try:
-            wait = float(raw.headers.get("openai-poll-after-ms", "1000")) / 1000
-        except ValueError:
-            wait = 1.0
-        counts = batch.file_counts
-        return BatchStatus(
-            counts.in_progress, counts.completed, counts.failed + counts.cancelled, wait
-        )
+        return _status(raw.parse(), raw.headers)
 
     def batch_files(self, store_id: str, batch_id: str) -> list[RemoteFile]:
         return [
@@ -279,7 +274,10 @@ class Remote:
                     raise _translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt, exc.response.headers)
             except openai.APIConnectionError as exc:
-                if attempt >= self._policy.attempts:
+                # A refused connection is a wrong address far more often than a blip.
+                refused = isinstance(exc.__cause__, httpx2.ConnectError)
+                limit = min(self._policy.attempts, 3) if refused else self._policy.attempts
+                if attempt >= limit:
                     raise _translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt)
             except openai.NotFoundError as exc:
@@ -344,6 +342,15 @@ def _message(exc: openai.APIStatusError) -> str:
         if isinstance(error, dict) and isinstance(error.get("message"), str):
             return str(error["message"])
     return exc.message
+
+
+def _status(batch: Any, headers: Any) -> BatchStatus:
+    try:
+        wait = float(headers.get("openai-poll-after-ms", "1000")) / 1000
+    except ValueError:
+        wait = 1.0
+    counts = batch.file_counts
+    return BatchStatus(counts.in_progress, counts.completed, counts.failed + counts.cancelled, wait)
 
 
 def _store(store: Any) -> RemoteStore:

@@ -62,24 +62,40 @@ _COUNT_WORDS: dict[Action, str] = {
 }
 
 
+# Actions whose symbol is shared or unusual: the text names them.
+_NAMED = frozenset({Action.RETRY, Action.RETAG, Action.DUPLICATE, Action.UNMANAGED, Action.RECHUNK})
+
+
 def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
-    """The short explanation shown after the path (may be empty)."""
+    """The short explanation of a change (may be empty)."""
     match change.action:
         case Action.MOVE:
             return f"from {change.from_path}"
         case Action.RETRY:
-            return f"failed: {change.error}" if change.error else "failed"
+            return change.error or "processing failed"
         case Action.RETAG:
             return _attribute_diff(change)
         case Action.DUPLICATE:
             return f"stale copy {', '.join(change.remove)}"
         case Action.UNMANAGED:
-            fate = "removed" if prune_unmanaged else "kept; --prune-unmanaged removes it"
+            fate = "detached" if prune_unmanaged else "kept (--prune-unmanaged detaches it)"
             return f"{', '.join(change.remove)}, not added by kbsync: {fate}"
         case Action.RECHUNK:
-            return "chunking changed: attached again"
+            return "chunking changed"
         case _:
             return ""
+
+
+def _text_line(change: Change, prune_unmanaged: bool) -> str:
+    line = f"  {SYMBOLS[change.action]} {change.path}"
+    note = detail(change, prune_unmanaged=prune_unmanaged)
+    if change.action in _NAMED:
+        return (
+            f"{line}  ({change.action.value}: {note})"
+            if note
+            else f"{line}  ({change.action.value})"
+        )
+    return f"{line}  ({note})" if note else line
 
 
 def _attribute_diff(change: Change) -> str:
@@ -123,10 +139,7 @@ def text(plan: Plan, *, prune_unmanaged: bool = False) -> str:
     lines = [_store_line(plan)]
     if plan.changes:
         lines.append("")
-        for change in plan.changes:
-            note = detail(change, prune_unmanaged=prune_unmanaged)
-            line = f"  {SYMBOLS[change.action]} {change.path}"
-            lines.append(f"{line}  ({change.action.value}: {note})" if note else line)
+        lines += [_text_line(c, prune_unmanaged) for c in plan.changes]
         lines.append("")
     if plan.spec_changed and plan.store_id is not None:
         lines.append("Instructions or settings changed since the last sync.")

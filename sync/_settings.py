@@ -110,28 +110,25 @@ class _Reader:
         if items is None:
             self.parsed.exclude_ok = False
             return
-        values = self.parsed.values
-        readers: dict[str, Callable[[Node], object]] = {
-            "name": lambda n: self.string(n, "name", limit=64),
-            "model": lambda n: self.string(n, "model", limit=256),
+        readers: dict[str, Callable[[Node], None]] = {
+            "name": lambda n: self.store("name", self.string(n, "name", limit=64)),
+            "model": lambda n: self.store("model", self.string(n, "model", limit=256)),
             "temperature": self.temperature,
-            "max_output_tokens": lambda n: self.integer(n, "max_output_tokens", 1, None),
+            "max_output_tokens": lambda n: self.store(
+                "max_output_tokens", self.integer(n, "max_output_tokens", 1, None)
+            ),
+            "file_search": self.file_search,
+            "chunking": self.chunking,
+            "files": self.files,
+            "attributes": self.attributes,
         }
         for key, node in items.items():
-            if _is_null(node):
-                continue
-            if key in readers:
-                value = readers[key](node)
-                if value is not None:
-                    values[key] = value
-            elif key == "file_search":
-                self.file_search(node)
-            elif key == "chunking":
-                self.chunking(node)
-            elif key == "files":
-                self.files(node)
-            elif key == "attributes":
-                self.attributes(node)
+            if not _is_null(node):  # "key:" with no value keeps the default
+                readers[key](node)
+
+    def store(self, key: str, value: object) -> None:
+        if value is not None:
+            self.parsed.values[key] = value
 
     # -- shapes ------------------------------------------------------------
 
@@ -191,20 +188,19 @@ class _Reader:
 
     # -- keys --------------------------------------------------------------
 
-    def temperature(self, node: Node) -> float | None:
+    def temperature(self, node: Node) -> None:
         value = self.number(node)
         if value is not None and 0 <= value <= 2:
-            return float(value)
-        self.problem(node, f"temperature must be a number from 0 to 2, not {_shown(node)}.")
-        return None
+            self.store("temperature", float(value))
+        else:
+            self.problem(node, f"temperature must be a number from 0 to 2, not {_shown(node)}.")
 
     def file_search(self, node: Node) -> None:
         items = self.mapping(node, "file_search", ("max_num_results",), "file_search.")
         value_node = (items or {}).get("max_num_results")
         if value_node is not None and not _is_null(value_node):
             value = self.integer(value_node, "file_search.max_num_results", 1, 50)
-            if value is not None:
-                self.parsed.values["max_num_results"] = value
+            self.store("max_num_results", value)
 
     def chunking(self, node: Node) -> None:
         keys = ("max_chunk_size_tokens", "chunk_overlap_tokens")
@@ -273,6 +269,7 @@ class _Reader:
             self.mapping(node, "attributes", None, "attributes.")
             return
         rules: list[tuple[str, dict[str, str]]] = []
+        first_lines: dict[str, int] = {}
         for glob_node, attrs_node in node.value:
             glob = self.glob(glob_node, "attributes")
             if glob is not None and glob.lstrip().startswith("!"):
@@ -280,7 +277,16 @@ class _Reader:
                     glob_node, f'attributes glob "{glob}" cannot be negated; drop the "!".'
                 )
                 glob = None
-            what = f'attributes["{glob_node.value}"]'
+            elif glob is not None and glob in first_lines:
+                self.problem(
+                    glob_node,
+                    f'attributes glob "{glob}" appears twice (first on line {first_lines[glob]});'
+                    " merge them into one.",
+                )
+                glob = None
+            elif glob is not None:
+                first_lines[glob] = glob_node.start_mark.line + 1
+            what = f"attributes[{_shown(glob_node)}]"
             items = self.mapping(attrs_node, what, None, "")
             if glob is None or items is None:
                 continue
@@ -298,6 +304,9 @@ class _Reader:
                 node,
                 f'attribute "{key}" in {what}: the kb_ prefix is reserved for kbsync; rename it.',
             )
+            return None
+        if not key:
+            self.problem(node, f"an attribute in {what} has an empty name; name it.")
             return None
         if len(key) > ATTRIBUTE_KEY_MAX:
             self.problem(

@@ -132,3 +132,42 @@ def relay(kb_dir: Path | None, host: str | None, port: int | None, workers: int)
     from relay.server import serve
 
     _guard(lambda: serve(host=host, port=port, workers=workers, kb_dir=kb_dir))
+
+
+@main.command()
+@kb_option
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="The relay's port: the demo page and the API.",
+)
+@click.option(
+    "--sandbox-port",
+    default=8787,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="The sandbox's port (used when OPENAI_API_KEY is unset).",
+)
+def dev(kb_dir: Path, port: int, sandbox_port: int) -> None:
+    """Run the whole stack locally: sandbox (without OPENAI_API_KEY), sync, relay, watch."""
+    from sync._dev import DevOptions
+    from sync._dev import dev as run_dev
+
+    _guard(lambda: run_dev(DevOptions(kb_dir=kb_dir, port=port, sandbox_port=sandbox_port)))
+
+
+@main.command()
+@kb_option
+@click.option(
+    "--apply",
+    "apply_changes",
+    is_flag=True,
+    help="Apply each new plan (no prompt), not just show it.",
+)
+def watch(kb_dir: Path, apply_changes: bool) -> None:
+    """Plan again (or apply, with --apply) whenever kb/ changes; Ctrl-C stops (exit 0)."""
+    from sync._watch import watch as run_watch
+
+    _guard(lambda: run_watch(kb_dir, apply_changes=apply_changes))

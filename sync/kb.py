@@ -159,10 +159,12 @@ def _load_settings_and_spec(
 ) -> tuple[Settings, AssistantSpec | None, list[str], bool]:
     default_name = kb_dir.resolve().parent.name
     if not kb_dir.is_dir():
-        problem = (
-            f"{display_path(kb_dir)}: the knowledge base folder does not exist;"
-            " pass --kb DIR or set KB_DIR."
+        state = (
+            "is a file, not the knowledge base folder"
+            if kb_dir.exists()
+            else "the knowledge base folder does not exist"
         )
+        problem = f"{display_path(kb_dir)}: {state}; pass --kb DIR or set KB_DIR."
         return Settings(name=default_name), None, [problem], False
     parsed = parse_settings(kb_dir / "assistant.yaml")
     settings = Settings(**{"name": default_name, **parsed.values})

@@ -174,7 +174,12 @@ def _compare(
     document: Document, files: list[RemoteFile], chunking_ok: Callable[[RemoteFile], bool]
 ) -> list[Change]:
     current = [f for f in files if f.sha256 == document.sha256]
-    keeper = _newest(f for f in current if f.status == "completed")
+    # Prefer a copy with the right chunking, so a rechunk cut short is not redone.
+    keeper = max(
+        (f for f in current if f.status == "completed"),
+        key=lambda f: (chunking_ok(f), f.created_at, f.id),
+        default=None,
+    )
     if keeper is None:
         failed = _newest(f for f in current if f.status == "failed")
         if failed is not None:

@@ -124,11 +124,11 @@
       return /^(https?|mailto):$/.test(x.protocol) ? x.href : null;
     } catch (e) { return null; }
   }
-  // 1-2 code, 3 **bold**, 4 __bold__, 5 *em*, 6-8 [text](url), 9 bare URL
+  // 1-2 code, 3 **bold**, 4 *em*, 5-7 [text](url), 8 bare URL. No _ forms: they misfire on
+  // identifiers like window.__name.
   var INLINE = new RegExp([
     '(`+)([^`]|[^`][\\s\\S]*?[^`])\\1(?!`)',
     '\\*\\*(?=\\S)([\\s\\S]*?\\S)\\*\\*',
-    '__(?=\\S)([\\s\\S]*?\\S)__',
     '\\*(?=[^\\s*])([\\s\\S]*?[^\\s*])\\*(?!\\*)',
     '(!?)\\[([^\\[\\]\\n]*)\\]\\(\\s*<?([^\\s<>()]*)>?\\s*\\)',
     '\\b((?:https?://|mailto:)[^\\s<>"\'`]*[^\\s<>"\'`.,;:!?)\\]])'
@@ -141,16 +141,16 @@
     while (s && (m = INLINE.exec(s))) {
       if (m.index) parent.append(s.slice(0, m.index));
       if (m[1]) node = el('code', { text: m[2] });
-      else if (m[3] != null || m[4] != null || m[5] != null) {
-        node = el(m[5] != null ? 'em' : 'strong');
-        inline(node, m[3] || m[4] || m[5], inLink);
-      } else if (m[8] != null) {
-        u = !inLink && safeUrl(m[8]);
-        if (u) { node = link(u); inline(node, m[7] || u, true); } else node = m[0];
+      else if (m[3] != null || m[4] != null) {
+        node = el(m[4] != null ? 'em' : 'strong');
+        inline(node, m[3] || m[4], inLink);
+      } else if (m[7] != null) {
+        u = !inLink && safeUrl(m[7]);
+        if (u) { node = link(u); inline(node, m[6] || u, true); } else node = m[0];
       } else {
-        u = !inLink && safeUrl(m[9]);
+        u = !inLink && safeUrl(m[8]);
         node = u ? link(u) : m[0];
-        if (u) node.textContent = m[9];
+        if (u) node.textContent = m[8];
       }
       parent.append(node);
       s = s.slice(m.index + m[0].length);
@@ -313,6 +313,7 @@
     '.c textarea{flex:1;resize:none;min-height:42px;max-height:140px;padding:9px 12px;',
     'border:1px solid var(--bd);border-radius:10px;background:var(--bg);line-height:1.4}',
     '.c textarea::placeholder{color:var(--mu);opacity:1}',
+    '.c textarea:focus-visible{outline-offset:-1px;border-color:var(--a)}',
     '.c button{width:42px;height:42px;display:flex;align-items:center;justify-content:center;flex:none}',
     '.c button[hidden]{display:none}',
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
@@ -429,6 +430,15 @@
     nodes.set(m, ns);
     if (stick) toBottom();
   }
+  // While streaming, the bubble stays the same element (aria-busy) and only its content
+  // changes, so screen readers read the answer once, when it is complete, not word by word.
+  function update(m) {
+    var b = (nodes.get(m) || [])[0];
+    if (!b || !b.isConnected || !b.hasAttribute('aria-busy')) return redraw(m);
+    var stick = nearBottom();
+    b.replaceChildren.apply(b, Array.from(msgNodes(m, true)[0].childNodes));
+    if (stick) toBottom();
+  }
   function busyUi() {
     sendBtn.hidden = !!ctl;
     stopBtn.hidden = !ctl;
@@ -484,7 +494,7 @@
     toBottom();
     function tick() {
       timer = 0;
-      redraw(a);
+      update(a);
       if (Date.now() - saved > 800) { saved = Date.now(); save(); }
     }
     function later() { if (!timer) timer = setTimeout(tick, 50); }
@@ -525,7 +535,10 @@
               later();
             }
           } else if (ev === 'done') ended = true;
-          else if (ev === 'error') { ended = true; err = { k: 'failed', code: d.code }; }
+          else if (ev === 'error') {
+            ended = true;
+            err = /rate_limit/.test(d.code) ? { k: 'rate', s: 0 } : { k: 'failed', code: d.code };
+          }
         });
         if (!ended) err = { k: 'lost' };
       }

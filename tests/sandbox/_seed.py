@@ -34,7 +34,9 @@ def seed(client: Any) -> str:
     """Upload ``DOCS``, attach them to a new vector store, wait for processing; its id."""
     store = client.vector_stores.create(name="kb:test")
     for name, text in DOCS.items():
-        uploaded = client.files.create(file=(name, text.encode(), "text/markdown"), purpose="assistants")
+        uploaded = client.files.create(
+            file=(name, text.encode(), "text/markdown"), purpose="assistants"
+        )
         client.vector_stores.files.create_and_poll(
             vector_store_id=store.id, file_id=uploaded.id, poll_interval_ms=10
         )

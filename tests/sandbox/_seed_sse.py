@@ -20,7 +20,8 @@ def parse(raw: str) -> list[tuple[str, dict[str, Any]]]:
             continue
         lines = block.split("\n")
         assert len(lines) == 2, f"an SSE block of two lines expected, got {block!r}"
-        assert lines[0].startswith("event: ") and lines[1].startswith("data: "), block
+        assert lines[0].startswith("event: "), block
+        assert lines[1].startswith("data: "), block
         events.append((lines[0][len("event: ") :], json.loads(lines[1][len("data: ") :])))
     return events
 
@@ -28,7 +29,9 @@ def parse(raw: str) -> list[tuple[str, dict[str, Any]]]:
 def stream(base_url: str, body: dict[str, Any]) -> tuple[httpx.Response, list[dict[str, Any]]]:
     """POST ``/responses`` with ``stream: true``; the response and its events (data only)."""
     with httpx.Client(timeout=10) as http:
-        response = http.post(f"{base_url}/responses", json={**body, "stream": True}, headers=HEADERS)
+        response = http.post(
+            f"{base_url}/responses", json={**body, "stream": True}, headers=HEADERS
+        )
         events = parse(response.text) if response.status_code == 200 else []
     for name, data in events:
         assert name == data["type"], f"event line {name!r} differs from type {data['type']!r}"

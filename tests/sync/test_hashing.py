@@ -108,3 +108,11 @@ def test_memory_stays_constant_while_checking_text(tmp_path: Path) -> None:
     assert result.text_error is None
     assert result.size > 30 * 1024 * 1024
     assert peak < 8 * 1024 * 1024, f"peak {peak} bytes for a {result.size}-byte file"
+
+
+def test_decode_windows_inside_a_block_keep_characters_and_offsets(tmp_path: Path) -> None:
+    text = ("a" + "ж" * 30_000).encode()  # odd alignment: windows split characters
+    assert hash_file(write(tmp_path / "ok.txt", text), check_text=True).text_error is None
+    bad = text + b"\xc3("
+    result = hash_file(write(tmp_path / "bad.txt", bad), check_text=True)
+    assert result.text_error == f"invalid UTF-8 byte 0xc3 at offset {len(text)}"

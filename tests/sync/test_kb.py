@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -317,3 +318,46 @@ def test_workers_and_progress(tmp_path: Path) -> None:
     assert len(seen) == 40
     assert seen[-1] == (total, total)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_files_must_be_a_folder(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path, {})
+    (kb / "files").rmdir()
+    (kb / "files").write_text("oops")
+    assert problems_of(kb) == ["kb/files: is not a folder; make it the folder of the documents."]
+
+
+def test_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    kb = make_kb(tmp_path, {})
+    try:
+        with open(os.path.join(os.fsencode(kb / "files"), b"caf\xe9.md"), "wb") as out:
+            out.write(b"x")
+    except OSError:
+        pytest.skip("this file system refuses names that are not UTF-8")
+    assert problems_of(kb) == ["kb/files/caf\\udce9.md: the name is not valid UTF-8; rename it."]
+
+
+def test_a_file_in_an_excluded_folder_cannot_be_re_included(tmp_path: Path) -> None:
+    # git's rule: "drafts/" prunes the folder, so "!drafts/keep.md" has nothing to re-include
+    files = {"a.md": "a", "drafts/keep.md": "k", "drafts/x.md": "x"}
+    settings = 'files:\n  exclude: ["drafts/", "!drafts/keep.md"]\n'
+    loaded = load_kb(make_kb(tmp_path, files, settings=settings))
+    assert [d.path for d in loaded.documents] == ["a.md"]
+
+
+def test_excluded_problem_files_are_not_problems(tmp_path: Path) -> None:
+    files = {"a.md": "a", "raw/data.csv": "1,2", "notes/empty.md": ""}
+    settings = 'files:\n  exclude: ["*.csv", "notes/"]\n'
+    (tmp_path / "outside.md").write_text("o")
+    kb = make_kb(tmp_path, files, settings=settings)
+    (kb / "files" / "notes" / "leak.md").symlink_to(tmp_path / "outside.md")
+    assert [d.path for d in load_kb(kb).documents] == ["a.md"]
+
+
+def test_kb_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "kb").write_text("not a folder")
+    with pytest.raises(KbError) as caught:
+        load_spec(tmp_path / "kb")
+    assert caught.value.problems == [
+        "kb: is a file, not the knowledge base folder; pass --kb DIR or set KB_DIR."
+    ]

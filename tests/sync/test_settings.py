@@ -172,6 +172,14 @@ def test_unknown_nested_keys(tmp_path: Path) -> None:
             'attribute "k" in attributes["*.md"] must be text, a number or a boolean, not a list.',
         ),
         (
+            "attributes: {'*.md': {'': v}}",
+            'an attribute in attributes["*.md"] has an empty name; name it.',
+        ),
+        (
+            "attributes: {'*.md': {a: b}, '*.md': {c: d}}",
+            'attributes glob "*.md" appears twice (first on line 2); merge them into one.',
+        ),
+        (
             "attributes: {'*.md': {k: null}}",
             'attribute "k" in attributes["*.md"] must be text, a number or a boolean, not empty.',
         ),

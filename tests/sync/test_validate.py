@@ -16,7 +16,10 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_valid_kb_prints_the_summary(tmp_path: Path) -> None:
-    files = {"a.md": "x" * 1000, "sub/b.pdf": b"%PDF" + b"\0" * (1200 * 1024)}
+    files: dict[str, bytes | str] = {
+        "a.md": "x" * 1000,
+        "sub/b.pdf": b"%PDF" + b"\0" * (1200 * 1024),
+    }
     make_kb(tmp_path, files, settings="model: gpt-5.4\n")
     outcome = CliRunner().invoke(main, ["validate"])
     assert outcome.exit_code == 0, outcome.output

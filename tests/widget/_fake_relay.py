@@ -30,6 +30,7 @@ class Reply:
     chunks: list[bytes] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     pause: float = 0.02
+    code: str = "fake"
 
 
 @dataclass
@@ -67,7 +68,7 @@ def _handler(state: FakeRelay) -> type[BaseHTTPRequestHandler]:
             state.bodies.append(json.loads(self.rfile.read(length) or b"{}"))
             reply = state.replies.pop(0) if state.replies else Reply(status=500)
             if reply.status != 200:
-                body = json.dumps({"error": {"code": "fake", "message": "scripted"}}).encode()
+                body = json.dumps({"error": {"code": reply.code, "message": "scripted"}}).encode()
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)

@@ -61,3 +61,18 @@ def stored(page: Any) -> Any:
         "() => Object.keys(localStorage).filter(k => k.startsWith('kbchat:'))"
         ".map(k => JSON.parse(localStorage.getItem(k)))[0] || null"
     )
+
+
+def watch_streaming(page: Any) -> Any:
+    """Record the length of the streaming answer's text each time the log changes."""
+    page.evaluate(
+        """() => {
+        const log = document.querySelector('kb-chat').shadowRoot.querySelector('.log');
+        window.__lengths = [];
+        new MutationObserver(() => {
+            const busy = log.querySelector('.m.b[aria-busy=true] .t');
+            if (busy && busy.textContent) window.__lengths.push(busy.textContent.length);
+        }).observe(log, {childList: true, subtree: true, characterData: true});
+    }"""
+    )
+    return lambda: page.evaluate("window.__lengths")

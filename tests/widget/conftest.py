@@ -7,8 +7,6 @@ leave the relay pointing at nothing. Faults are cleared around every test instea
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -18,7 +16,8 @@ from typing import Any
 import pytest
 
 from tests._servers import Server, free_port, run_server, sandbox_server
-from tests.conftest import API_KEY, need, sandbox_call
+from tests.conftest import need, sandbox_call
+from tests.widget._stack import relay_args, relay_env, seed, write_kb
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,8 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-KB_NAME = "clubsante-widget"
-DOCS = Path(__file__).resolve().parent / "docs"
 
 
 @pytest.fixture(scope="session")
@@ -84,41 +81,17 @@ def new_page(browser: Any) -> Iterator[NewPage]:
 # ---- sandbox + relay ----------------------------------------------------------------------
 
 
-def _seed(sandbox: Server) -> None:
-    import openai
-
-    client = openai.OpenAI(api_key=API_KEY, base_url=sandbox.url + "/v1", max_retries=0, timeout=30)
-    files = []
-    for doc in sorted(DOCS.rglob("*.md")):
-        data = doc.read_bytes()
-        uploaded = client.files.create(file=(doc.name, data), purpose="assistants")
-        attributes = {
-            "kb_path": doc.relative_to(DOCS).as_posix(),
-            "kb_sha256": hashlib.sha256(data).hexdigest(),
-        }
-        files.append({"file_id": uploaded.id, "attributes": attributes})
-    store = client.vector_stores.create(name=f"kb:{KB_NAME}", metadata={"kb_name": KB_NAME})
-    batch = client.vector_stores.file_batches.create_and_poll(store.id, files=files)
-    assert batch.status == "completed", batch
-
-
 @pytest.fixture(scope="session")
 def widget_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log = tmp_path_factory.mktemp("widget-sandbox") / "sandbox.log"
     with sandbox_server(log) as server:
-        _seed(server)
+        seed(server.url + "/v1")
         yield server
 
 
 @pytest.fixture(scope="session")
 def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    kb = tmp_path_factory.mktemp("widget-kb")
-    (kb / "files").mkdir()
-    (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\n")
-    (kb / "instructions.md").write_text(
-        "You answer questions about Club Santé from its documents only.\n"
-    )
-    return kb
+    return write_kb(tmp_path_factory.mktemp("widget-kb"))
 
 
 StartRelay = Callable[..., AbstractContextManager[Server]]
@@ -134,19 +107,10 @@ def start_relay(
     def start(**env: str) -> Iterator[Server]:
         port = free_port()
         log = tmp_path_factory.mktemp("relay") / "relay.log"
-        full = {
-            "OPENAI_BASE_URL": widget_sandbox.url + "/v1",
-            "OPENAI_API_KEY": API_KEY,
-            "KB_DIR": str(kb_dir),
-            "RELAY_SECRET": "widget-tests-secret-0123456789abcdef",
-            "ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
-            "RATE_LIMIT": "1000/minute",
-            "RELAY_DEMO": "1",
-            "HOME": os.environ.get("HOME", str(kb_dir)),
-            **env,
-        }
-        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
-        with run_server(args, port=port, ready_path="/readyz", log=log, env=full) as server:
+        full = {**relay_env(widget_sandbox.url + "/v1", kb_dir, port), **env}
+        with run_server(
+            relay_args(port), port=port, ready_path="/readyz", log=log, env=full
+        ) as server:
             yield server
 
     return start

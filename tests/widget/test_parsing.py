@@ -130,7 +130,7 @@ def test_connection_lost_mid_stream_keeps_partial_and_retries(
 
     ui.notices(page).get_by_role("button", name="Retry").click()
     ui.wait_idle(page)
-    assert ui.answers(page).all_inner_texts() == ["Assistant: A whole answer."]
+    assert ui.answers(page).locator(".t").all_inner_texts() == ["A whole answer."]
     assert ui.notices(page).count() == 0
     assert relay.bodies[1] == {"message": "Tell me", "conversation": "tok-2"}
 
@@ -166,3 +166,42 @@ def test_errors_before_the_stream(
     ui.wait_idle(page)
     assert text in ui.notices(page).inner_text()
     assert ui.answers(page).count() == 0
+
+
+def test_a_token_that_no_longer_verifies_starts_a_new_conversation(
+    new_page: Any, relay: FakeRelay
+) -> None:
+    first = event("conversation", {"conversation": "tok-old"}) + event("delta", {"text": "One."})
+    relay.replies.append(Reply(chunks=[(first + event("done", {})).encode()]))
+    relay.replies.append(Reply(status=400, code="invalid_conversation"))
+    fresh = event("conversation", {"conversation": "tok-new"}) + event("delta", {"text": "Two."})
+    relay.replies.append(Reply(chunks=[(fresh + event("done", {})).encode()]))
+
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "One?")
+    ui.wait_idle(page)
+    ui.ask(page, "Two?")
+    ui.wait_idle(page)
+    assert ui.answers(page).locator(".t").all_inner_texts() == ["One.", "Two."]
+    assert ui.notices(page).count() == 0
+    assert relay.bodies == [
+        {"message": "One?"},
+        {"message": "Two?", "conversation": "tok-old"},
+        {"message": "Two?"},
+    ]
+    assert ui.stored(page)["token"] == "tok-new"
+
+
+def test_error_event_mid_stream_keeps_the_partial_answer(new_page: Any, relay: FakeRelay) -> None:
+    stream = event("delta", {"text": "Partial"}) + event(
+        "error", {"code": "upstream_timeout", "message": "The model took too long."}
+    )
+    relay.replies.append(Reply(chunks=[stream.encode()]))
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "Slow?")
+    ui.wait_idle(page)
+    assert ui.answers(page).locator(".t").all_inner_texts() == ["Partial"]
+    assert "Something went wrong" in ui.notices(page).inner_text()
+    assert ui.stored(page)["msgs"][-1]["st"] == "err"

@@ -1,0 +1,146 @@
+"""Shared by the sync benchmarks: a private sandbox, KB folders under bench/_work, kbsync runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "_work"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} CPUs, Python "
+        f"{platform.python_version()}, load average {load:.1f} at start"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Sandbox:
+    url: str
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def total(self) -> int:
+        total: int = self.call("GET", "/_sandbox/stats")["total"]
+        return total
+
+    def faults(self, **settings: Any) -> None:
+        self.call("POST", "/_sandbox/faults", settings)
+
+
+@contextmanager
+def sandbox() -> Iterator[Sandbox]:
+    port = _free_port()
+    log = (WORK / f"sandbox-{port}.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    box = Sandbox(f"http://127.0.0.1:{port}")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                box.total()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("the sandbox did not start; see bench/_work/") from None
+                time.sleep(0.05)
+        yield box
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def make_kb(name: str, files: int, *, size: int = 300) -> Path:
+    """``bench/_work/<name>/kb`` with ``files`` small Markdown documents (fresh each time)."""
+    root = WORK / name
+    shutil.rmtree(root, ignore_errors=True)
+    kb = root / "kb"
+    (kb / "files").mkdir(parents=True)
+    (kb / "instructions.md").write_text("Answer from the documents.\n")
+    (kb / "assistant.yaml").write_text(f"name: {name}\n")
+    filler = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
+    for n in range(files):
+        folder = kb / "files" / f"part{n // 1000:02}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"doc{n:05}.md").write_text(f"# Document {n}\n\n{filler}\n")
+    return kb
+
+
+def cleanup(name: str) -> None:
+    shutil.rmtree(WORK / name, ignore_errors=True)
+
+
+@dataclass
+class Run:
+    code: int
+    seconds: float
+    max_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def kbsync(box: Sandbox, kb: Path, *args: str) -> Run:
+    """Run the ``kbsync`` CLI as its own process; wall time and that process's peak RSS."""
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": box.url + "/v1",
+        "CI": "true",
+    }
+    env.pop("VECTOR_STORE_ID", None)
+    command = [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), *args]
+    out, err = WORK / "kbsync.out", WORK / "kbsync.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    text_out, text_err = out.read_text(), err.read_text()
+    out.unlink()
+    err.unlink()
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    divisor = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return Run(proc.returncode, seconds, usage.ru_maxrss / divisor, text_out, text_err)
+
+
+def must(run: Run, what: str) -> Run:
+    if run.code != 0:
+        raise SystemExit(f"{what} failed with exit code {run.code}:\n{run.stderr[-2000:]}")
+    return run

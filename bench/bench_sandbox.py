@@ -1,0 +1,222 @@
+"""Sandbox speed over 10,000 small files in one vector store: list pages and searches.
+
+    .venv/bin/python bench/bench_sandbox.py [--files 10000] [--seconds 3]
+
+Starts ``python -m sandbox`` on a free loopback port, uploads ``--files`` small mixed
+Russian/English documents (8 threads), attaches them in batches of 2,000 and waits until
+processing is done, then measures for ``--seconds`` each:
+
+- ``vs files page``: ``GET /v1/vector_stores/{id}/files?limit=100`` walking every page
+  with ``after`` cursors (asc and desc), one keep-alive connection;
+- ``files page``: ``GET /v1/files?limit=100`` the same way;
+- ``search``: ``POST /v1/vector_stores/{id}/search`` with varied queries (the first one
+  also builds the index: reported separately as ``first search``);
+- ``search + filter``: the same with an attribute filter.
+
+Figures are client-side round trips (HTTP + JSON decode included), so the server-side
+time is at most that. ``in-process page`` times the page builder and JSON encoding alone,
+without HTTP, on a ``Store`` of the same size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+
+ROOT = Path(__file__).resolve().parent.parent
+HEADERS = {"Authorization": "Bearer sk-bench"}
+_VOCABULARY = """
+    club sante pool gym yoga schedule price membership trainer sauna locker towel
+    клуб бассейн тренажёрный зал йога расписание цена абонемент тренер сауна шкафчик
+    полотенце занятие утро вечер weekend weekday student discount group personal
+"""
+WORDS = _VOCABULARY.split()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _document(rng: random.Random, n: int) -> bytes:
+    words = [rng.choice(WORDS) for _ in range(rng.randint(40, 120))]
+    return f"# Document {n}\n\n{' '.join(words)}\n".encode()
+
+
+def _wait_up(url: str) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(url + "/_sandbox/stats", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    raise SystemExit(f"sandbox at {url} did not start")
+
+
+def _setup(client: httpx.Client, files: int) -> tuple[str, list[str]]:
+    rng = random.Random(7)
+    bodies = [_document(rng, n) for n in range(files)]
+
+    def upload(n: int) -> str:
+        response = client.post(
+            "/v1/files",
+            files={"file": (f"doc{n:05}.md", bodies[n], "text/markdown")},
+            data={"purpose": "assistants"},
+        )
+        response.raise_for_status()
+        file_id: str = response.json()["id"]
+        return file_id
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(upload, range(files)))
+    print(f"uploaded {files} files in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    vs_id: str = client.post("/v1/vector_stores", json={"name": "bench"}).json()["id"]
+    started = time.perf_counter()
+    for start in range(0, files, 2000):
+        chunk = ids[start : start + 2000]
+        batch = [{"file_id": f, "attributes": {"n": i % 10}} for i, f in enumerate(chunk)]
+        client.post(f"/v1/vector_stores/{vs_id}/file_batches", json={"files": batch})
+    while client.get(f"/v1/vector_stores/{vs_id}").json()["file_counts"]["in_progress"]:
+        time.sleep(0.05)
+    print(f"attached + processed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return vs_id, ids
+
+
+def _measure(seconds: float, step: Callable[[], None]) -> list[float]:
+    times: list[float] = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline:
+        started = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _pager(client: httpx.Client, path: str) -> Callable[[], None]:
+    state: dict[str, Any] = {"after": None, "order": "asc"}
+
+    def step() -> None:
+        params: dict[str, Any] = {"limit": 100, "order": state["order"]}
+        if state["after"]:
+            params["after"] = state["after"]
+        body = client.get(path, params=params).json()
+        assert len(body["data"]) == 100 or not body["has_more"], body
+        if body["has_more"]:
+            state["after"] = body["last_id"]
+        else:
+            state["after"] = None
+            state["order"] = "desc" if state["order"] == "asc" else "asc"
+
+    return step
+
+
+def _searcher(client: httpx.Client, vs_id: str, filtered: bool) -> Callable[[], None]:
+    rng = random.Random(3)
+
+    def step() -> None:
+        body: dict[str, Any] = {"query": " ".join(rng.sample(WORDS, 3)), "max_num_results": 10}
+        if filtered:
+            body["filters"] = {"type": "in", "key": "n", "value": [1, 2, 3]}
+        response = client.post(f"/v1/vector_stores/{vs_id}/search", json=body)
+        response.raise_for_status()
+
+    return step
+
+
+def _in_process_page(files: int) -> list[float]:
+    from sandbox._pagination import page
+    from sandbox._state import Store
+
+    store = Store()
+    objs = store.vs_files.setdefault("vs_1", {})
+    for n in range(files):
+        objs[f"file-{n:024x}"] = {
+            "id": f"file-{n:024x}", "object": "vector_store.file", "usage_bytes": 300,
+            "created_at": 1_800_000_000, "vector_store_id": "vs_1", "status": "completed",
+            "last_error": None, "attributes": {"kb_path": f"doc{n}.md", "kb_sha256": "0" * 64},
+            "chunking_strategy": {"type": "static", "static": {
+                "max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}},
+        }  # fmt: skip
+    index = store.order("vs:vs_1", objs)
+    ids = list(objs)
+    encoder = msgspec.json.Encoder()
+    rng = random.Random(1)
+
+    def step() -> None:
+        after = ids[rng.randrange(files - 100)]
+        encoder.encode(page(index, objs.get, {"limit": "100", "after": after}))
+
+    step()
+    return _measure(1.0, step)
+
+
+def _row(name: str, times: list[float]) -> str:
+    median = statistics.median(times) * 1000
+    p95 = sorted(times)[int(len(times) * 0.95)] * 1000
+    return f"| {name} | {len(times)} | {len(times) / sum(times):,.0f} | {median:.2f} | {p95:.2f} |"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_up(url)
+        with httpx.Client(base_url=url, headers=HEADERS, timeout=60) as client:
+            vs_id, _ = _setup(client, args.files)
+            search, filtered = _searcher(client, vs_id, False), _searcher(client, vs_id, True)
+            started = time.perf_counter()
+            search()  # builds the index
+            first = [time.perf_counter() - started]
+            vs_pages = _pager(client, f"/v1/vector_stores/{vs_id}/files")
+            rows = [
+                _row("vs files page (limit=100)", _measure(args.seconds, vs_pages)),
+                _row("files page (limit=100)", _measure(args.seconds, _pager(client, "/v1/files"))),
+                _row("first search (builds index)", first),
+                _row("search (top 10)", _measure(args.seconds, search)),
+                _row("search + `in` filter", _measure(args.seconds, filtered)),
+            ]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    rows.append(_row("in-process page + JSON encode", _in_process_page(args.files)))
+    cpu = platform.processor() or platform.machine()
+    system = f"{platform.system()} {platform.release()}"
+    print(f"\n{args.files:,} files in one vector store; {os.cpu_count()} CPUs ({cpu}),")
+    print(f"Python {platform.python_version()}, {system}\n")
+    print("| operation | requests | per second | median ms | p95 ms |")
+    print("|---|---:|---:|---:|---:|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

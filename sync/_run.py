@@ -1,0 +1,167 @@
+"""``kbsync``: load kb/, fetch the store, plan, show, and (unless ``--dry-run``) apply.
+
+Exit codes: 0 done or nothing to do; 1 an expected failure (raised as ``KbsyncError``,
+printed as one line by the CLI); 2 changes pending, only with ``--detailed-exitcode``
+(a dry run, typically). The plan goes to stdout (text, or one JSON document with
+``--json``); progress and advice go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sync import _output, _render
+from sync._apply import ApplyReport, apply
+from sync._progress import Progress, Step
+from sync._progress import make as make_progress
+from sync._remote import Remote
+from sync._remote_state import RemoteState
+from sync._safety import mass_delete_problem, raise_if_unsafe
+from sync.errors import KbsyncError
+from sync.kb import KnowledgeBase, load_kb
+from sync.plan import Plan, diff
+
+PENDING = 2
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    kb_dir: Path
+    dry_run: bool = False
+    as_json: bool = False
+    summary_file: Path | None = None
+    detailed_exitcode: bool = False
+    yes: bool = False
+    concurrency: int = 8
+    allow_mass_delete: bool = False
+    prune_unmanaged: bool = False
+
+
+def run(options: RunOptions) -> int:
+    """One sync; returns the exit code (raises ``KbsyncError`` for expected failures)."""
+    with make_progress() as progress:
+        kb = load(options.kb_dir, progress)
+        remote = Remote.from_env()
+        try:
+            plan = make_plan(kb, remote)
+            return _decide_and_apply(plan, remote, progress, options)
+        finally:
+            remote.close()
+
+
+def load(kb_dir: Path, progress: Progress) -> KnowledgeBase:
+    """``load_kb`` with a "hashed" progress step (sized once the total is known)."""
+    step: Step | None = None
+
+    def hashed(done: int, total: int) -> None:
+        nonlocal step
+        if step is None:
+            step = progress.step("hashed", total, show=_output.human_size)
+        step.update(done)
+
+    return load_kb(kb_dir, on_hashed=hashed)
+
+
+def make_plan(kb: KnowledgeBase, remote: Remote) -> Plan:
+    """Check the model, read the store (GET requests only) and diff it against ``kb``."""
+    remote.check_model(kb.settings.model)
+    store = remote.find_store(kb.settings.name)
+    files = remote.list_files(store.id) if store else []
+    files = [f if f.managed else replace(f, filename=remote.filename(f.id)) for f in files]
+    return diff(kb, RemoteState(store, tuple(files)), revision=git_revision(kb.root))
+
+
+def git_revision(kb_dir: Path) -> str | None:
+    """``git rev-parse HEAD`` in the KB folder, or ``None`` outside a git work tree."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(kb_dir), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    revision = done.stdout.strip()
+    return revision if done.returncode == 0 and revision else None
+
+
+def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: RunOptions) -> int:
+    prune = options.prune_unmanaged
+    if not options.as_json:
+        _output.result(_render.text(plan, prune_unmanaged=prune))
+    if options.summary_file is not None:
+        _append(options.summary_file, _render.markdown(plan, prune_unmanaged=prune))
+
+    if options.dry_run or not plan.pending:
+        problem = mass_delete_problem(plan, prune_unmanaged=prune)
+        if problem and not options.allow_mass_delete and plan.pending:
+            _output.warn(problem)
+        if options.as_json:
+            _output.result(_json(plan, None))
+        pending = options.dry_run and plan.pending and options.detailed_exitcode
+        return PENDING if pending else 0
+
+    raise_if_unsafe(plan, prune_unmanaged=prune, allow_mass_delete=options.allow_mass_delete)
+    if not options.yes and sys.stdin.isatty():
+        question = f"Apply {_output.plural(len(plan.changes), 'change')} to {plan.store_name}?"
+        if not click.confirm(question, default=False, err=True):
+            raise KbsyncError("Apply cancelled; nothing was changed.")
+
+    report = apply(plan, remote, progress, concurrency=options.concurrency, prune_unmanaged=prune)
+    if options.as_json:
+        _output.result(_json(plan, report))
+    else:
+        _output.result(report.line())
+    if options.summary_file is not None:
+        _append(options.summary_file, _markdown_report(report))
+    if report.failures:
+        for failure in report.failures:
+            _output.info(f"failed: {failure.path}: {failure.error}")
+        raise KbsyncError(
+            f"{_output.plural(len(report.failures), 'document')} failed (listed above); "
+            "everything else was applied but the store was not stamped. Fix them and run "
+            "kbsync again."
+        )
+    return 0
+
+
+def _json(plan: Plan, report: ApplyReport | None) -> str:
+    document: dict[str, Any] = _render.as_dict(plan)
+    if report is None:
+        document["applied"] = None
+    else:
+        document["vector_store_id"] = report.store_id
+        document["applied"] = {
+            "uploaded": report.uploaded,
+            "removed": report.removed,
+            "retagged": report.retagged,
+            "stamped": report.stamped,
+            "failures": [{"path": f.path, "error": f.error} for f in report.failures],
+        }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _markdown_report(report: ApplyReport) -> str:
+    lines = ["", f"**{report.line()}**", ""]
+    lines += [f"- failed: `{f.path}`: {f.error}" for f in report.failures]
+    return "\n".join(lines) + "\n"
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        with path.open("a", encoding="utf-8") as sink:
+            sink.write(text)
+    except OSError as exc:
+        raise KbsyncError(
+            f"Cannot append the summary to {_output.display_path(path)} ({exc.strerror}); "
+            "check the --summary path."
+        ) from exc

@@ -1,0 +1,67 @@
+"""A live relay on a synced sandbox, for the deployment tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests._servers import Server, free_port, run_server
+from tests.conftest import API_KEY
+
+# One long paragraph, so that the sandbox's extractive answer has many deltas.
+LIGHTHOUSE = (
+    "The old lighthouse on the northern cape was built in 1874 from granite blocks "
+    "carried by boat from the quarry across the bay, and its lamp was first lit on a "
+    "stormy night in November by the keeper Anselm Varga, who kept the lighthouse "
+    "logbook for forty years and recorded every ship that passed the northern cape."
+)
+
+
+def write_kb(kb: Path) -> None:
+    (kb / "files").mkdir(parents=True)
+    (kb / "instructions.md").write_text("Answer from the documents.\n")
+    (kb / "assistant.yaml").write_text("name: nginx-test\n")
+    (kb / "files" / "lighthouse.md").write_text(f"# The lighthouse\n\n{LIGHTHOUSE}\n")
+
+
+@pytest.fixture
+def relay(sandbox: Server, tmp_path: Path) -> Iterator[Server]:
+    kb = tmp_path / "kb"
+    write_kb(kb)
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": API_KEY,
+        "OPENAI_BASE_URL": sandbox.url + "/v1",
+    }
+    synced = subprocess.run(
+        [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), "--yes"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert synced.returncode == 0, synced.stderr
+    port = free_port()
+    with run_server(
+        ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)],
+        port=port,
+        ready_path="/readyz",
+        log=tmp_path / "relay.log",
+        cwd=tmp_path,
+        env={
+            "OPENAI_API_KEY": API_KEY,
+            "OPENAI_BASE_URL": sandbox.url + "/v1",
+            "KB_DIR": str(kb),
+            "RELAY_SECRET": "nginx-test-secret-0123456789abcdef",
+            "RELAY_KEEPALIVE_SECONDS": "0.05",
+            "RATE_LIMIT": "off",
+            "TRUSTED_PROXIES": "127.0.0.1",
+        },
+    ) as server:
+        yield server

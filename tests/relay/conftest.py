@@ -1,0 +1,105 @@
+"""Relay fixtures: a seeded sandbox KB, a tmp kb/ folder, the relay in-process or as a server."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from relay._config import Config
+from relay.app import create_app
+from tests._servers import Server, free_port, run_server
+from tests.conftest import API_KEY
+from tests.relay._helpers import Seeded, seed, wait_for, write_kb
+
+SECRET = "relay-test-secret"
+
+MakeRelay = Callable[..., AbstractContextManager[TestClient[Any]]]
+RunRelay = Callable[..., AbstractContextManager[Server]]
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    return write_kb(tmp_path / "kb")
+
+
+@pytest.fixture
+def seeded(client: Any) -> Seeded:
+    return seed(client)
+
+
+@pytest.fixture
+def relay_config(base_url: str, kb: Path, seeded: Seeded) -> Config:
+    return Config(
+        openai_api_key=API_KEY,
+        openai_base_url=base_url,
+        kb_dir=kb,
+        relay_secret=SECRET,
+        rate_limit=None,
+        upstream_timeout=10.0,
+    )
+
+
+@pytest.fixture
+def make_relay(relay_config: Config) -> MakeRelay:
+    """``with make_relay(**config_overrides) as http:`` an in-process relay, ready."""
+
+    @contextmanager
+    def make(*, wait_ready: bool = True, **overrides: Any) -> Iterator[TestClient[Any]]:
+        config = dataclasses.replace(relay_config, **overrides)
+        with TestClient(create_app(config), timeout=30) as http:
+            if wait_ready:
+                wait_for(lambda: http.get("/readyz").status_code == 200, what="relay ready")
+            yield http
+
+    return make
+
+
+@pytest.fixture
+def relay(make_relay: MakeRelay) -> Iterator[TestClient[Any]]:
+    with make_relay() as http:
+        yield http
+
+
+@pytest.fixture
+def run_relay(base_url: str, kb: Path, seeded: Seeded, tmp_path: Path) -> RunRelay:
+    """``with run_relay(**env) as server:`` ``python -m relay`` on a free port, ready."""
+
+    @contextmanager
+    def run(**env: str) -> Iterator[Server]:
+        port = free_port()
+        full_env = {
+            "OPENAI_API_KEY": API_KEY,
+            "OPENAI_BASE_URL": base_url,
+            "KB_DIR": str(kb),
+            "RELAY_SECRET": SECRET,
+            "RATE_LIMIT": "off",
+            "ALLOWED_ORIGINS": "",
+            "REDIS_URL": "",
+            **env,
+        }
+        log = tmp_path / f"relay-{port}.log"
+        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
+        with run_server(
+            args, port=port, ready_path="/healthz", log=log, env=full_env, cwd=tmp_path
+        ) as server:
+            wait_for(lambda: _ready(server), what=f"relay ready; log:\n{log}")
+            yield server
+
+    return run
+
+
+def _ready(server: Server) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(server.url + "/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

@@ -1,0 +1,375 @@
+"""POST /api/chat in-process (Litestar's test client) against a live sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from relay._config import RateLimit
+from relay._runtime import Runtime
+from relay._token import TokenSigner
+from tests._servers import Server
+from tests.conftest import sandbox_call
+from tests.relay._helpers import DOCS, KB_NAME, QUESTION, Seeded, parse_sse
+from tests.relay.conftest import SECRET, MakeRelay
+
+
+def ask(http: TestClient[Any], message: str, conversation: str | None = None, **kw: Any) -> Any:
+    body: dict[str, Any] = {"message": message}
+    if conversation is not None:
+        body["conversation"] = conversation
+    return http.post("/api/chat", json=body, **kw)
+
+
+def error_of(response: Any, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["error"]["code"] == code, body
+    message: str = body["error"]["message"]
+    assert message
+    assert "Traceback" not in response.text
+    return message
+
+
+def runtime(http: TestClient[Any]) -> Runtime:
+    value: Runtime = http.app.state.relay
+    return value
+
+
+def responses_requests(sandbox: Server) -> list[dict[str, Any]]:
+    log = sandbox_call(sandbox, "GET", "/_sandbox/requests?limit=200")["requests"]
+    return [r for r in log if r["method"] == "POST" and r["path"] == "/v1/responses"]
+
+
+def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Server) -> None:
+    response = ask(relay, QUESTION)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    assert response.headers["cache-control"] == "no-cache, no-transform"
+    assert response.headers["x-accel-buffering"] == "no"
+    events, _ = parse_sse(response.text)
+    names = [e.event for e in events]
+    assert names[0] == "conversation"
+    assert names[-1] == "done"
+    assert names.count("conversation") == names.count("done") == 1
+    assert set(names) == {"conversation", "delta", "source", "done"}
+    text = "".join(e.data["text"] for e in events if e.event == "delta")
+    assert "5000 rubles" in text
+    sources = [e.data for e in events if e.event == "source"]
+    assert len({s["file_id"] for s in sources}) == len(sources)
+    for source in sources:
+        assert set(source) == {"file_id", "filename", "path"}
+        assert source["path"] == seeded.file_paths[source["file_id"]]
+        assert source["path"] in DOCS
+    done = events[-1].data
+    assert done["response_id"].startswith("resp")
+    assert done["usage"]["input_tokens"] > 0
+    assert done["usage"]["output_tokens"] > 0
+    # What the relay sent upstream.
+    (sent,) = responses_requests(sandbox)
+    body = sent["body"]
+    assert body["stream"] is True
+    assert body["input"] == QUESTION
+    assert body["instructions"].startswith("You answer questions about the Club Sante")
+    assert body["include"] == ["file_search_call.results"]
+    assert body["tools"] == [
+        {"type": "file_search", "vector_store_ids": [seeded.vector_store_id], "max_num_results": 4}
+    ]
+    token = events[0].data["conversation"]
+    assert body["conversation"] == token.rsplit(".", 1)[0]
+
+
+def test_source_path_falls_back_to_the_vector_store_file(
+    relay: TestClient[Any], seeded: Seeded, sandbox: Server
+) -> None:
+    upstream = runtime(relay).upstream
+    assert upstream is not None
+    file_id = next(iter(seeded.file_paths))
+    path = relay.blocking_portal.call(upstream.file_path, seeded.vector_store_id, file_id, "x.md")
+    assert path == seeded.file_paths[file_id]
+    before = sandbox_call(sandbox, "GET", "/_sandbox/stats")["total"]
+    again = relay.blocking_portal.call(upstream.file_path, seeded.vector_store_id, file_id, "x.md")
+    assert again == path
+    assert sandbox_call(sandbox, "GET", "/_sandbox/stats")["total"] == before  # cached
+    missing = relay.blocking_portal.call(
+        upstream.file_path, seeded.vector_store_id, "file-nope", "n.md"
+    )
+    assert missing == "n.md"
+
+
+def test_two_turn_conversation(relay: TestClient[Any], client: Any, sandbox: Server) -> None:
+    first, _ = parse_sse(ask(relay, QUESTION).text)
+    token = first[0].data["conversation"]
+    second, _ = parse_sse(ask(relay, "And when is the club open?", token).text)
+    assert [e.event for e in second][0] == "conversation"
+    assert second[0].data["conversation"] == token
+    assert second[-1].event == "done"
+    conversation_id = token.rsplit(".", 1)[0]
+    sent = responses_requests(sandbox)
+    assert [r["body"]["conversation"] for r in sent] == [conversation_id, conversation_id]
+    # The second turn sees the first: the conversation holds both questions and answers.
+    items = list(client.conversations.items.list(conversation_id, order="asc"))
+    user_texts = [
+        part.text
+        for item in items
+        if item.type == "message" and item.role == "user"
+        for part in item.content
+    ]
+    assert user_texts == [QUESTION, "And when is the club open?"]
+    assert sum(1 for i in items if i.type == "message" and i.role == "assistant") == 2
+    conversation = client.conversations.retrieve(conversation_id)
+    assert conversation.metadata == {"kb_name": KB_NAME}
+
+
+def test_tampered_token_is_refused(relay: TestClient[Any], sandbox: Server) -> None:
+    first, _ = parse_sse(ask(relay, QUESTION).text)
+    token: str = first[0].data["conversation"]
+    conversation_id, signature = token.rsplit(".", 1)
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    for bad in (
+        f"{conversation_id}.{flipped}",
+        f"{conversation_id}x.{signature}",
+        conversation_id,
+        "",
+        "." * 600,
+        TokenSigner(SECRET).sign("another-kb", conversation_id),
+        TokenSigner("another-secret").sign(KB_NAME, conversation_id),
+    ):
+        response = ask(relay, QUESTION, bad)
+        if bad == "":
+            assert response.status_code == 200  # empty: a new conversation
+            continue
+        message = error_of(response, 400, "invalid_conversation")
+        assert "conversation token" in message
+    assert len(responses_requests(sandbox)) == 2
+
+
+def test_foreign_origin(make_relay: MakeRelay) -> None:
+    with make_relay(allowed_origins=("https://club.example",)) as http:
+        error_of(
+            ask(http, QUESTION, headers={"Origin": "https://evil.example"}),
+            403,
+            "origin_not_allowed",
+        )
+        ok = ask(http, QUESTION, headers={"Origin": "https://club.example"})
+        assert ok.status_code == 200
+        assert ok.headers["access-control-allow-origin"] == "https://club.example"
+        preflight = http.options(
+            "/api/chat",
+            headers={
+                "Origin": "https://club.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert preflight.status_code in (200, 204)
+        assert preflight.headers["access-control-allow-origin"] == "https://club.example"
+        # Same origin (the demo page) and no Origin (server to server) are fine.
+        assert ask(http, QUESTION, headers={"Origin": "http://testserver.local"}).status_code == 200
+        assert ask(http, QUESTION).status_code == 200
+
+
+def test_same_origin_only_by_default(relay: TestClient[Any]) -> None:
+    error_of(
+        ask(relay, QUESTION, headers={"Origin": "https://club.example"}), 403, "origin_not_allowed"
+    )
+    assert "access-control-allow-origin" not in relay.options("/api/chat").headers
+
+
+def test_any_origin(make_relay: MakeRelay) -> None:
+    with make_relay(allowed_origins=("*",)) as http:
+        response = ask(http, QUESTION, headers={"Origin": "https://anywhere.example"})
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_body_too_large(relay: TestClient[Any]) -> None:
+    big = '{"message": "' + "a" * 20_000 + '"}'
+    error_of(
+        relay.post("/api/chat", content=big, headers={"Content-Type": "application/json"}),
+        413,
+        "body_too_large",
+    )
+
+    def chunks() -> Any:  # no Content-Length: counted while reading
+        yield b'{"message": "'
+        for _ in range(40):
+            yield b"a" * 1000
+        yield b'"}'
+
+    error_of(
+        relay.post("/api/chat", content=chunks(), headers={"Content-Type": "application/json"}),
+        413,
+        "body_too_large",
+    )
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_wrong_content_type(relay: TestClient[Any], content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = relay.post("/api/chat", content=b'{"message": "hi"}', headers=headers)
+    error_of(response, 415, "unsupported_media_type")
+
+
+def test_json_with_charset_is_fine(relay: TestClient[Any]) -> None:
+    response = relay.post(
+        "/api/chat",
+        content=b'{"message": "opening hours?"}',
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"{", b"[]", b'"hi"', b"{}", b'{"message": 5}', b'{"message": "hi", "conversation": 3}'],
+)
+def test_bad_json_shape(relay: TestClient[Any], body: bytes) -> None:
+    response = relay.post("/api/chat", content=body, headers={"Content-Type": "application/json"})
+    error_of(response, 400, "invalid_body")
+
+
+def test_empty_and_too_long_messages(make_relay: MakeRelay, sandbox: Server) -> None:
+    with make_relay(max_message_chars=50) as http:
+        error_of(ask(http, ""), 400, "empty_message")
+        error_of(ask(http, " \n\t "), 400, "empty_message")
+        message = error_of(ask(http, "x" * 51), 400, "message_too_long")
+        assert "50 characters" in message
+        # The limit counts characters after trimming, not bytes.
+        assert ask(http, "  " + "ю" * 50 + "  ").status_code == 200
+    assert len(responses_requests(sandbox)) == 1
+
+
+def test_rate_limit(make_relay: MakeRelay, sandbox: Server) -> None:
+    with make_relay(rate_limit=RateLimit(2, "minute")) as http:
+        assert ask(http, QUESTION).status_code == 200
+        # Refused requests do not use up the budget.
+        error_of(ask(http, ""), 400, "empty_message")
+        assert ask(http, QUESTION).status_code == 200
+        response = ask(http, QUESTION)
+        message = error_of(response, 429, "rate_limited")
+        assert "2/minute" in message
+        assert 1 <= int(response.headers["retry-after"]) <= 60
+        # Checks before the rate limit still answer first.
+        error_of(ask(http, ""), 400, "empty_message")
+        assert "relay_rate_limited_total 1" in http.get("/metrics").text
+    assert len(responses_requests(sandbox)) == 2
+
+
+def test_check_order(make_relay: MakeRelay) -> None:
+    with make_relay(allowed_origins=("https://club.example",), max_message_chars=10) as http:
+        foreign = {"Origin": "https://evil.example"}
+        too_long = '{"message": "' + "a" * 20_000 + '"}'
+        assert http.post("/api/chat", content=too_long, headers=foreign).status_code == 415
+        headers = {**foreign, "Content-Type": "application/json"}
+        assert http.post("/api/chat", content=too_long, headers=headers).status_code == 413
+        assert http.post("/api/chat", content=b"[", headers=headers).status_code == 400
+        assert ask(http, "a" * 11, headers=foreign).status_code == 400
+        assert ask(http, "a" * 10, headers=foreign).status_code == 403
+
+
+def test_concurrency_cap(make_relay: MakeRelay) -> None:
+    with make_relay(max_concurrent_streams=2) as http:
+        slots = runtime(http).slots
+        slots.open = 2  # two streams in flight
+        response = ask(http, QUESTION)
+        error_of(response, 503, "at_capacity")
+        assert int(response.headers["retry-after"]) >= 1
+        slots.open = 1
+        assert ask(http, QUESTION).status_code == 200
+        assert slots.open == 1  # the finished stream gave its slot back
+
+
+def test_not_ready_without_vector_store(make_relay: MakeRelay, kb: Any) -> None:
+    (kb / "assistant.yaml").write_text("name: no-such-kb\n")
+    with make_relay(wait_ready=False) as http:
+        assert http.get("/readyz").status_code == 503
+        response = ask(http, QUESTION)
+        error_of(response, 503, "not_ready")
+        assert response.headers["retry-after"]
+
+
+def faults(sandbox: Server, kind: str | None, **extra: Any) -> None:
+    body = {"rate": 1.0, "kinds": [kind], "seed": 1, "latency_ms": 0, "token_delay_ms": 0}
+    if kind is None:
+        body.update(rate=0.0, kinds=[])
+    sandbox_call(sandbox, "POST", "/_sandbox/faults", {**body, **extra})
+
+
+def test_upstream_429(relay: TestClient[Any], sandbox: Server) -> None:
+    token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
+    faults(sandbox, "429")
+    for conversation in (None, token):  # conversation create, then responses.create
+        response = ask(relay, QUESTION, conversation)
+        error_of(response, 429, "upstream_rate_limited")
+        assert int(response.headers["retry-after"]) >= 1
+    assert (
+        'relay_upstream_errors_total{code="upstream_rate_limited"} 2' in relay.get("/metrics").text
+    )
+
+
+def test_upstream_500(relay: TestClient[Any], sandbox: Server) -> None:
+    token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
+    faults(sandbox, "500")
+    message = error_of(ask(relay, QUESTION, token), 502, "upstream_error")
+    assert "500" in message
+    assert "sandbox fault" not in message  # upstream wording is not passed on
+
+
+def test_upstream_timeout(make_relay: MakeRelay, sandbox: Server) -> None:
+    with make_relay(upstream_timeout=1.0) as http:
+        faults(sandbox, "timeout")
+        error_of(ask(http, QUESTION), 504, "upstream_timeout")
+
+
+def test_upstream_unreachable(make_relay: MakeRelay) -> None:
+    from tests._servers import free_port
+
+    with make_relay() as http:
+        upstream = runtime(http).upstream
+        assert upstream is not None
+        upstream._client = upstream._client.with_options(
+            base_url=f"http://127.0.0.1:{free_port()}/v1"
+        )
+        error_of(ask(http, QUESTION), 502, "upstream_unavailable")
+
+
+def test_drop_mid_stream(relay: TestClient[Any], sandbox: Server) -> None:
+    token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
+    faults(sandbox, "drop")
+    response = ask(relay, QUESTION, token)
+    assert response.status_code == 200
+    events, _ = parse_sse(response.text)
+    assert events[0].event == "conversation"
+    assert events[-1].event == "error"
+    assert "done" not in [e.event for e in events]
+    assert set(events[-1].data) == {"code", "message"}
+    assert events[-1].data["code"] in {
+        "upstream_unavailable",
+        "upstream_incomplete",
+        "upstream_error",
+    }
+    assert "Traceback" not in response.text
+    assert runtime(relay).slots.open == 0
+
+
+def test_keep_alive_comments(make_relay: MakeRelay, sandbox: Server) -> None:
+    with make_relay(keepalive_seconds=0.05) as http:
+        faults(sandbox, None, token_delay_ms=150)
+        events, comments = parse_sse(ask(http, QUESTION).text)
+        assert comments >= 1
+        assert events[0].event == "conversation"
+        assert events[-1].event == "done"
+        assert ": keep-alive" in ask(http, "opening hours?").text
+
+
+def test_metrics_after_a_chat(relay: TestClient[Any]) -> None:
+    assert ask(relay, QUESTION).status_code == 200
+    text = relay.get("/metrics").text
+    assert 'relay_http_requests_total{method="POST",route="/api/chat",status="200"} 1' in text
+    assert 'relay_streams_total{result="done"} 1' in text
+    assert "relay_time_to_first_token_seconds_count 1" in text
+    assert "relay_open_streams 0" in text

@@ -1,0 +1,113 @@
+"""Configuration: typed, read once from the environment and .env; bad values name the variable."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from relay._config import Config, RateLimit
+from relay._errors import ConfigError
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = Config.from_env({}, env_file=tmp_path / ".env")
+    assert config == Config()
+    assert config.kb_dir == Path("kb")
+    assert config.rate_limit == RateLimit(20, "minute")
+    assert config.allowed_origins == ()
+    assert config.keepalive_seconds == 15.0
+
+
+def test_every_variable(tmp_path: Path) -> None:
+    config = Config.from_env(
+        {
+            "OPENAI_API_KEY": "sk-x",
+            "OPENAI_BASE_URL": "http://127.0.0.1:8787/v1",
+            "KB_DIR": "content/kb",
+            "VECTOR_STORE_ID": "vs_1",
+            "RELAY_SECRET": "s3cret",
+            "ALLOWED_ORIGINS": "https://Club.example/, http://localhost:3000",
+            "RATE_LIMIT": "5/hour",
+            "MAX_MESSAGE_CHARS": "100",
+            "MAX_CONCURRENT_STREAMS": "7",
+            "TRUSTED_PROXIES": "10.0.0.0/8, ::1",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "RELAY_DEMO": "1",
+            "LOG_MESSAGES": "true",
+            "HOST": "0.0.0.0",
+            "PORT": "9000",
+        },
+        env_file=None,
+    )
+    assert config.openai_api_key == "sk-x"
+    assert config.kb_dir == Path("content/kb")
+    assert config.allowed_origins == ("https://club.example", "http://localhost:3000")
+    assert config.rate_limit == RateLimit(5, "hour")
+    assert config.max_message_chars == 100
+    assert config.max_concurrent_streams == 7
+    assert config.trusted_proxies == (
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("::1"),
+    )
+    assert config.demo and config.log_messages
+    assert (config.host, config.port) == ("0.0.0.0", 9000)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("20/minute", RateLimit(20, "minute")),
+        ("1/second", RateLimit(1, "second")),
+        ("3/days", RateLimit(3, "day")),
+        ("off", None),
+    ],
+)
+def test_rate_limit_values(raw: str, expected: RateLimit | None) -> None:
+    assert Config.from_env({"RATE_LIMIT": raw}, env_file=None).rate_limit == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RATE_LIMIT", "20 per minute"),
+        ("RATE_LIMIT", "0/minute"),
+        ("RATE_LIMIT", "5/week"),
+        ("MAX_MESSAGE_CHARS", "lots"),
+        ("MAX_CONCURRENT_STREAMS", "0"),
+        ("PORT", "70000"),
+        ("TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("ALLOWED_ORIGINS", "club.example"),
+        ("RELAY_DEMO", "maybe"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({name: value}, env_file=None)
+    assert name in str(caught.value)
+    assert repr(value) in str(caught.value) or value in str(caught.value)
+
+
+def test_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        "# local settings\n"
+        "export RELAY_SECRET='from file'\n"
+        'RATE_LIMIT="2/second"\n'
+        "KB_DIR=elsewhere # a comment\n"
+        "\n"
+        "PORT=1234\n"
+    )
+    config = Config.from_env({"PORT": "4321"}, env_file=env)
+    assert config.relay_secret == "from file"
+    assert config.rate_limit == RateLimit(2, "second")
+    assert config.kb_dir == Path("elsewhere")
+    assert config.port == 4321  # the environment wins
+
+
+def test_bad_env_file_line(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("OK=1\nthis is not a setting\n")
+    with pytest.raises(ConfigError, match=r"\.env:2"):
+        Config.from_env({}, env_file=env)

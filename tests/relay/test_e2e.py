@@ -1,0 +1,175 @@
+"""End to end: ``python -m relay`` as a real server in front of the live sandbox."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests._servers import Server
+from tests.conftest import sandbox_call
+from tests.relay._helpers import QUESTION, Seeded, parse_sse, wait_for
+from tests.relay.conftest import RunRelay
+
+
+def chat(
+    server: Server, message: str, conversation: str | None = None, **kw: Any
+) -> httpx.Response:
+    body: dict[str, Any] = {"message": message}
+    if conversation:
+        body["conversation"] = conversation
+    return httpx.post(server.url + "/api/chat", json=body, timeout=30, **kw)
+
+
+def stream_stats(sandbox: Server) -> dict[str, int]:
+    stats: dict[str, int] = sandbox_call(sandbox, "GET", "/_sandbox/stats")["streams"]
+    return stats
+
+
+def slow_tokens(sandbox: Server, delay_ms: int = 200) -> None:
+    sandbox_call(
+        sandbox,
+        "POST",
+        "/_sandbox/faults",
+        {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": delay_ms},
+    )
+
+
+def test_event_sequence_and_two_turns(
+    run_relay: RunRelay, sandbox: Server, seeded: Seeded, client: Any
+) -> None:
+    with run_relay() as relay:
+        first = chat(relay, QUESTION)
+        assert first.status_code == 200
+        assert first.headers["cache-control"] == "no-cache, no-transform"
+        assert first.headers["x-accel-buffering"] == "no"
+        events, _ = parse_sse(first.text)
+        assert events[0].event == "conversation"
+        assert events[-1].event == "done"
+        assert {"delta", "source"} <= {e.event for e in events}
+        assert all(
+            e.data["path"] == seeded.file_paths[e.data["file_id"]]
+            for e in events
+            if e.event == "source"
+        )
+        token = events[0].data["conversation"]
+        second, _ = parse_sse(chat(relay, "When does the pool close?", token).text)
+        assert second[0].data["conversation"] == token
+        assert second[-1].event == "done"
+        conversation_id = token.rsplit(".", 1)[0]
+        items = list(client.conversations.items.list(conversation_id, order="asc"))
+        users = [i.content[0].text for i in items if i.type == "message" and i.role == "user"]
+        assert users == [QUESTION, "When does the pool close?"]
+        log = relay.output()
+        assert "sk-test" not in log  # the API key never reaches a log line
+        assert '"event": "request"' in log
+        assert QUESTION not in log  # no message text unless LOG_MESSAGES=1
+
+
+def test_refusals(run_relay: RunRelay, sandbox: Server) -> None:
+    env = {"ALLOWED_ORIGINS": "https://club.example", "RATE_LIMIT": "3/minute"}
+    with run_relay(**env) as relay:
+        url = relay.url + "/api/chat"
+        assert (
+            httpx.post(url, content=b"{}", headers={"Content-Type": "text/plain"}).status_code
+            == 415
+        )
+        big = b'{"message": "' + b"a" * 20_000 + b'"}'
+        json_type = {"Content-Type": "application/json"}
+        assert httpx.post(url, content=big, headers=json_type).status_code == 413
+        assert chat(relay, "   ").status_code == 400
+        assert chat(relay, "a" * 2001).status_code == 400
+        assert chat(relay, QUESTION, "conv_x.bad").status_code == 400
+        foreign = chat(relay, QUESTION, headers={"Origin": "https://evil.example"})
+        assert foreign.status_code == 403
+        assert foreign.json()["error"]["code"] == "origin_not_allowed"
+        statuses = [chat(relay, QUESTION).status_code for _ in range(3)]  # 1 used by the bad token
+        assert statuses == [200, 200, 429]
+        limited = chat(relay, QUESTION)
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["error"]["code"] == "rate_limited"
+
+
+def test_concurrency_cap(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay(MAX_CONCURRENT_STREAMS="1") as relay:
+        slow_tokens(sandbox)
+        with httpx.stream(
+            "POST", relay.url + "/api/chat", json={"message": QUESTION}, timeout=30
+        ) as held:
+            assert held.status_code == 200
+            lines = held.iter_lines()  # kept referenced: dropping it closes the connection
+            assert next(lines) == "event: conversation"
+            refused = chat(relay, QUESTION)
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == "at_capacity"
+            assert int(refused.headers["retry-after"]) >= 1
+            assert next(lines).startswith("data:")
+        slow_tokens(sandbox, 0)
+        wait_for(lambda: chat(relay, QUESTION).status_code == 200, what="slot released")
+
+
+def test_client_disconnect_closes_upstream(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay() as relay:
+        slow_tokens(sandbox, 200)
+        with httpx.stream(
+            "POST", relay.url + "/api/chat", json={"message": QUESTION}, timeout=30
+        ) as response:
+            assert response.status_code == 200
+            # Keep the iterator referenced: dropping it would close the connection early.
+            lines = response.iter_lines()
+            while not next(lines).startswith("event: delta"):
+                pass
+            assert stream_stats(sandbox)["open"] == 1
+            aborted_before = stream_stats(sandbox)["aborted"]
+            closed_at = time.monotonic()
+        # Leaving the block closes the connection mid-answer.
+        wait_for(
+            lambda: (
+                stream_stats(sandbox)["open"] == 0
+                and stream_stats(sandbox)["aborted"] == aborted_before + 1
+            ),
+            timeout=5,
+            what="the sandbox to see its stream closed",
+        )
+        elapsed = time.monotonic() - closed_at
+        assert elapsed < 1.0, f"upstream stream closed {elapsed:.2f} s after the client left"
+        assert stream_stats(sandbox)["completed"] == 0
+        metrics = httpx.get(relay.url + "/metrics").text
+        assert 'relay_streams_total{result="aborted"} 1' in metrics
+        assert "relay_open_streams 0" in metrics
+
+
+def test_upstream_failures(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay() as relay:
+        token = parse_sse(chat(relay, QUESTION).text)[0][0].data["conversation"]
+        for kind, status in (("429", 429), ("500", 502)):
+            sandbox_call(sandbox, "POST", "/_sandbox/faults", {"rate": 1.0, "kinds": [kind]})
+            response = chat(relay, QUESTION, token)
+            assert response.status_code == status, response.text
+            assert "Traceback" not in response.text
+        sandbox_call(sandbox, "POST", "/_sandbox/faults", {"rate": 1.0, "kinds": ["drop"]})
+        dropped = chat(relay, QUESTION, token)
+        assert dropped.status_code == 200
+        events, _ = parse_sse(dropped.text)
+        assert events[0].event == "conversation"
+        assert events[-1].event == "error"
+
+
+def test_hot_reload_of_instructions(run_relay: RunRelay, sandbox: Server, kb: Path) -> None:
+    with run_relay() as relay:
+        assert chat(relay, QUESTION).status_code == 200
+        new = "Answer in one short sentence. Revision two.\n"
+        (kb / "instructions.md").write_text(new)
+
+        def sent_new_instructions() -> bool:
+            assert chat(relay, QUESTION).status_code == 200
+            log = sandbox_call(sandbox, "GET", "/_sandbox/requests?limit=5")["requests"]
+            last = [r for r in log if r["path"] == "/v1/responses"][-1]
+            return bool(
+                last["body"]["instructions"] == new.strip() or last["body"]["instructions"] == new
+            )
+
+        wait_for(sent_new_instructions, timeout=20, what="the new instructions upstream")

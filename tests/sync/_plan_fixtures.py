@@ -1,0 +1,99 @@
+"""Hand-built knowledge bases and remote states for the pure plan and render tests."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sync._remote_state import AttributeValue, RemoteFile, RemoteState, RemoteStore
+from sync.kb import AssistantSpec, Document, KnowledgeBase, Settings, files_digest
+
+SPEC_DIGEST = "5" * 64
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def make_kb(
+    docs: dict[str, str],
+    *,
+    attributes: dict[str, dict[str, str]] | None = None,
+    chunking: dict[str, int] | None = None,
+    name: str = "demo",
+) -> KnowledgeBase:
+    """``docs`` maps path → content; the files are not on disk (only their hashes matter)."""
+    attributes = attributes or {}
+    settings = Settings(name=name, chunking=chunking)
+    spec = AssistantSpec(name, settings.model, "Be brief.", None, None, None, SPEC_DIGEST)
+    documents = tuple(
+        Document(path, Path("/nowhere") / path, len(text), sha(text), attributes.get(path, {}))
+        for path, text in sorted(docs.items())
+    )
+    digest = files_digest((d.path, d.sha256) for d in documents)
+    return KnowledgeBase(Path("/nowhere"), settings, spec, documents, digest)
+
+
+def remote_file(
+    file_id: str,
+    path: str | None,
+    text: str | None,
+    *,
+    status: str = "completed",
+    created_at: int = 1000,
+    extra: dict[str, AttributeValue] | None = None,
+    error: str | None = None,
+    chunking: tuple[int, int] | None = (800, 400),
+    filename: str | None = None,
+) -> RemoteFile:
+    attributes: dict[str, AttributeValue] = dict(extra or {})
+    if path is not None:
+        attributes["kb_path"] = path
+    if text is not None:
+        attributes["kb_sha256"] = sha(text)
+    return RemoteFile(file_id, status, created_at, attributes, error, chunking, filename)
+
+
+def stamped(kb: KnowledgeBase, *files: RemoteFile, store_id: str = "vs_demo") -> RemoteState:
+    """A store stamped as in sync with ``kb``'s spec, holding ``files``."""
+    metadata = {
+        "kb_name": kb.settings.name,
+        "kb_spec_sha256": kb.spec.digest,
+        "kb_files_sha256": kb.files_digest,
+        "kb_chunking": "auto" if kb.settings.chunking is None else "static",
+    }
+    return RemoteState(RemoteStore(store_id, f"kb:{kb.settings.name}", metadata), files)
+
+
+def every_action() -> tuple[KnowledgeBase, RemoteState]:
+    """A KB and a store whose plan holds each action kind exactly once."""
+    kb = make_kb(
+        {
+            "faq/new.md": "brand new",
+            "faq/changed.md": "version 2",
+            "guides/moved-here.md": "moving bytes",
+            "faq/broken.md": "broken bytes",
+            "ru/tagged.md": "privet",
+            "faq/twice.md": "twice",
+            "faq/same.md": "same",
+        },
+        attributes={"ru/tagged.md": {"lang": "ru"}},
+    )
+    files = (
+        remote_file("file-changed", "faq/changed.md", "version 1"),
+        remote_file("file-moved", "guides/old-place.md", "moving bytes"),
+        remote_file("file-gone", "old/removed.md", "removed"),
+        remote_file(
+            "file-broken",
+            "faq/broken.md",
+            "broken bytes",
+            status="failed",
+            error="invalid_file: The file could not be parsed.",
+        ),
+        remote_file("file-tagged", "ru/tagged.md", "privet", extra={"lang": "en"}),
+        remote_file("file-twice-old", "faq/twice.md", "twice", created_at=900),
+        remote_file("file-twice-new", "faq/twice.md", "twice", created_at=1100),
+        remote_file("file-dashboard", None, None, filename="dashboard-upload.pdf"),
+        remote_file("file-same", "faq/same.md", "same", chunking=(400, 100)),
+    )
+    return kb, stamped(kb, *files)

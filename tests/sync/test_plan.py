@@ -1,0 +1,212 @@
+"""``plan.diff``: every action kind from hand-built states (no server)."""
+
+from __future__ import annotations
+
+from sync._remote_state import RemoteState
+from sync.plan import Action, Change, Plan, attributes_for, diff
+from tests.sync._plan_fixtures import (
+    every_action,
+    make_kb,
+    remote_file,
+    sha,
+    stamped,
+)
+
+
+def actions(plan: Plan) -> list[tuple[str, str]]:
+    return [(c.action.value, c.path) for c in plan.changes]
+
+
+def only(plan: Plan) -> Change:
+    assert len(plan.changes) == 1, plan.changes
+    return plan.changes[0]
+
+
+def test_missing_store_plans_creation_of_everything() -> None:
+    kb = make_kb({"a.md": "a", "b/c.txt": "c"})
+    plan = diff(kb, RemoteState(None))
+    assert plan.store_id is None
+    assert actions(plan) == [("create", "a.md"), ("create", "b/c.txt")]
+    assert plan.spec_changed
+    assert plan.pending
+
+
+def test_in_sync_store_gives_an_empty_plan() -> None:
+    kb = make_kb({"a.md": "a"}, attributes={"a.md": {"lang": "en"}})
+    state = stamped(kb, remote_file("file-a", "a.md", "a", extra={"lang": "en"}))
+    plan = diff(kb, state)
+    assert plan.changes == ()
+    assert not plan.spec_changed
+    assert not plan.pending
+
+
+def test_revision_alone_does_not_make_the_plan_pending() -> None:
+    kb = make_kb({"a.md": "a"})
+    plan = diff(kb, stamped(kb, remote_file("file-a", "a.md", "a")), revision="abc123")
+    assert not plan.pending
+    assert plan.stamp["kb_revision"] == "abc123"
+
+
+def test_update_removes_the_old_version_after_upload() -> None:
+    kb = make_kb({"a.md": "new"})
+    change = only(diff(kb, stamped(kb, remote_file("file-old", "a.md", "old"))))
+    assert change.action is Action.UPDATE
+    assert change.remove == ("file-old",)
+    assert change.document is not None
+    assert change.document.sha256 == sha("new")
+
+
+def test_move_keeps_the_file_and_rewrites_attributes() -> None:
+    kb = make_kb({"new/place.md": "bytes"})
+    change = only(diff(kb, stamped(kb, remote_file("file-1", "old/place.md", "bytes"))))
+    assert (change.action, change.from_path, change.target) == (
+        Action.MOVE,
+        "old/place.md",
+        "file-1",
+    )
+    assert change.remove == ()
+
+
+def test_a_copy_is_a_move_plus_a_create_when_the_source_is_gone() -> None:
+    kb = make_kb({"x.md": "same", "y.md": "same"})
+    plan = diff(kb, stamped(kb, remote_file("file-1", "old.md", "same")))
+    assert actions(plan) == [("move", "x.md"), ("create", "y.md")]
+
+
+def test_delete_removes_every_file_of_the_path() -> None:
+    kb = make_kb({})
+    state = stamped(
+        kb,
+        remote_file("file-1", "gone.md", "v1", created_at=1),
+        remote_file("file-2", "gone.md", "v2", created_at=2),
+    )
+    change = only(diff(kb, state))
+    assert (change.action, change.remove) == (Action.DELETE, ("file-1", "file-2"))
+
+
+def test_failed_file_is_retried_with_its_error() -> None:
+    kb = make_kb({"a.pdf": "pdf"})
+    state = stamped(kb, remote_file("file-1", "a.pdf", "pdf", status="failed", error="x: y"))
+    change = only(diff(kb, state))
+    assert (change.action, change.error, change.remove) == (Action.RETRY, "x: y", ("file-1",))
+
+
+def test_retag_sends_the_whole_map() -> None:
+    kb = make_kb({"a.md": "a"}, attributes={"a.md": {"lang": "ru", "topic": "faq"}})
+    state = stamped(kb, remote_file("file-1", "a.md", "a", extra={"lang": "en", "old": "x"}))
+    change = only(diff(kb, state))
+    assert change.action is Action.RETAG
+    assert change.document is not None
+    assert attributes_for(change.document) == {
+        "lang": "ru",
+        "topic": "faq",
+        "kb_path": "a.md",
+        "kb_sha256": sha("a"),
+    }
+
+
+def test_duplicate_keeps_the_newest_completed_copy() -> None:
+    kb = make_kb({"a.md": "a"})
+    state = stamped(
+        kb,
+        remote_file("file-old", "a.md", "a", created_at=1),
+        remote_file("file-new", "a.md", "a", created_at=2),
+        remote_file("file-stale", "a.md", "previous", created_at=3),
+        remote_file("file-failed", "a.md", "a", created_at=4, status="failed"),
+    )
+    plan = diff(kb, state)
+    assert {c.action for c in plan.changes} == {Action.DUPLICATE}
+    assert sorted(c.remove[0] for c in plan.changes) == ["file-failed", "file-old", "file-stale"]
+
+
+def test_an_interrupted_update_leaves_only_a_duplicate_to_remove() -> None:
+    kb = make_kb({"a.md": "v2"})
+    state = stamped(
+        kb,
+        remote_file("file-v1", "a.md", "v1", created_at=1),
+        remote_file("file-v2", "a.md", "v2", created_at=2),
+    )
+    change = only(diff(kb, state))
+    assert (change.action, change.remove) == (Action.DUPLICATE, ("file-v1",))
+
+
+def test_in_progress_copy_is_not_trusted_and_the_old_one_stays_until_replaced() -> None:
+    kb = make_kb({"a.md": "v2"})
+    state = stamped(
+        kb,
+        remote_file("file-v1", "a.md", "v1", created_at=1),
+        remote_file("file-v2", "a.md", "v2", created_at=2, status="in_progress"),
+    )
+    change = only(diff(kb, state))
+    assert (change.action, change.remove) == (Action.UPDATE, ("file-v1", "file-v2"))
+
+
+def test_unmanaged_files_are_shown_by_name() -> None:
+    kb = make_kb({})
+    state = stamped(
+        kb,
+        remote_file("file-u", None, None, filename="upload.pdf"),
+        remote_file("file-v", None, None, extra={"kb_path": "half.md"}),
+    )
+    plan = diff(kb, state)
+    assert actions(plan) == [("unmanaged", "file-v"), ("unmanaged", "upload.pdf")]
+
+
+def test_chunking_change_rechunks_every_file() -> None:
+    kb = make_kb(
+        {"a.md": "a", "b.md": "b"},
+        chunking={"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100},
+    )
+    state = stamped(kb, remote_file("file-a", "a.md", "a"), remote_file("file-b", "b.md", "b"))
+    plan = diff(kb, state)
+    assert actions(plan) == [("rechunk", "a.md"), ("rechunk", "b.md")]
+    assert plan.chunking == {"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100}
+
+
+def test_a_rechunk_cut_short_keeps_the_rechunked_copy() -> None:
+    chunking = {"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100}
+    kb = make_kb({"a.md": "a"}, chunking=chunking)
+    state = stamped(
+        kb,
+        remote_file("file-z-old", "a.md", "a", created_at=5),
+        remote_file("file-a-new", "a.md", "a", created_at=5, chunking=(400, 100)),
+    )
+    change = only(diff(kb, state))
+    assert (change.action, change.remove) == (Action.DUPLICATE, ("file-z-old",))
+
+
+def test_chunking_from_the_stamp_when_files_do_not_report_it() -> None:
+    kb = make_kb({"a.md": "a"})
+    state = stamped(kb, remote_file("file-a", "a.md", "a", chunking=None))
+    assert diff(kb, state).changes == ()
+    assert state.store is not None
+    state.store.metadata["kb_chunking"] = "static:400/100"
+    assert actions(diff(kb, state)) == [("rechunk", "a.md")]
+
+
+def test_spec_change_is_reported_and_makes_the_stamp_stale() -> None:
+    kb = make_kb({"a.md": "a"})
+    state = stamped(kb, remote_file("file-a", "a.md", "a"))
+    assert state.store is not None
+    state.store.metadata["kb_spec_sha256"] = "0" * 64
+    plan = diff(kb, state)
+    assert plan.changes == ()
+    assert plan.spec_changed
+    assert plan.pending
+
+
+def test_stamp_keeps_user_metadata_and_replaces_ours() -> None:
+    kb = make_kb({"a.md": "a"})
+    state = stamped(kb, remote_file("file-a", "a.md", "a"))
+    assert state.store is not None
+    state.store.metadata.update(owner="web-team", kb_revision="old")
+    stamp = diff(kb, state).stamp
+    assert stamp["owner"] == "web-team"
+    assert "kb_revision" not in stamp
+    assert stamp["kb_tool"].startswith("kbsync/")
+    assert len(stamp) <= 16
+
+
+def test_every_action_fixture_has_each_kind_once() -> None:
+    plan = diff(*every_action())
+    assert plan.summary() == dict.fromkeys((a.value for a in Action), 1)

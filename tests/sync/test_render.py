@@ -1,0 +1,93 @@
+"""Plan rendering: golden text, JSON and Markdown for a plan with every action kind.
+
+Regenerate the goldens with ``KBSYNC_UPDATE_GOLDEN=1 pytest tests/sync/test_render.py``
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sync import _render
+from sync._remote_state import RemoteState
+from sync.plan import diff
+from tests.sync._plan_fixtures import every_action, make_kb, remote_file, stamped
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("KBSYNC_UPDATE_GOLDEN"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [
+        ("every_action.txt", lambda p: _render.text(p) + "\n"),
+        ("every_action.json", lambda p: _render.as_json(p) + "\n"),
+        ("every_action.md", _render.markdown),
+        ("every_action_prune.md", lambda p: _render.markdown(p, prune_unmanaged=True)),
+    ],
+)
+def test_every_action_golden(name: str, render: object) -> None:
+    plan = diff(*every_action())
+    assert callable(render)
+    check_golden(name, render(plan))
+
+
+def test_json_schema_shape() -> None:
+    document = json.loads(_render.as_json(diff(*every_action())))
+    assert list(document) == [
+        "vector_store_id",
+        "vector_store_name",
+        "changes",
+        "summary",
+        "spec_changed",
+        "pending",
+    ]
+    assert all(list(c)[:2] == ["action", "path"] for c in document["changes"])
+    move = next(c for c in document["changes"] if c["action"] == "move")
+    assert move["from"] == "guides/old-place.md"
+    assert document["summary"]["total"] == len(document["changes"]) == 9
+
+
+def test_in_sync_json_has_no_changes() -> None:
+    kb = make_kb({"a.md": "a"})
+    document = _render.as_dict(diff(kb, stamped(kb, remote_file("file-a", "a.md", "a"))))
+    assert document["changes"] == []
+    assert document["summary"]["total"] == 0
+    assert document["spec_changed"] is False
+
+
+def test_missing_store_text_and_null_id() -> None:
+    plan = diff(make_kb({"a.md": "a"}), RemoteState(None))
+    assert _render.text(plan).splitlines() == [
+        "Vector store kb:demo does not exist yet; it will be created.",
+        "",
+        "  + a.md",
+        "",
+        "Plan: 1 to create.",
+    ]
+    assert _render.as_dict(plan)["vector_store_id"] is None
+
+
+def test_in_sync_text() -> None:
+    kb = make_kb({"a.md": "a"})
+    text = _render.text(diff(kb, stamped(kb, remote_file("file-a", "a.md", "a"))))
+    assert text.splitlines() == [
+        "Vector store kb:demo (vs_demo): 1 file, kb/ has 1 document.",
+        "No changes: the vector store is in sync with kb/.",
+    ]
+
+
+def test_markdown_escapes_table_cells() -> None:
+    plan = diff(make_kb({"a|b.md": "x"}), RemoteState(None))
+    assert "| + create | `a\\|b.md` |  |" in _render.markdown(plan)

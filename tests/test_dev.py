@@ -1,0 +1,241 @@
+"""``kbsync dev``, driven as a person would: start it, chat, edit kb/, press Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from sync._dev import relay_secret
+from tests._servers import Server, free_port, wait_http
+from tests.conftest import API_KEY
+from tests.deploy._sse import answer, chat
+
+KBSYNC = [sys.executable, "-c", "from sync.cli import main; main(prog_name='kbsync')"]
+
+POOL_BEFORE = "The swimming pool opens at seven in the morning and closes at ten in the evening."
+POOL_AFTER = "Since the renovation the swimming pool opens at half past six in the morning."
+
+
+def _write_kb(root: Path) -> Path:
+    kb = root / "kb"
+    (kb / "files").mkdir(parents=True)
+    (kb / "instructions.md").write_text("Answer from the documents.\n")
+    (kb / "assistant.yaml").write_text("name: dev-test\n")
+    (kb / "files" / "pool.md").write_text(f"# Pool\n\n{POOL_BEFORE}\n")
+    (kb / "files" / "sauna.md").write_text("# Sauna\n\nThe sauna is closed on Mondays.\n")
+    return kb
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "RELAY_"))}
+    env.pop("KB_DIR", None)
+    return {**env, "PYTHONUNBUFFERED": "1", **extra}
+
+
+def _descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_line = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@contextmanager
+def _running_dev(
+    root: Path, env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc to see the child processes")
+    _write_kb(root)
+    port, sandbox_port = free_port(), free_port()
+    with (root / "dev.out").open("wb") as stdout, (root / "dev.err").open("wb") as stderr:
+        proc = subprocess.Popen(
+            [*KBSYNC, "dev", "--port", str(port), "--sandbox-port", str(sandbox_port)],
+            cwd=root,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90, proc=proc)
+        yield proc, port, root
+    finally:
+        if proc.poll() is None:
+            for child in _descendants(proc.pid):
+                os.kill(child, signal.SIGKILL)
+            proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def dev_stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    """``kbsync dev`` on a fresh machine: no OPENAI_API_KEY, so on its own sandbox."""
+    with _running_dev(tmp_path, _env()) as running:
+        yield running
+
+
+@pytest.mark.slow
+def test_dev_runs_the_whole_stack_and_stops_cleanly(
+    dev_stack: tuple[subprocess.Popen[bytes], int, Path],
+) -> None:
+    proc, port, root = dev_stack
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while "Open" not in (root / "dev.out").read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (root / "dev.out").read_text() == f"Open {url}/\n"
+
+    items = list(chat(url, "When does the swimming pool open?"))
+    kinds = [item.kind for item in items]
+    assert kinds[0] == "conversation"
+    assert kinds[-1] == "done"
+    assert "seven in the morning" in "".join(i.json()["text"] for i in items if i.kind == "delta")
+
+    (root / "kb" / "files" / "pool.md").write_text(f"# Pool\n\n{POOL_AFTER}\n")
+    deadline = time.monotonic() + 30
+    text = ""
+    while "half past six" not in text and time.monotonic() < deadline:
+        time.sleep(0.5)
+        text = answer(url, "When does the swimming pool open since the renovation?")
+    assert "half past six" in text, (root / "dev.err").read_text()
+
+    state = root / ".kbsync"
+    secret = state / "relay-secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert (state / "sandbox").is_dir()
+
+    children = _descendants(proc.pid)
+    assert len(children) >= 3  # sandbox, relay, watcher
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) in (0, 130)
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # the relay's port is free again
+
+
+@pytest.mark.slow
+def test_dev_stops_on_sigterm_with_exit_0(
+    dev_stack: tuple[subprocess.Popen[bytes], int, Path],
+) -> None:
+    proc, _, _ = dev_stack
+    children = _descendants(proc.pid)
+    proc.terminate()
+    assert proc.wait(timeout=30) == 0
+    deadline = time.monotonic() + 5
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _running(pid)]
+
+
+@pytest.mark.slow
+def test_dev_with_a_key_uses_that_api_and_starts_no_sandbox(
+    sandbox: Server, tmp_path: Path
+) -> None:
+    env = _env(OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=sandbox.url + "/v1")
+    with _running_dev(tmp_path, env) as (proc, port, root):
+        text = answer(f"http://127.0.0.1:{port}", "When does the swimming pool open?")
+        assert "seven in the morning" in text
+        assert len(_descendants(proc.pid)) == 2  # relay and watcher
+        assert not (root / ".kbsync" / "sandbox").exists()
+        proc.terminate()
+        assert proc.wait(timeout=30) == 0
+    err = (tmp_path / "dev.err").read_text()
+    assert f"Using {sandbox.url}/v1 (OPENAI_API_KEY is set)." in err
+
+
+def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
+    kb = _write_kb(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*KBSYNC, "dev", "--kb", str(kb), "--port", str(port)],
+            cwd=tmp_path,
+            env=_env(OPENAI_API_KEY="sk-test-unused"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: port {port} (for the relay) is already in use: stop what uses it "
+        "or pass --port N.\n"
+    )
+    assert not (tmp_path / ".kbsync").exists()
+
+
+def test_a_taken_sandbox_port_is_one_clear_line(tmp_path: Path) -> None:
+    kb = _write_kb(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ports = ["--port", str(free_port()), "--sandbox-port", str(port)]
+        done = subprocess.run(
+            [*KBSYNC, "dev", "--kb", str(kb), *ports],
+            cwd=tmp_path,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"error: port {port} (for the sandbox) is already in use: stop what uses it "
+        "or pass --sandbox-port N.\n"
+    )
+
+
+def test_a_missing_kb_is_one_clear_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*KBSYNC, "dev", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "error: kb/instructions.md not found: run kbsync dev from the repository root, "
+        "or pass --kb DIR.\n"
+    )
+
+
+def test_the_relay_secret_is_kept_private_and_reused(tmp_path: Path) -> None:
+    first = relay_secret(tmp_path)
+    assert len(first) >= 32
+    assert relay_secret(tmp_path) == first
+    assert stat.S_IMODE((tmp_path / "relay-secret").stat().st_mode) == 0o600

@@ -1,0 +1,151 @@
+"""The widget on the demo page, against the real relay and sandbox: the conversation itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from tests.widget import _ui as ui
+from tests.widget.conftest import Live, NewPage, StartRelay
+
+pytestmark = pytest.mark.browser
+
+HOURS = "When is the club open on Saturday?"
+HISTORY = "Tell me the history of the club"
+
+
+def chat_bodies(page: Any) -> list[dict[str, Any]]:
+    """Record the JSON bodies the widget POSTs to /api/chat."""
+    bodies: list[dict[str, Any]] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and request.url.endswith("/api/chat"):
+            bodies.append(json.loads(request.post_data))
+
+    page.on("request", record)
+    return bodies
+
+
+def test_answer_streams_with_sources(new_page: NewPage, live: Live) -> None:
+    live.faults(token_delay_ms=40)
+    page = new_page()
+    ui.open_chat(page, live.url + "/")
+    seen = ui.watch_streaming(page)
+    ui.ask(page, HOURS)
+    ui.wait_idle(page)
+    answer = ui.answers(page).last
+    # Text showed, growing, while the answer was still streaming (marked busy until done).
+    assert len(set(seen())) >= 2, (seen(), page.locator("kb-chat .log").inner_text())
+    assert "Saturday from 8:00" in answer.locator(".t").inner_text()
+    assert answer.get_attribute("aria-busy") is None
+    assert "hours.md" in answer.locator(".s li").all_inner_texts()
+    assert answer.locator(".s li", has_text="hours.md").get_attribute("title") == "club/hours.md"
+    assert answer.locator(".s").inner_text().startswith("Sources:")
+    assert ui.notices(page).count() == 0
+
+
+def test_stop_keeps_the_partial_answer(new_page: NewPage, live: Live) -> None:
+    live.faults(token_delay_ms=250)
+    page = new_page()
+    ui.open_chat(page, live.url + "/")
+    ui.ask(page, HISTORY)
+    page.locator("kb-chat .m.b[aria-busy=true] .t p").wait_for()
+    page.get_by_role("button", name="Stop").click()
+    ui.wait_idle(page)
+    answer = ui.answers(page).last
+    partial = answer.locator(".t").inner_text()
+    assert partial
+    assert answer.locator(".n").inner_text() == "Stopped."
+    page.wait_for_timeout(800)  # nothing more arrives once stopped
+    assert answer.locator(".t").inner_text() == partial
+    assert ui.stored(page)["msgs"][-1]["st"] == "stopped"
+    assert ui.notices(page).count() == 0
+
+
+def test_retry_after_an_injected_500(new_page: NewPage, live: Live) -> None:
+    live.faults(rate=1.0, kinds=["500"])
+    page = new_page()
+    ui.open_chat(page, live.url + "/")
+    ui.ask(page, HOURS)
+    ui.wait_idle(page)
+    assert ui.notices(page).count() == 1
+    assert ui.answers(page).count() == 0
+
+    live.faults()
+    ui.notices(page).get_by_role("button", name="Retry").click()
+    ui.wait_idle(page)
+    assert ui.notices(page).count() == 0
+    assert "Saturday from 8:00" in ui.answers(page).last.inner_text()
+    assert page.locator("kb-chat .m.u").count() == 1  # the question is not repeated
+
+
+def test_reload_restores_the_transcript_and_continues(new_page: NewPage, live: Live) -> None:
+    page = new_page()
+    bodies = chat_bodies(page)
+    ui.open_chat(page, live.url + "/")
+    ui.ask(page, HOURS)
+    ui.wait_idle(page)
+    token = ui.stored(page)["token"]
+    assert token
+    first = ui.answers(page).last.inner_text()
+
+    page.reload()
+    ui.textarea(page).wait_for(state="visible")  # the panel was open: it still is
+    assert page.locator("kb-chat .m.u").all_text_contents() == [f"You: {HOURS}"]
+    assert ui.answers(page).last.inner_text() == first
+
+    ui.ask(page, "How much is a day pass?")
+    ui.wait_idle(page)
+    assert "15 euros" in ui.answers(page).last.inner_text()
+    assert ui.notices(page).count() == 0
+    assert bodies == [
+        {"message": HOURS},
+        {"message": "How much is a day pass?", "conversation": token},
+    ]
+    assert ui.stored(page)["token"] == token
+
+
+def test_closed_state_survives_navigation(new_page: NewPage, live: Live) -> None:
+    page = new_page()
+    ui.open_chat(page, live.url + "/")
+    page.get_by_role("button", name="Close chat").first.click()
+    page.reload()
+    ui.launcher(page).wait_for()
+    assert ui.textarea(page).is_hidden()
+    assert ui.launcher(page).get_attribute("aria-expanded") == "false"
+
+
+def test_new_chat_forgets_the_conversation(new_page: NewPage, live: Live) -> None:
+    page = new_page()
+    bodies = chat_bodies(page)
+    ui.open_chat(page, live.url + "/")
+    ui.ask(page, HOURS)
+    ui.wait_idle(page)
+    page.get_by_role("button", name="New chat").click()
+    assert page.locator("kb-chat .log > *").count() == 1  # the greeting only
+    assert ui.stored(page)["token"] is None
+    assert ui.stored(page)["msgs"] == []
+
+    ui.ask(page, "Are swimming caps required in the pool?")
+    ui.wait_idle(page)
+    assert "caps are required" in ui.answers(page).last.inner_text()
+    assert [set(body) for body in bodies] == [{"message"}, {"message"}]
+
+
+def test_rate_limit_notice_gives_the_wait(new_page: NewPage, start_relay: StartRelay) -> None:
+    with start_relay(RATE_LIMIT="1/minute") as relay:
+        page = new_page()
+        ui.open_chat(page, relay.url + "/")
+        ui.ask(page, HOURS)
+        ui.wait_idle(page)
+        ui.ask(page, "How much is a day pass?")
+        ui.wait_idle(page)
+    notice = ui.notices(page).inner_text()
+    match = re.search(r"Please wait (\d+) s and try again\.", notice)
+    assert match, notice
+    assert 0 < int(match.group(1)) <= 60
+    assert ui.notices(page).get_by_role("button", name="Retry").is_disabled()
+    assert ui.answers(page).count() == 1
