@@ -6,7 +6,7 @@ Generates the files once under ``bench/_work/hash/`` (git-ignored): half UTF-8 t
 (``.txt``, checked for encoding as ``load_kb`` does), half random bytes (``.pdf``),
 in a mix of large and small files; then 10,000 small Markdown documents through
 ``load_kb`` (the whole load, as ``kbsync`` runs it). Every figure is from a warm page cache (the
-files are read once first) and the best of ``--repeat`` runs, so the comparison
+files are read once first) and the best of ``--repeat`` interleaved rounds, so the comparison
 is the hashing itself, not the disk.
 """
 
@@ -75,13 +75,18 @@ def generate_small(count: int) -> Path:
     return kb
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    times = []
+def best_interleaved(
+    repeat: int, runs: list[tuple[str, Callable[[], object]]]
+) -> list[tuple[str, float]]:
+    """Best time of each run over ``repeat`` rounds; each round runs every one in turn,
+    so that a change in the machine's load touches them all alike."""
+    best = [float("inf")] * len(runs)
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for index, (_, run) in enumerate(runs):
+            start = time.perf_counter()
+            run()
+            best[index] = min(best[index], time.perf_counter() - start)
+    return [(name, seconds) for (name, _), seconds in zip(runs, best, strict=True)]
 
 
 def cpu_model() -> str:
@@ -98,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=256, help="total size to hash (default 256)")
     parser.add_argument("--small", type=int, default=10_000, help="small documents for load_kb")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the best counts")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best counts")
     args = parser.parse_args()
     sha256sum = shutil.which("sha256sum")
     if sha256sum is None:
@@ -115,22 +120,14 @@ def main() -> None:
     def reference() -> None:
         subprocess.run([sha256sum, *map(str, paths)], check=True, stdout=subprocess.DEVNULL)
 
-    figures = [
-        ("sha256sum (one process)", best_of(args.repeat, reference)),
-        ("kbsync, 1 worker", best_of(args.repeat, lambda: hash_files(plain, workers=1))),
-        (
-            f"kbsync, {cores} workers",
-            best_of(args.repeat, lambda: hash_files(plain, workers=cores)),
-        ),
-        (
-            "kbsync + text check, 1 worker",
-            best_of(args.repeat, lambda: hash_files(checked, workers=1)),
-        ),
-        (
-            f"kbsync + text check, {cores} workers",
-            best_of(args.repeat, lambda: hash_files(checked, workers=cores)),
-        ),
+    runs: list[tuple[str, Callable[[], object]]] = [
+        ("sha256sum (one process)", reference),
+        ("kbsync, 1 worker", lambda: hash_files(plain, workers=1)),
+        (f"kbsync, {cores} workers", lambda: hash_files(plain, workers=cores)),
+        ("kbsync + text check, 1 worker", lambda: hash_files(checked, workers=1)),
+        (f"kbsync + text check, {cores} workers", lambda: hash_files(checked, workers=cores)),
     ]
+    figures = best_interleaved(args.repeat, runs)
     base = figures[0][1]
     mb = total / 1e6
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -152,9 +149,12 @@ def main() -> None:
     print()
     print("| workers | seconds | files/s |")
     print("|---:|---:|---:|")
-    for workers in (1, cores):
-        seconds = best_of(args.repeat, lambda w=workers: load_kb(kb, workers=w))  # type: ignore[misc]
-        print(f"| {workers} | {seconds:.3f} | {args.small / seconds:,.0f} |")
+    small_runs: list[tuple[str, Callable[[], object]]] = [
+        (str(workers), lambda w=workers: load_kb(kb, workers=w))  # type: ignore[misc]
+        for workers in (1, cores)
+    ]
+    for workers_text, seconds in best_interleaved(args.repeat, small_runs):
+        print(f"| {workers_text} | {seconds:.3f} | {args.small / seconds:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -9,17 +9,20 @@ failure is plain JSON ``{"error": {"code", "message"}}``.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import msgspec
 from litestar import Request, Response, post
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
-from relay._errors import InvalidToken, UpstreamError
+from relay._errors import InvalidToken, UpstreamError, VectorStoreGone
 from relay._runtime import Runtime, runtime_of
-from relay._sse import HEADERS, Outcome, answer_stream
+from relay._sse import HEADERS, AnswerStream, Outcome
+from relay._upstream import Upstream
+from sync.kb import AssistantSpec
 
 
 def refuse(
@@ -58,8 +61,8 @@ async def _read_body(request: Request[Any, Any, Any], cap: int) -> bytes | None:
 def _parse(body: bytes) -> ChatRequest | str:
     """The request, or a sentence saying what is wrong with its shape."""
     try:
-        data = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+        data = json.loads(body)
+    except ValueError:  # bad JSON or bad UTF-8
         return "The body is not valid JSON."
     if not isinstance(data, dict):
         return 'The body must be a JSON object like {"message": "..."}.'
@@ -84,12 +87,21 @@ def origin_allowed(request: Request[Any, Any, Any], runtime: Runtime) -> bool:
     return bool(host) and urlsplit(origin).netloc == host
 
 
-@post("/api/chat", status_code=200, summary="Ask the assistant; answers as text/event-stream")
-async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
-    runtime = runtime_of(request)
-    config = runtime.config
-    access: dict[str, Any] = request.scope["state"].setdefault("relay_access", {})
+@dataclass(frozen=True)
+class _Admitted:
+    """A request that passed every check and holds a stream slot."""
 
+    message: str
+    conversation_id: str | None
+    spec: AssistantSpec
+    vector_store_id: str
+    upstream: Upstream
+
+
+async def _admit(
+    request: Request[Any, Any, Any], runtime: Runtime, access: dict[str, Any]
+) -> _Admitted | Response[Any]:
+    config = runtime.config
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         return refuse(415, "unsupported_media_type", "Send the body as application/json.")
@@ -146,26 +158,37 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
             retry_after=2,
         )
     runtime.metrics.open_streams = runtime.slots.open
+    return _Admitted(message, conversation_id, spec, vector_store_id, upstream)
+
+
+@post("/api/chat", status_code=200, summary="Ask the assistant; answers as text/event-stream")
+async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
+    started = asyncio.get_running_loop().time()
+    runtime = runtime_of(request)
+    access: dict[str, Any] = request.scope["state"].setdefault("relay_access", {})
+    admitted = await _admit(request, runtime, access)
+    if isinstance(admitted, Response):
+        return admitted
+    spec, upstream, vector_store_id = admitted.spec, admitted.upstream, admitted.vector_store_id
     try:
-        if conversation_id is None:
-            conversation_id = await upstream.create_conversation(spec.name)
-        answer = await upstream.open_answer(spec, vector_store_id, conversation_id, message)
+        conversation_id = admitted.conversation_id or await upstream.create_conversation(spec.name)
+        answer = await upstream.open_answer(
+            spec, vector_store_id, conversation_id, admitted.message
+        )
     except BaseException as exc:
         _release(runtime)
         if not isinstance(exc, UpstreamError):
             raise
+        if isinstance(exc, VectorStoreGone):
+            runtime.forget_vector_store()
         runtime.metrics.upstream_errors[exc.code] += 1
         access["upstream_error"] = exc.code
         return refuse(exc.status, exc.code, str(exc), retry_after=exc.retry_after)
 
-    outcome = Outcome()
-    access["outcome"] = outcome
-    started = asyncio.get_running_loop().time()
-
-    def on_end() -> None:
+    def on_end(outcome: Outcome) -> None:
         _release(runtime)
         runtime.metrics.streams[outcome.result] += 1
-        if outcome.error_code is not None:
+        if outcome.error_code is not None and outcome.error_code != "relay_error":
             runtime.metrics.upstream_errors[outcome.error_code] += 1
         if outcome.first_delta is not None:
             ttft = outcome.first_delta - started
@@ -175,19 +198,20 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     async def resolve_path(file_id: str, filename: str) -> str:
         return await upstream.file_path(vector_store_id, file_id, filename)
 
-    token = runtime.signer.sign(spec.name, conversation_id)
+    body = AnswerStream(
+        answer,
+        token=runtime.signer.sign(spec.name, conversation_id),
+        resolve_path=resolve_path,
+        keepalive_seconds=runtime.config.keepalive_seconds,
+        on_end=on_end,
+    )
+    access["outcome"] = body.outcome
     return Stream(
-        answer_stream(
-            answer,
-            token=token,
-            resolve_path=resolve_path,
-            keepalive_seconds=config.keepalive_seconds,
-            outcome=outcome,
-            on_end=on_end,
-        ),
+        body.frames(),
         media_type="text/event-stream",
         headers=HEADERS,
         status_code=200,
+        background=BackgroundTask(body.close),
     )
 
 

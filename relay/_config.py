@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -31,11 +31,11 @@ class RateLimit:
 
 @dataclass(frozen=True)
 class Config:
-    openai_api_key: str | None = None
+    openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
     kb_dir: Path = Path("kb")
     vector_store_id: str | None = None
-    relay_secret: str | None = None
+    relay_secret: str | None = field(default=None, repr=False)
     allowed_origins: tuple[str, ...] = ()  # empty: same origin only; ("*",): any
     rate_limit: RateLimit | None = RateLimit(20, "minute")  # None: off
     max_message_chars: int = 2000

@@ -54,6 +54,13 @@ class UpstreamRejected(UpstreamError):
     code = "upstream_rejected"
 
 
+class VectorStoreGone(UpstreamError):
+    """The KB's vector store was deleted (e.g. re-created by a sync); the relay looks again."""
+
+    status = 503
+    code = "vector_store_missing"
+
+
 class ConversationGone(UpstreamError):
     """The conversation behind a valid token no longer exists upstream."""
 

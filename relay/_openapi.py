@@ -63,13 +63,17 @@ def document() -> dict[str, Any]:
                             "description": _SSE_DESCRIPTION,
                             "content": {"text/event-stream": {"schema": text_schema}},
                         },
-                        "400": _error("Bad JSON, empty or too long message, invalid token"),
+                        "400": _error(
+                            "Bad JSON, empty or too long message, invalid or unknown conversation"
+                        ),
                         "403": _error("Origin not allowed"),
                         "413": _error("Body too large"),
                         "415": _error("Not application/json"),
                         "429": _error("Rate limited (here or upstream)", retry_after=True),
                         "502": _error("Upstream failed before the first byte"),
-                        "503": _error("Not ready, or at capacity", retry_after=True),
+                        "503": _error(
+                            "Not ready, at capacity, or the vector store is gone", retry_after=True
+                        ),
                         "504": _error("Upstream timed out before the first byte"),
                     },
                 }

@@ -61,15 +61,7 @@ class Runtime:
 
     async def start(self) -> None:
         if not self.config.relay_secret:
-            _log.event(
-                logging.WARNING,
-                "relay_secret_missing",
-                message=(
-                    "RELAY_SECRET is not set: using a random secret for this process only. "
-                    "Conversation tokens will not survive a restart or work across replicas; "
-                    "set RELAY_SECRET to a long random string in production."
-                ),
-            )
+            warn_missing_secret()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self.upstream = Upstream(
@@ -94,6 +86,12 @@ class Runtime:
         self._tasks = []
         if self.upstream is not None:
             await self.upstream.aclose()
+
+    def forget_vector_store(self) -> None:
+        """The store is gone upstream: not ready until the resolver finds one again."""
+        self.vector_store_id, self._resolved_for = None, None
+        _log.event(logging.WARNING, "vector_store_gone")
+        self._wake.set()
 
     def _spec_changed(self, spec: AssistantSpec) -> None:
         self.metrics.spec_reloads += 1
@@ -150,6 +148,18 @@ class Runtime:
             # a spec that failed to load is retried here too (e.g. kb/ appeared later)
             if self.spec.spec is None:
                 self.spec.load()
+
+
+def warn_missing_secret() -> None:
+    _log.event(
+        logging.WARNING,
+        "relay_secret_missing",
+        message=(
+            "RELAY_SECRET is not set: using a random secret for this process only. "
+            "Conversation tokens will not survive a restart or work across replicas; "
+            "set RELAY_SECRET to a long random string in production."
+        ),
+    )
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+import logging
+import traceback
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
 
+from relay import _log
 from relay._errors import UpstreamError
 from relay._upstream import Answer, AnswerEvent, Cited, Completed, Searched, TextDelta
 
@@ -43,31 +46,68 @@ class Outcome:
         self.error_code: str | None = None
 
 
-async def answer_stream(
-    answer: Answer,
-    *,
-    token: str,
-    resolve_path: Callable[[str, str], Awaitable[str]],
-    keepalive_seconds: float,
-    outcome: Outcome,
-    on_end: Callable[[], None],
-) -> AsyncIterator[bytes]:
-    """The SSE body; ``on_end`` runs exactly once when the stream is over, however it ends."""
-    events = answer.events()
-    pending: asyncio.Future[AnswerEvent] | None = None
-    sent_sources: set[str] = set()
-    searched: dict[str, str] = {}
-    loop = asyncio.get_running_loop()
-    try:
-        yield frame("conversation", {"conversation": token})
+class AnswerStream:
+    """The SSE body of one answer. ``close()`` is idempotent: it runs when the body ends
+    however it ends, and again as the response's background task, which also covers a
+    client that left before the body started."""
+
+    def __init__(
+        self,
+        answer: Answer,
+        *,
+        token: str,
+        resolve_path: Callable[[str, str], Awaitable[str]],
+        keepalive_seconds: float,
+        on_end: Callable[[Outcome], None],
+    ) -> None:
+        self.outcome = Outcome()
+        self._answer = answer
+        self._events = answer.events()
+        self._token = token
+        self._resolve_path = resolve_path
+        self._keepalive = keepalive_seconds
+        self._on_end = on_end
+        self._pending: asyncio.Future[AnswerEvent] | None = None
+        self._closed = False
+
+    async def frames(self) -> AsyncGenerator[bytes, None]:
+        try:
+            async for chunk in self._frames():
+                yield chunk
+        finally:
+            # The client may be gone and this task cancelled: finish the cleanup regardless.
+            with anyio.CancelScope(shield=True):
+                await self.close()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.outcome.result == "pending":
+            self.outcome.result = "aborted"
+        try:
+            if self._pending is not None:
+                self._pending.cancel()
+                await asyncio.wait({self._pending})
+            await self._events.aclose()
+            await self._answer.aclose()
+        finally:
+            self._on_end(self.outcome)
+
+    async def _frames(self) -> AsyncGenerator[bytes, None]:
+        outcome = self.outcome
+        sent_sources: set[str] = set()
+        searched: dict[str, str] = {}
+        loop = asyncio.get_running_loop()
+        yield frame("conversation", {"conversation": self._token})
         while True:
-            if pending is None:
-                pending = asyncio.ensure_future(_next(events))
-            done, _ = await asyncio.wait({pending}, timeout=keepalive_seconds)
+            if self._pending is None:
+                self._pending = asyncio.ensure_future(_next(self._events))
+            done, _ = await asyncio.wait({self._pending}, timeout=self._keepalive)
             if not done:
                 yield KEEP_ALIVE
                 continue
-            finished, pending = pending, None
+            finished, self._pending = self._pending, None
             try:
                 event = finished.result()
             except StopAsyncIteration:
@@ -81,6 +121,16 @@ async def answer_stream(
                 outcome.result, outcome.error_code = "error", exc.code
                 yield frame("error", {"code": exc.code, "message": str(exc)})
                 return
+            except Exception as exc:  # a relay bug: end the stream cleanly, log it
+                outcome.result, outcome.error_code = "error", "relay_error"
+                _log.event(
+                    logging.ERROR,
+                    "stream_failed",
+                    error=type(exc).__name__,
+                    traceback=traceback.format_exception(exc),
+                )
+                yield frame("error", {"code": "relay_error", "message": "The relay failed."})
+                return
             if isinstance(event, TextDelta):
                 if outcome.first_delta is None:
                     outcome.first_delta = loop.time()
@@ -92,7 +142,7 @@ async def answer_stream(
                 if event.file_id in sent_sources:
                     continue
                 sent_sources.add(event.file_id)
-                path = searched.get(event.file_id) or await resolve_path(
+                path = searched.get(event.file_id) or await self._resolve_path(
                     event.file_id, event.filename
                 )
                 yield frame(
@@ -104,14 +154,3 @@ async def answer_stream(
                 usage = {"input_tokens": event.input_tokens, "output_tokens": event.output_tokens}
                 yield frame("done", {"response_id": event.response_id, "usage": usage})
                 return
-    finally:
-        if outcome.result == "pending":
-            outcome.result = "aborted"
-        # The client may be gone and this task cancelled: finish the cleanup regardless.
-        with anyio.CancelScope(shield=True):
-            if pending is not None:
-                pending.cancel()
-                await asyncio.wait({pending})
-            await events.aclose()
-            await answer.aclose()
-            on_end()

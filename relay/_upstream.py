@@ -7,13 +7,17 @@ never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages are not passed
 
 from __future__ import annotations
 
+import json
+import ssl
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
+import httpx2
 import openai
-from openai import AsyncOpenAI, omit
+from openai import AsyncAPIResponse, AsyncOpenAI, omit
 
 from relay._errors import (
     ConversationGone,
@@ -22,6 +26,7 @@ from relay._errors import (
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
+    VectorStoreGone,
 )
 from sync.kb import AssistantSpec
 
@@ -57,23 +62,53 @@ AnswerEvent = TextDelta | Cited | Searched | Completed
 
 
 class Answer:
-    """An open upstream response stream; iterate ``events()``, always ``aclose()``."""
+    """An open upstream response stream; iterate ``events()``, always ``aclose()``.
 
-    def __init__(self, stream: openai.AsyncStream[Any]) -> None:
-        self._stream = stream
+    The SSE body is decoded here rather than by the SDK: the SDK validates every event
+    into a typed model, which costs more than the rest of the relay's work per event
+    and sits directly on the time to the first token."""
+
+    def __init__(self, response: AsyncAPIResponse[Any]) -> None:
+        self._response = response
 
     async def events(self) -> AsyncGenerator[AnswerEvent, None]:
         try:
-            async for event in self._stream:
-                for translated in _translate(event):
+            async for data in _sse_data(self._response.iter_lines()):
+                for translated in _translate(data):
                     yield translated
         except UpstreamError:
             raise
+        except httpx2.TimeoutException as exc:
+            raise UpstreamTimeout("The upstream API stopped sending the answer.") from exc
+        except (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream) as exc:
+            raise UpstreamUnavailable("The upstream API dropped the connection.") from exc
         except openai.OpenAIError as exc:
             raise _translate_error(exc) from exc
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UpstreamError("The upstream API sent a malformed event.") from exc
 
     async def aclose(self) -> None:
-        await self._stream.close()
+        await self._response.close()
+
+
+async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
+    """The JSON ``data`` of each server-sent event (comments, ``event:`` and ``id:`` skipped)."""
+    data: list[str] = []
+    async for line in lines:
+        if line.startswith("data:"):
+            data.append(line[6:] if line.startswith("data: ") else line[5:])
+        elif not line and data:
+            payload = "\n".join(data)
+            data.clear()
+            if payload.strip() == "[DONE]":
+                return
+            decoded = json.loads(payload)
+            if isinstance(decoded, dict):
+                yield decoded
+    if data:
+        decoded = json.loads("\n".join(data))
+        if isinstance(decoded, dict):
+            yield decoded
 
 
 class Upstream:
@@ -124,7 +159,7 @@ class Upstream:
         if spec.max_num_results is not None:
             tool["max_num_results"] = spec.max_num_results
         try:
-            stream = await self._client.responses.create(
+            request = self._client.responses.with_streaming_response.create(
                 model=spec.model,
                 instructions=spec.instructions,
                 input=message,
@@ -137,15 +172,21 @@ class Upstream:
                 else spec.max_output_tokens,
                 stream=True,
             )
+            response = await request.__aenter__()  # closed by Answer.aclose()
         except openai.NotFoundError as exc:
-            raise ConversationGone(
-                "The conversation no longer exists; start a new conversation."
-            ) from exc
+            if _about(exc, "conversation"):
+                raise ConversationGone(
+                    "The conversation no longer exists; start a new conversation."
+                ) from exc
+            if _about(exc, "vector store") or _about(exc, "vector_store"):
+                raise VectorStoreGone(
+                    "The knowledge base is being set up again; try again shortly.",
+                    retry_after=5,
+                ) from exc
+            raise _translate_error(exc) from exc
         except openai.OpenAIError as exc:
             raise _translate_error(exc) from exc
-        if not isinstance(stream, openai.AsyncStream):  # pragma: no cover - stream=True
-            raise UpstreamError("The upstream API did not stream the answer.")
-        return Answer(stream)
+        return Answer(response)
 
     def remember_path(self, file_id: str, path: str) -> None:
         self._paths[file_id] = path
@@ -169,50 +210,54 @@ class Upstream:
         return resolved
 
 
-def _field(value: Any, name: str) -> Any:
-    if isinstance(value, Mapping):
-        return value.get(name)
-    return getattr(value, name, None)
-
-
-def _translate(event: Any) -> list[AnswerEvent]:
-    kind = getattr(event, "type", None)
+def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
+    kind = event.get("type")
     if kind == "response.output_text.delta":
-        return [TextDelta(event.delta)] if event.delta else []
+        delta = event["delta"]
+        return [TextDelta(delta)] if delta else []
     if kind == "response.output_text.annotation.added":
-        annotation = event.annotation
-        if _field(annotation, "type") == "file_citation":
-            return [Cited(str(_field(annotation, "file_id")), str(_field(annotation, "filename")))]
+        annotation = event["annotation"]
+        if annotation.get("type") == "file_citation":
+            return [Cited(str(annotation["file_id"]), str(annotation.get("filename") or ""))]
         return []
-    if kind == "response.output_item.done" and event.item.type == "file_search_call":
+    if kind == "response.output_item.done" and event["item"].get("type") == "file_search_call":
         found: list[AnswerEvent] = []
-        for result in event.item.results or ():
-            path = (result.attributes or {}).get("kb_path")
+        for result in event["item"].get("results") or ():
+            path = (result.get("attributes") or {}).get("kb_path")
             found.append(
                 Searched(
-                    result.file_id or "",
-                    result.filename or "",
+                    str(result.get("file_id") or ""),
+                    str(result.get("filename") or ""),
                     path if isinstance(path, str) and path else None,
                 )
             )
         return found
     if kind in ("response.completed", "response.incomplete"):
         # An incomplete answer (max_output_tokens) is still an answer: report it as done.
-        usage = event.response.usage
+        response = event["response"]
+        usage = response.get("usage") or {}
         return [
             Completed(
-                event.response.id,
-                usage.input_tokens if usage else 0,
-                usage.output_tokens if usage else 0,
+                str(response["id"]),
+                int(usage.get("input_tokens") or 0),
+                int(usage.get("output_tokens") or 0),
             )
         ]
     if kind == "response.failed":
-        error = event.response.error
-        code = error.code if error else None
+        error = event["response"].get("error") or {}
+        raise UpstreamError(f"The answer failed upstream ({error.get('code') or 'no code'}).")
+    if kind == "error" or event.get("error"):
+        # The documented flat shape, or the nested one the live API sends.
+        nested = event.get("error")
+        code = event.get("code") or (nested.get("code") if isinstance(nested, dict) else None)
         raise UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
-    if kind == "error":
-        raise UpstreamError(f"The answer failed upstream ({event.code or 'no code'}).")
     return []
+
+
+def _about(exc: openai.APIStatusError, subject: str) -> bool:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    param, message = body.get("param"), body.get("message")
+    return param == subject or (isinstance(message, str) and subject in message.lower())
 
 
 def _retry_after(exc: openai.APIStatusError) -> int | None:

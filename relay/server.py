@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 
 import uvicorn
@@ -11,6 +12,7 @@ from litestar import Litestar
 
 from relay import _log
 from relay._config import Config
+from relay._runtime import warn_missing_secret
 from relay.app import create_app
 
 
@@ -29,6 +31,11 @@ def serve(
         os.environ["KB_DIR"] = str(kb_dir)  # read by every worker's Config
     config = Config.from_env()  # fail fast, naming the variable
     _log.configure()
+    if not config.relay_secret:
+        # One random secret for all the workers of this run, so that a token issued by
+        # one worker verifies in the others.
+        warn_missing_secret()
+        os.environ["RELAY_SECRET"] = secrets.token_urlsafe(32)
     _log.event(
         logging.INFO,
         "relay_starting",

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox._control import Control
+from sandbox._control import Control, Faults
 from sandbox._errors import ApiError
 
 OPENAI_VERSION = "2020-10-01"
@@ -103,6 +103,23 @@ def _logged_body(chunks: list[bytes]) -> Any:
         return None
 
 
+async def _misbehave(kind: str | None, faults: Faults, receive: Receive, send: Send) -> bool:
+    """Answer in place of the app for the faults the gate handles itself; ``False`` lets
+    the request through (no fault, or one the handler acts on: drop, stuck, ...)."""
+    if kind == "429":
+        await _send_error(send, _rate_limited(faults.retry_after_ms))
+    elif kind in ("500", "503"):
+        await _send_error(send, _server_error(int(kind)))
+    elif kind == "timeout":
+        await _hang(receive)
+    elif kind == "reset":
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise ResetConnection("sandbox fault: connection reset")
+    else:
+        return False
+    return True
+
+
 def sandbox_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(asgi_scope: Scope, receive: Receive, send: Send) -> None:
         scope = cast("dict[str, Any]", asgi_scope)
@@ -150,16 +167,7 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
                 kind = "500"
             if kind is not None:
                 state["sandbox_fault"] = kind
-            if kind == "429":
-                await _send_error(send, _rate_limited(faults.retry_after_ms))
-            elif kind in ("500", "503"):
-                await _send_error(send, _server_error(int(kind)))
-            elif kind == "timeout":
-                await _hang(receive)
-            elif kind == "reset":
-                await send({"type": "http.response.start", "status": 200, "headers": []})
-                raise ResetConnection("sandbox fault: connection reset")
-            else:
+            if not await _misbehave(kind, faults, receive, send):
                 await app(asgi_scope, logging_receive, send)
         finally:
             logged = state.get("sandbox_log_body")
@@ -174,11 +182,13 @@ async def stamp_headers(message: Message, scope: Scope) -> None:
         return
     state: dict[str, Any] = cast("dict[str, Any]", scope).get("state", {})
     started = state.get("sandbox_t0")
-    elapsed = 0 if started is None else int((time.perf_counter() - started) * 1000)
+    elapsed_us = 0 if started is None else int((time.perf_counter() - started) * 1_000_000)
     headers = list(message.get("headers", []))
     headers += [
         (b"x-request-id", f"req_{secrets.token_hex(16)}".encode()),
         (b"openai-version", OPENAI_VERSION.encode()),
-        (b"openai-processing-ms", str(elapsed).encode()),
+        (b"openai-processing-ms", str(elapsed_us // 1000).encode()),
+        # the same, finer: the benchmark reads it (not an OpenAI header)
+        (b"x-sandbox-processing-us", str(elapsed_us).encode()),
     ]
     message["headers"] = headers

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from sandbox._errors import ApiError, bad_request, not_found
 from sandbox._extract import InvalidFile, extension, extract_text, is_supported
 from sandbox._state import JSON, Store, now
+
+_log = logging.getLogger("sandbox")
 
 POLL_AFTER_MS = 50
 # the first look a client gets is "in_progress"; then processing finishes promptly
@@ -119,16 +122,17 @@ async def _work(store: Store) -> None:
         obj = store.vs_files.get(vs_id, {}).get(file_id)
         if obj is None or obj["status"] != "in_progress":
             continue
-        await process(store, obj)
+        try:
+            await process(store, obj)
+        except Exception as error:  # a sandbox bug must not stall every later file
+            _log.exception("processing %s failed", file_id)
+            if obj["status"] == "in_progress":
+                set_status(store, obj, "failed", {"code": "server_error", "message": str(error)})
         done += 1
         if done % 50 == 0:
             store.changed()
             await asyncio.sleep(0)
     store.changed()
-    # index what was just processed now, in slices, rather than on the first search
-    for index in list(store.indexes.values()):
-        while index.flush(200):
-            await asyncio.sleep(0)
 
 
 async def process(store: Store, obj: JSON) -> None:
@@ -157,9 +161,11 @@ async def process(store: Store, obj: JSON) -> None:
     obj["usage_bytes"] = usage
     _count(store, obj["vector_store_id"], "in_progress", 0, usage)
     set_status(store, obj, "completed")
+    # "completed" means searchable: index the file now, not on the next search
     index = store.index_of(obj["vector_store_id"])  # created on first use, with this file
     if file_id not in index.pending:
         index.add(file_id, store.chunker(file_id, obj["chunking_strategy"]))
+    index.flush()
 
 
 def resume(store: Store) -> None:

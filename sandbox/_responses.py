@@ -35,6 +35,8 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
     context = _context(store, body, conversation_id)
     input_items = to_items(body.get("input", []))
     tool = _file_search_tool(store, body.get("tools") or [])
+    if body.get("tool_choice") == "none":
+        tool = None  # the tools are echoed but not called
     response = new_response(body, conversation_id=conversation_id)
     streaming = body.get("stream") is True
     run = Run(

@@ -2,8 +2,9 @@
 
 Words are Unicode ``\\w+`` runs, lower-cased, ``ё`` folded to ``е``, with a light suffix
 stripper for Russian and English so that "абонемента" finds "абонемент" and "prices"
-finds "price". Files are queued by ``add`` and indexed on the next search, so attaching
-thousands of files costs nothing until someone searches. Scores are BM25 divided by the
+finds "price". Files are added one at a time as processing completes them (``add`` then
+``flush``), so the index grows incrementally; after a restart the whole store is queued by
+``add`` and indexed on the first search. Scores are BM25 divided by the
 best score the query could reach (every query term at saturation), so they lie in [0, 1]
 and mean the same from one store to the next.
 """
@@ -11,12 +12,14 @@ and mean the same from one store to the next.
 from __future__ import annotations
 
 import functools
-import heapq
 import math
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CYRILLIC = re.compile(r"[а-я]")
@@ -74,16 +77,24 @@ class Hit:
 
 @dataclass
 class Index:
-    """Chunks of completed files; ``pending`` maps a file id to a thunk giving its chunks."""
+    """Chunks of completed files; ``pending`` maps a file id to a thunk giving its chunks.
+
+    Postings are dicts (cheap to add to and remove from); a search turns the postings of
+    its terms into numpy arrays, cached until the index next changes."""
 
     pending: dict[str, Callable[[], list[str]]] = field(default_factory=dict)
     _chunks: dict[int, _Chunk] = field(default_factory=dict)
     _by_file: dict[str, list[int]] = field(default_factory=dict)
     _postings: dict[str, dict[int, int]] = field(default_factory=dict)
-    # K1 * (1 - B + B * length / average length) per chunk; rebuilt after changes
-    _norm: dict[int, float] = field(default_factory=dict)
+    _arrays: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # K1 * (1 - B + B * length / average length) per chunk key; None after a change
+    _norm: Any = None
     _total_length: int = 0
     _next: int = 0
+
+    def _changed(self) -> None:
+        self._arrays = {}
+        self._norm = None
 
     def add(self, file_id: str, chunks: Callable[[], list[str]]) -> None:
         self.remove(file_id)
@@ -93,7 +104,7 @@ class Index:
         self.pending.pop(file_id, None)
         keys = self._by_file.pop(file_id, [])
         if keys:
-            self._norm = {}
+            self._changed()
         for key in keys:
             chunk = self._chunks.pop(key)
             self._total_length -= chunk.length
@@ -121,18 +132,29 @@ class Index:
                     self._postings.setdefault(term, {})[key] = count
                 keys.append(key)
             self._by_file[file_id] = keys
-            self._norm = {}
+            self._changed()
             done += 1
         return bool(self.pending)
 
-    def _norms(self) -> dict[int, float]:
-        if not self._norm and self._chunks:
-            average = self._total_length / len(self._chunks) or 1.0
-            self._norm = {
-                key: K1 * (1 - B + B * chunk.length / average)
-                for key, chunk in self._chunks.items()
-            }
+    def _norms(self) -> Any:
+        if self._norm is None:
+            average = self._total_length / max(1, len(self._chunks)) or 1.0
+            lengths = np.zeros(self._next)
+            for key, chunk in self._chunks.items():
+                lengths[key] = chunk.length
+            self._norm = K1 * (1 - B + B * lengths / average)
         return self._norm
+
+    def _posting(self, term: str) -> tuple[Any, Any] | None:
+        cached = self._arrays.get(term)
+        if cached is None:
+            posting = self._postings.get(term)
+            if not posting:
+                return None
+            keys = np.fromiter(posting.keys(), dtype=np.int64, count=len(posting))
+            tfs = np.fromiter(posting.values(), dtype=np.float64, count=len(posting))
+            cached = self._arrays[term] = (keys, tfs)
+        return cached
 
     def search(
         self, query: str, limit: int, allowed: Callable[[str], bool] | None = None
@@ -143,18 +165,18 @@ class Index:
         if n == 0 or limit <= 0:
             return []
         norm = self._norms()
-        scores: dict[int, float] = {}
+        scores = np.zeros(self._next)
         best_possible = 0.0
         for term in set(tokens(query)):
-            posting = self._postings.get(term)
-            if not posting:
+            arrays = self._posting(term)
+            if arrays is None:
                 continue
-            weight = math.log(1 + (n - len(posting) + 0.5) / (len(posting) + 0.5)) * (K1 + 1)
+            keys, tfs = arrays
+            weight = math.log(1 + (n - len(keys) + 0.5) / (len(keys) + 0.5)) * (K1 + 1)
             best_possible += weight
-            get = scores.get
-            for key, tf in posting.items():
-                scores[key] = get(key, 0.0) + weight * tf / (tf + norm[key])
-        if not scores:
+            scores[keys] += weight * tfs / (tfs + norm[keys])
+        matched = np.flatnonzero(scores)
+        if matched.size == 0:
             return []
         verdict: dict[str, bool] = {}
 
@@ -167,15 +189,24 @@ class Index:
                 seen = verdict[file_id] = allowed(file_id)
             return seen
 
-        # best first; ties by indexing order, so results are deterministic
-        rank = lambda kv: (kv[1], -kv[0])  # noqa: E731
+        def ranked(candidates: Any) -> list[int]:
+            # best first; ties by indexing order, so results are deterministic
+            order = np.lexsort((candidates, -scores[candidates]))
+            return [int(key) for key in candidates[order]]
+
         wanted = max(limit * 4, 64)
-        best = heapq.nlargest(wanted, scores.items(), key=rank)
-        chosen = [kv for kv in best if ok(kv[0])][:limit]
-        if len(chosen) < limit and len(scores) > wanted:
-            chosen = [kv for kv in sorted(scores.items(), key=rank, reverse=True) if ok(kv[0])]
-            chosen = chosen[:limit]
+        if matched.size > wanted:
+            top = matched[np.argpartition(-scores[matched], wanted)[:wanted]]
+            chosen = [key for key in ranked(top) if ok(key)][:limit]
+            if len(chosen) < limit:
+                chosen = [key for key in ranked(matched) if ok(key)][:limit]
+        else:
+            chosen = [key for key in ranked(matched) if ok(key)][:limit]
         return [
-            Hit(self._chunks[key].file_id, self._chunks[key].text, min(1.0, score / best_possible))
-            for key, score in chosen
+            Hit(
+                self._chunks[key].file_id,
+                self._chunks[key].text,
+                min(1.0, float(scores[key]) / best_possible),
+            )
+            for key in chosen
         ]

@@ -6,7 +6,8 @@ not ``await`` in the middle needs no lock.
 
 Seam between the two halves of the sandbox:
 - files / vector stores / batches / processing / search / faults / persistence
-  (``_files.py``, ``_vector_stores.py``, ``_processing.py``, ``_search.py``, ``_faults.py``)
+  (``_files.py``, ``_vector_stores.py``, ``_vs_files.py``, ``_batches.py``,
+  ``_processing.py``, ``_search.py``, ``_control.py``, ``_middleware.py``, ``_persist.py``)
 - responses / conversations / models (``_responses.py``, ``_conversations.py``,
   ``_models.py``, ``_answer.py``), which use only what is declared here.
 """

@@ -59,7 +59,7 @@ async def create_vs_file(request: AnyRequest, vector_store_id: str) -> Response[
         stuck=fault_of(request) == "stuck",
     )
     store.changed()
-    return ok(obj, POLL)
+    return ok(dict(obj), POLL)  # a snapshot: processing may change obj any moment
 
 
 @get("/v1/vector_stores/{vector_store_id:str}/files")

@@ -33,7 +33,15 @@ def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = 
     shown = f"[{host}]" if ":" in host else host
     where = f" (state in {data_dir})" if data_dir is not None else ""
     click.echo(f"sandbox: OpenAI-compatible API at http://{shown}:{port}/v1{where}", err=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        # a "timeout" fault or an open stream must not hold up a restart
+        timeout_graceful_shutdown=3,
+    )
     logging.getLogger("uvicorn.error").addFilter(_QuietResets())
     uvicorn.Server(config).run()
     return 0

@@ -59,6 +59,7 @@ def shoot(browser: object, url: str, sandbox_url: str, out: Path) -> None:
         ui.ask(page, question)
         ui.wait_idle(page)
     page.locator("kb-chat textarea").blur()
+    page.mouse.move(5, 5)
     page.screenshot(path=out / "answer.png")
 
     page.get_by_role("button", name="New chat").click()
@@ -67,6 +68,7 @@ def shoot(browser: object, url: str, sandbox_url: str, out: Path) -> None:
     ui.wait_idle(page)
     faults(sandbox_url)
     page.locator("kb-chat textarea").blur()
+    page.mouse.move(5, 5)
     page.screenshot(path=out / "error.png")
 
     phone = page_for(**PHONE)

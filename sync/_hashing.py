@@ -1,8 +1,8 @@
 """Stream files through sha256 in fixed-size blocks, across a thread pool.
 
-Memory stays constant per file (one reused buffer per worker). hashlib releases
-the GIL while it digests a large block, so threads use the cores without the
-cost of processes. The same pass checks that a text file decodes as UTF-8 or
+Memory stays constant per file (one buffer of at most one block, reused for every
+read). hashlib releases the GIL while it digests a large block, so threads use
+the cores without the cost of processes. The same pass checks that a text file decodes as UTF-8 or
 UTF-16 (a BOM selects UTF-16) and notices Git LFS pointer files.
 """
 
@@ -12,14 +12,13 @@ import codecs
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 BLOCK_SIZE = 1024 * 1024
 DECODE_WINDOW = 16 * 1024
-BATCH_BYTES = 8 * 1024 * 1024
-BATCH_FILES = 64
+SMALL_FILE = 256 * 1024
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
 
@@ -28,7 +27,7 @@ class FileHash:
     size: int  # bytes actually read
     sha256: str
     lfs_pointer: bool = False
-    text_error: str | None = None  # e.g. "invalid byte 0xe9 at offset 12"
+    text_error: str | None = None  # e.g. "invalid UTF-8 byte 0xe9 at offset 12"
     read_error: str | None = None  # e.g. "Permission denied"
 
 
@@ -36,7 +35,7 @@ class FileHash:
 class HashJob:
     path: Path
     check_text: bool = False
-    size_hint: int = 0  # the expected size, for batching small files together
+    size_hint: int | None = None  # the expected size (stat'ed when None): small files stay inline
 
 
 def hash_file(path: Path, *, check_text: bool = False, block_size: int = BLOCK_SIZE) -> FileHash:
@@ -74,8 +73,10 @@ def hash_files(
 ) -> list[FileHash]:
     """Hash every job (results in job order); ``workers`` defaults to the CPU count.
 
-    Small files travel in batches so that thread hand-offs do not cost more than the
-    hashing. ``on_done(index, result)`` runs on the calling thread as each file finishes."""
+    Threads help only where hashlib releases the GIL, on large blocks: files of at least
+    ``SMALL_FILE`` bytes go to the pool, one per task, while the calling thread hashes the
+    small ones itself (for them, hand-offs and the GIL cost more than they save).
+    ``on_done(index, result)`` runs on the calling thread as each file finishes."""
     count = workers if workers is not None else (os.cpu_count() or 1)
     results: dict[int, FileHash] = {}
 
@@ -84,36 +85,36 @@ def hash_files(
         if on_done is not None:
             on_done(index, result)
 
-    batches = _batches(jobs)
-    if count <= 1 or len(batches) <= 1:
+    large = [i for i, job in enumerate(jobs) if _size_of(job) >= SMALL_FILE]
+    if count <= 1 or not large:
         for index, job in enumerate(jobs):
             finish(index, hash_file(job.path, check_text=job.check_text))
-    else:
-        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="kbsync-hash") as pool:
-            futures = [pool.submit(_hash_batch, jobs, batch) for batch in batches]
-            for future in as_completed(futures):
-                for index, result in future.result():
-                    finish(index, result)
+        return [results[index] for index in range(len(jobs))]
+
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="kbsync-hash") as pool:
+        pending: dict[Future[FileHash], int] = {
+            pool.submit(hash_file, jobs[i].path, check_text=jobs[i].check_text): i for i in large
+        }
+        chosen = set(large)
+        for done_small, (index, job) in enumerate(
+            (i, job) for i, job in enumerate(jobs) if i not in chosen
+        ):
+            finish(index, hash_file(job.path, check_text=job.check_text))
+            if done_small % 32 == 31:  # report finished large files as we go
+                for future in [f for f in pending if f.done()]:
+                    finish(pending.pop(future), future.result())
+        for future in as_completed(pending):
+            finish(pending[future], future.result())
     return [results[index] for index in range(len(jobs))]
 
 
-def _batches(jobs: Sequence[HashJob]) -> list[list[int]]:
-    batches: list[list[int]] = []
-    current: list[int] = []
-    size = 0
-    for index, job in enumerate(jobs):
-        current.append(index)
-        size += job.size_hint
-        if size >= BATCH_BYTES or len(current) >= BATCH_FILES:
-            batches.append(current)
-            current, size = [], 0
-    if current:
-        batches.append(current)
-    return batches
-
-
-def _hash_batch(jobs: Sequence[HashJob], batch: list[int]) -> list[tuple[int, FileHash]]:
-    return [(i, hash_file(jobs[i].path, check_text=jobs[i].check_text)) for i in batch]
+def _size_of(job: HashJob) -> int:
+    if job.size_hint is not None:
+        return job.size_hint
+    try:
+        return job.path.stat().st_size
+    except OSError:
+        return 0  # hash_file reports the error
 
 
 class _TextCheck:

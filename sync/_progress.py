@@ -12,12 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from sync import _output
 
-if TYPE_CHECKING:
-    import rich.progress
+SLOW_STEP = 2.0  # seconds: a plain step this old also shows its tenths
 
 
 class Step(Protocol):
@@ -74,7 +73,7 @@ class _PlainStep:
         # The last line always; tenths only when the step is slow enough to need them.
         tenth = 10 * self._done // self._total
         finished = self._done >= self._total
-        slow = time.monotonic() - self._started > 2.0
+        slow = time.monotonic() - self._started >= SLOW_STEP
         if tenth == self._shown or not (finished or slow):
             return
         self._shown = tenth
@@ -106,37 +105,58 @@ class _Silent(_Plain):
 
 
 class _RichStep:
-    def __init__(self, bar: rich.progress.Progress, task: rich.progress.TaskID) -> None:
-        self._bar, self._task = bar, task
+    """One bar, shown live only while it runs: nothing else may print to the terminal
+    meanwhile, so the plan, the prompt and the report never mix with a live display."""
+
+    def __init__(self, label: str, total: int, show: Callable[[int], str]) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        self._show, self._total = show, total
+        self._bar = Progress(
+            TextColumn("{task.description:>10}"),
+            BarColumn(),
+            TextColumn("{task.fields[done]}"),
+            console=Console(stderr=True),
+            redirect_stdout=False,
+            redirect_stderr=False,
+        )
+        self._task = self._bar.add_task(label, total=total, done=self._done_text(0))
+        self._bar.start()
+
+    def _done_text(self, completed: int) -> str:
+        return f"{self._show(completed)}/{self._show(self._total)}"
 
     def advance(self, amount: int = 1) -> None:
-        self._bar.advance(self._task, amount)
+        task = self._bar.tasks[0]
+        self.update(int(task.completed) + amount)
 
     def update(self, completed: int) -> None:
-        self._bar.update(self._task, completed=completed)
+        self._bar.update(self._task, completed=completed, done=self._done_text(completed))
+        if completed >= self._total:
+            self.stop()
+
+    def stop(self) -> None:
+        if self._bar.live.is_started:
+            self._bar.stop()
 
 
 class _Rich:
     def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-        self._bar = Progress(
-            TextColumn("{task.description:>10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        )
+        self._steps: list[_RichStep] = []
 
     def step(self, label: str, total: int, *, show: Callable[[int], str] = str) -> Step:
+        for earlier in self._steps:
+            earlier.stop()
         if not total:
             return _SilentStep()
-        return _RichStep(self._bar, self._bar.add_task(label, total=total))
+        step = _RichStep(label, total, show)
+        self._steps.append(step)
+        return step
 
     def __enter__(self) -> Progress:
-        self._bar.start()
         return self
 
     def __exit__(self, *_: object) -> None:
-        self._bar.stop()
+        for step in self._steps:
+            step.stop()

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
+from sync._remote_errors import translate
 from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
 from sync._retry import RetryPolicy
 from sync.errors import RemoteError
@@ -271,23 +272,23 @@ class Remote:
                 return send()
             except (openai.RateLimitError, openai.InternalServerError) as exc:
                 if attempt >= self._policy.attempts:
-                    raise _translate(exc, what, attempt) from exc
+                    raise translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt, exc.response.headers)
             except openai.APIConnectionError as exc:
                 # A refused connection is a wrong address far more often than a blip.
                 refused = isinstance(exc.__cause__, httpx2.ConnectError)
                 limit = min(self._policy.attempts, 3) if refused else self._policy.attempts
                 if attempt >= limit:
-                    raise _translate(exc, what, attempt) from exc
+                    raise translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt)
             except openai.NotFoundError as exc:
                 if gone_ok:
                     return None  # type: ignore[return-value]
                 if missing is not None:
                     raise RemoteError(missing) from exc
-                raise _translate(exc, what, attempt) from exc
+                raise translate(exc, what, attempt) from exc
             except openai.OpenAIError as exc:
-                raise _translate(exc, what, attempt) from exc
+                raise translate(exc, what, attempt) from exc
             with self._lock:
                 self.retries += 1
             self._sleep(delay)
@@ -303,45 +304,6 @@ class Remote:
             if not page.has_more or not page.data:
                 return
             after = page.data[-1].id
-
-
-def _translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
-    """One sentence for the user; never includes the API key (the SDK's messages do not)."""
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    if isinstance(exc, openai.AuthenticationError):
-        return RemoteError(f"The API refused the key while {what} (401); check OPENAI_API_KEY.")
-    if isinstance(exc, openai.PermissionDeniedError):
-        return RemoteError(
-            f"The API key may not do this: {what} was forbidden (403); "
-            "check the key's project and permissions (OPENAI_PROJECT)."
-        )
-    if isinstance(exc, openai.RateLimitError):
-        return RemoteError(
-            f"The API kept rate-limiting {what}{tries} (429); wait a minute and run kbsync again."
-        )
-    if isinstance(exc, openai.APIStatusError):
-        detail = _message(exc)
-        if exc.status_code >= 500:
-            return RemoteError(
-                f"The API failed while {what}{tries} ({exc.status_code}: {detail}); "
-                "run kbsync again later."
-            )
-        return RemoteError(f"The API refused {what} ({exc.status_code}: {detail}).")
-    if isinstance(exc, openai.APIConnectionError):
-        return RemoteError(
-            f"Could not reach the API while {what}{tries} ({exc.message}); check "
-            "OPENAI_BASE_URL and the network."
-        )
-    return RemoteError(f"The OpenAI client failed while {what}: {exc}")
-
-
-def _message(exc: openai.APIStatusError) -> str:
-    body = exc.body
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return str(error["message"])
-    return exc.message
 
 
 def _status(batch: Any, headers: Any) -> BatchStatus:

@@ -22,8 +22,12 @@ JSON (``--json``), one document, keys always in this order::
       "summary": {"create": 0, "update": 0, "move": 0, "delete": 0, "retry": 0,
                   "retag": 0, "duplicate": 0, "unmanaged": 0, "rechunk": 0, "total": 0},
       "spec_changed": false,                # instructions/settings differ from the stamp
-      "pending": false                      # applying would write something
+      "pending": false                      # applying (without pruning) would write
     }
+
+``kbsync --json`` adds one last key, ``"applied"``: ``null`` for a dry run or when
+nothing was pending, else ``{"uploaded", "removed", "retagged", "stamped",
+"failures": [{"path", "error"}]}`` (and ``vector_store_id`` is then the real id).
 
 Markdown (``--summary FILE``): a heading, a counts table, then every change in a
 ``<details>`` block, so a long plan stays readable in a pull-request comment.

@@ -29,6 +29,7 @@ from sync.kb import KnowledgeBase, load_kb
 from sync.plan import Plan, diff
 
 PENDING = 2
+NAMED_UNMANAGED = 50  # unmanaged files shown by name (one GET each); the rest by id
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ def make_plan(kb: KnowledgeBase, remote: Remote) -> Plan:
     remote.check_model(kb.settings.model)
     store = remote.find_store(kb.settings.name)
     files = remote.list_files(store.id) if store else []
-    files = [f if f.managed else replace(f, filename=remote.filename(f.id)) for f in files]
+    unmanaged = [f.id for f in files if not f.managed][:NAMED_UNMANAGED]
+    names = {file_id: remote.filename(file_id) for file_id in unmanaged}
+    files = [replace(f, filename=names[f.id]) if f.id in names else f for f in files]
     return diff(kb, RemoteState(store, tuple(files)), revision=git_revision(kb.root))
 
 
@@ -101,17 +104,17 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
     if options.summary_file is not None:
         _append(options.summary_file, _render.markdown(plan, prune_unmanaged=prune))
 
-    if options.dry_run or not plan.pending:
+    writes = plan.writes(prune_unmanaged=prune)
+    if options.dry_run or not writes:
         problem = mass_delete_problem(plan, prune_unmanaged=prune)
-        if problem and not options.allow_mass_delete and plan.pending:
+        if problem and not options.allow_mass_delete and writes:
             _output.warn(problem)
         if options.as_json:
             _output.result(_json(plan, None))
-        pending = options.dry_run and plan.pending and options.detailed_exitcode
-        return PENDING if pending else 0
+        return PENDING if options.dry_run and writes and options.detailed_exitcode else 0
 
     raise_if_unsafe(plan, prune_unmanaged=prune, allow_mass_delete=options.allow_mass_delete)
-    if not options.yes and sys.stdin.isatty():
+    if not options.yes and interactive():
         question = f"Apply {_output.plural(len(plan.changes), 'change')} to {plan.store_name}?"
         if not click.confirm(question, default=False, err=True):
             raise KbsyncError("Apply cancelled; nothing was changed.")
@@ -132,6 +135,11 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
             "kbsync again."
         )
     return 0
+
+
+def interactive() -> bool:
+    """Whether to ask before applying: only when a person can answer (stdin is a terminal)."""
+    return sys.stdin.isatty()
 
 
 def _json(plan: Plan, report: ApplyReport | None) -> str:

@@ -82,8 +82,14 @@ class Plan:
 
     @property
     def pending(self) -> bool:
-        """Whether applying would write anything (changes, a new store, or the stamp)."""
-        return bool(self.changes) or self.store_id is None or self.stamp_stale
+        """Whether applying (without ``--prune-unmanaged``) would write anything."""
+        return self.writes(prune_unmanaged=False)
+
+    def writes(self, *, prune_unmanaged: bool) -> bool:
+        """Whether applying would write: changes (unmanaged files count only when pruned),
+        a new store, or a stale stamp."""
+        acting = (c for c in self.changes if prune_unmanaged or c.action is not Action.UNMANAGED)
+        return any(acting) or self.store_id is None or self.stamp_stale
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys((a.value for a in Action), 0)

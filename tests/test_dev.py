@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -9,8 +10,10 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -68,10 +71,20 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
+@dataclass(frozen=True)
+class _Dev:
+    proc: subprocess.Popen[bytes]
+    port: int
+    sandbox_port: int
+    root: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 @contextmanager
-def _running_dev(
-    root: Path, env: dict[str, str]
-) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+def _running_dev(root: Path, env: dict[str, str]) -> Iterator[_Dev]:
     if not Path("/proc/self/stat").exists():
         pytest.skip("needs /proc to see the child processes")
     _write_kb(root)
@@ -86,7 +99,7 @@ def _running_dev(
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90, proc=proc)
-        yield proc, port, root
+        yield _Dev(proc, port, sandbox_port, root)
     finally:
         if proc.poll() is None:
             for child in _descendants(proc.pid):
@@ -96,18 +109,16 @@ def _running_dev(
 
 
 @pytest.fixture
-def dev_stack(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+def dev_stack(tmp_path: Path) -> Iterator[_Dev]:
     """``kbsync dev`` on a fresh machine: no OPENAI_API_KEY, so on its own sandbox."""
-    with _running_dev(tmp_path, _env()) as running:
+    # RATE_LIMIT reaches the relay through kbsync dev's environment; off for polling.
+    with _running_dev(tmp_path, _env(RATE_LIMIT="off")) as running:
         yield running
 
 
 @pytest.mark.slow
-def test_dev_runs_the_whole_stack_and_stops_cleanly(
-    dev_stack: tuple[subprocess.Popen[bytes], int, Path],
-) -> None:
-    proc, port, root = dev_stack
-    url = f"http://127.0.0.1:{port}"
+def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
+    proc, port, root, url = dev_stack.proc, dev_stack.port, dev_stack.root, dev_stack.url
     deadline = time.monotonic() + 10
     while "Open" not in (root / "dev.out").read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -119,13 +130,23 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(
     assert kinds[-1] == "done"
     assert "seven in the morning" in "".join(i.json()["text"] for i in items if i.kind == "delta")
 
+    log = root / "dev.err"
+    applied = log.read_text().count("[watch] Applied")
     (root / "kb" / "files" / "pool.md").write_text(f"# Pool\n\n{POOL_AFTER}\n")
     deadline = time.monotonic() + 30
-    text = ""
-    while "half past six" not in text and time.monotonic() < deadline:
+    while log.read_text().count("[watch] Applied") == applied and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert log.read_text().count("[watch] Applied") > applied, log.read_text()
+    text = answer(url, "When does the swimming pool open since the renovation?")
+    assert "half past six" in text, log.read_text()
+
+    # An edit to the instructions applies to the next question (the relay reloads them).
+    (root / "kb" / "instructions.md").write_text("Answer from the documents, Captain.\n")
+    deadline = time.monotonic() + 20
+    while "Captain" not in _last_instructions(dev_stack):
+        assert time.monotonic() < deadline, _last_instructions(dev_stack)
         time.sleep(0.5)
-        text = answer(url, "When does the swimming pool open since the renovation?")
-    assert "half past six" in text, (root / "dev.err").read_text()
+        answer(url, "Is the sauna open on Mondays?")
 
     state = root / ".kbsync"
     secret = state / "relay-secret"
@@ -141,14 +162,24 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(
         time.sleep(0.1)
     assert not [pid for pid in children if _running(pid)]
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the relay's port is free again
+        # Free again (REUSEADDR: closed connections may linger in TIME_WAIT; a listener may not).
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
 
 
 @pytest.mark.slow
-def test_dev_stops_on_sigterm_with_exit_0(
-    dev_stack: tuple[subprocess.Popen[bytes], int, Path],
-) -> None:
-    proc, _, _ = dev_stack
+def _last_instructions(dev: _Dev) -> str:
+    """The instructions of the last request the relay sent to the sandbox."""
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{dev.sandbox_port}/_sandbox/requests?limit=50", timeout=10
+    ) as response:
+        requests = json.loads(response.read())["requests"]
+    bodies = [r["body"] for r in requests if r["path"] == "/v1/responses"]
+    return str(bodies[-1].get("instructions", "")) if bodies else ""
+
+
+def test_dev_stops_on_sigterm_with_exit_0(dev_stack: _Dev) -> None:
+    proc = dev_stack.proc
     children = _descendants(proc.pid)
     proc.terminate()
     assert proc.wait(timeout=30) == 0
@@ -163,13 +194,13 @@ def test_dev_with_a_key_uses_that_api_and_starts_no_sandbox(
     sandbox: Server, tmp_path: Path
 ) -> None:
     env = _env(OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=sandbox.url + "/v1")
-    with _running_dev(tmp_path, env) as (proc, port, root):
-        text = answer(f"http://127.0.0.1:{port}", "When does the swimming pool open?")
+    with _running_dev(tmp_path, env) as dev:
+        text = answer(dev.url, "When does the swimming pool open?")
         assert "seven in the morning" in text
-        assert len(_descendants(proc.pid)) == 2  # relay and watcher
-        assert not (root / ".kbsync" / "sandbox").exists()
-        proc.terminate()
-        assert proc.wait(timeout=30) == 0
+        assert len(_descendants(dev.proc.pid)) == 2  # relay and watcher
+        assert not (tmp_path / ".kbsync" / "sandbox").exists()
+        dev.proc.terminate()
+        assert dev.proc.wait(timeout=30) == 0
     err = (tmp_path / "dev.err").read_text()
     assert f"Using {sandbox.url}/v1 (OPENAI_API_KEY is set)." in err
 

@@ -73,13 +73,17 @@
   var stored = {};
   try { stored = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { /* private mode */ }
   var token = stored.token || null;
-  var msgs = Array.isArray(stored.msgs) ? stored.msgs : [];
+  var msgs = (Array.isArray(stored.msgs) ? stored.msgs : []).filter(function (m) {
+    return m && (m.r === 'u' || m.r === 'a') && typeof m.t === 'string';
+  });
   var isOpen = mode !== 'bubble' || !!stored.open;
   var ctl = null;
   var nodes = new WeakMap();
   msgs.forEach(function (m) {
     // A reload in the middle of an answer: keep what arrived and offer Retry.
     if (m.st === 'live') { m.st = 'err'; m.err = { k: m.t ? 'lost' : 'failed' }; }
+    if (m.st === 'err' && !(m.err && T[m.err.k])) m.err = { k: 'failed' };
+    if (m.r === 'a' && !Array.isArray(m.src)) m.src = [];
   });
   function save() {
     try {
@@ -381,7 +385,7 @@
     if (m.r === 'u') return [el('div', { class: 'm u' }, [el('span', { class: 'sr', text: T.you + ' ' }), m.t])];
     var out = [];
     var live = m.st === 'live';
-    if (m.t || live) {
+    if (m.t || live || m.st === 'stopped') {
       var body = el('div', { class: 't' });
       if (m.t) body.append(markdown(m.t));
       else body.append(el('span', { class: 'd', role: 'img', 'aria-label': T.thinking }, [el('i'), el('i'), el('i')]));
@@ -440,8 +444,12 @@
     if (stick) toBottom();
   }
   function busyUi() {
+    var f = root.activeElement;
     sendBtn.hidden = !!ctl;
     stopBtn.hidden = !ctl;
+    // Send and Stop share a place: keep keyboard focus on whichever is showing.
+    if (f === sendBtn && ctl) stopBtn.focus();
+    else if (f === stopBtn && !ctl) sendBtn.focus();
   }
 
   // ---- conversation --------------------------------------------------------------------------
@@ -465,6 +473,7 @@
     if (!last || last.st !== 'err') return;
     msgs.pop();
     (nodes.get(last) || []).forEach(function (n) { n.remove(); });
+    if (!phone()) ta.focus(); // the Retry button that had focus is gone
     for (var i = msgs.length - 1; i >= 0; i--) {
       if (msgs[i].r === 'u') { ask(msgs[i].t); return; }
     }
@@ -492,8 +501,10 @@
     ctl = c;
     busyUi();
     toBottom();
+    function gone() { return msgs.indexOf(a) < 0; } // New chat while streaming
     function tick() {
       timer = 0;
+      if (gone()) return;
       update(a);
       if (Date.now() - saved > 800) { saved = Date.now(); save(); }
     }
@@ -546,10 +557,11 @@
       err = c.signal.aborted ? null : { k: a.t ? 'lost' : 'offline' };
     }
     clearTimeout(timer);
+    if (ctl === c) ctl = null;
+    if (gone()) return;
     if (c.signal.aborted) a.st = 'stopped';
     else if (err) { a.st = 'err'; a.err = err; }
     else a.st = 'done';
-    if (ctl === c) ctl = null;
     redraw(a);
     busyUi();
     save();
@@ -609,14 +621,22 @@
     if (focus && !phone()) ta.focus();
   }
 
-  var sheet = el('style', { text: CSS });
   w.append.apply(w, [launcher, panel].filter(Boolean));
-  root.append(sheet, w);
+  // A constructed stylesheet needs no 'unsafe-inline' in the host page's CSP style-src.
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    root.append(el('style', { text: CSS }));
+  }
+  root.append(w);
   if (window.visualViewport) {
     visualViewport.addEventListener('resize', fit);
     visualViewport.addEventListener('scroll', fit);
   }
   addEventListener('resize', fit);
+  addEventListener('pagehide', save); // a navigation mid-answer keeps what had arrived
   function mount() {
     (target || doc.body).append(host);
     sync();

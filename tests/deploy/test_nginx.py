@@ -14,6 +14,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,11 @@ def _nginx_binary() -> str:
     return binary
 
 
-def _serve_kbsync(listen_port: int) -> str:
+def _serve_kbsync(listen_port: int, locations: Path = NGINX_DIR / "kbsync.conf") -> str:
     return f"""    server {{
         listen 127.0.0.1:{listen_port};
         server_name localhost;
-        include {NGINX_DIR / "kbsync.conf"};
+        include {locations};
     }}"""
 
 
@@ -76,11 +77,16 @@ http {{
 
 @pytest.fixture
 def nginx(relay: Server, tmp_path: Path) -> Iterator[Server]:
+    with _running_nginx(tmp_path / "nginx", relay.port, NGINX_DIR / "kbsync.conf") as server:
+        yield server
+
+
+@contextmanager
+def _running_nginx(prefix: Path, relay_port: int, locations: Path) -> Iterator[Server]:
     binary = _nginx_binary()
-    prefix = tmp_path / "nginx"
     prefix.mkdir()
     port = free_port()
-    conf = _nginx_conf(prefix, relay.port, _serve_kbsync(port))
+    conf = _nginx_conf(prefix, relay_port, _serve_kbsync(port, locations))
     log = prefix / "error.log"
     args = [
         binary,
@@ -134,6 +140,27 @@ def test_sse_is_streamed_through_nginx(sandbox: Server, relay: Server, nginx: Se
     assert first < end / 3, f"first delta after {first:.2f} s, stream ended after {end:.2f} s"
     # Deltas arrive spread out, not in a burst.
     assert deltas[-1].at - deltas[0].at >= (len(deltas) - 1) * TOKEN_DELAY_MS / 1000 * 0.5
+
+
+def test_a_buffering_proxy_would_be_caught(sandbox: Server, relay: Server, tmp_path: Path) -> None:
+    """The control for the test above: the usual mistakes make the deltas arrive in a burst."""
+    shipped = (NGINX_DIR / "kbsync.conf").read_text()
+    broken = shipped.replace(
+        "    proxy_buffering off;",
+        "    proxy_buffering on;\n    proxy_ignore_headers X-Accel-Buffering;",
+    ).replace(
+        "    gzip off;", "    gzip on;\n    gzip_types text/event-stream;\n    gzip_min_length 0;"
+    )
+    assert broken.count("gzip on;") == 1
+    assert broken.count("proxy_buffering on;") == 1
+    locations = tmp_path / "buffered.conf"
+    locations.write_text(broken)
+    sandbox_call(sandbox, "POST", "/_sandbox/faults", {"token_delay_ms": TOKEN_DELAY_MS})
+    with _running_nginx(tmp_path / "nginx", relay.port, locations) as buffered:
+        _, items = _turn(buffered.url, "Who was the keeper of the old lighthouse on the cape?")
+    deltas = [item for item in items if item.kind == "delta"]
+    assert len(deltas) >= 10
+    assert deltas[-1].at - deltas[0].at < 0.1
 
 
 def test_keep_alive_comments_pass_through_nginx(

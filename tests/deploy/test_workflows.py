@@ -58,6 +58,7 @@ def test_plan_runs_on_kb_pull_requests_and_tolerates_pending_changes() -> None:
     assert plan["if"] == "env.HAS_OPENAI_KEY == 'true'"
     assert "--dry-run --detailed-exitcode" in plan["run"]
     assert '[ "$code" -ne 2 ]' in plan["run"]
+    assert plan["run"].rstrip().endswith('if [ "$failed" = true ]; then exit "$code"; fi')
     job = workflow["jobs"]["plan"]
     assert job["env"]["HAS_OPENAI_KEY"] == "${{ secrets.OPENAI_API_KEY != '' }}"
     assert workflow["jobs"]["comment"]["permissions"] == {"pull-requests": "write"}

@@ -68,10 +68,10 @@ def relay(make_relay: MakeRelay) -> Iterator[TestClient[Any]]:
 
 @pytest.fixture
 def run_relay(base_url: str, kb: Path, seeded: Seeded, tmp_path: Path) -> RunRelay:
-    """``with run_relay(**env) as server:`` ``python -m relay`` on a free port, ready."""
+    """``with run_relay(*cli_args, **env) as server:`` ``python -m relay`` on a free port, ready."""
 
     @contextmanager
-    def run(**env: str) -> Iterator[Server]:
+    def run(*extra_args: str, **env: str) -> Iterator[Server]:
         port = free_port()
         full_env = {
             "OPENAI_API_KEY": API_KEY,
@@ -84,7 +84,7 @@ def run_relay(base_url: str, kb: Path, seeded: Seeded, tmp_path: Path) -> RunRel
             **env,
         }
         log = tmp_path / f"relay-{port}.log"
-        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
+        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
         with run_server(
             args, port=port, ready_path="/healthz", log=log, env=full_env, cwd=tmp_path
         ) as server:

@@ -104,7 +104,7 @@ def test_two_turn_conversation(relay: TestClient[Any], client: Any, sandbox: Ser
     first, _ = parse_sse(ask(relay, QUESTION).text)
     token = first[0].data["conversation"]
     second, _ = parse_sse(ask(relay, "And when is the club open?", token).text)
-    assert [e.event for e in second][0] == "conversation"
+    assert next(e.event for e in second) == "conversation"
     assert second[0].data["conversation"] == token
     assert second[-1].event == "done"
     conversation_id = token.rsplit(".", 1)[0]
@@ -373,3 +373,97 @@ def test_metrics_after_a_chat(relay: TestClient[Any]) -> None:
     assert 'relay_streams_total{result="done"} 1' in text
     assert "relay_time_to_first_token_seconds_count 1" in text
     assert "relay_open_streams 0" in text
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    import json
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "relay"]
+    return [line for line in lines if line["event"] == "request"]
+
+
+def test_one_json_log_line_per_request(
+    relay: TestClient[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="relay")
+    assert ask(relay, QUESTION).status_code == 200
+    assert ask(relay, "").status_code == 400
+    chat_lines = [line for line in request_lines(caplog) if line["route"] == "/api/chat"]
+    assert len(chat_lines) == 2
+    streamed, refused = chat_lines
+    assert streamed["status"] == 200
+    assert streamed["stream"] == "done"
+    assert streamed["ttft_ms"] > 0
+    assert streamed["latency_ms"] >= streamed["ttft_ms"]
+    assert refused["status"] == 400
+    assert "message" not in streamed
+    assert QUESTION not in caplog.text
+    assert "sk-test" not in caplog.text
+
+
+def test_log_messages_when_asked(make_relay: MakeRelay, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="relay")
+    with make_relay(log_messages=True) as http:
+        assert ask(http, f"  {QUESTION}  ").status_code == 200
+    (line,) = [line for line in request_lines(caplog) if line["route"] == "/api/chat"]
+    assert line["message"] == QUESTION
+
+
+def test_missing_secret_warns_loudly(
+    make_relay: MakeRelay, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="relay")
+    with make_relay(relay_secret=None) as http:
+        token = parse_sse(ask(http, QUESTION).text)[0][0].data["conversation"]
+        assert ask(http, QUESTION, token).status_code == 200
+    with make_relay(relay_secret=None) as http:  # a new process would have a new secret
+        error_of(ask(http, QUESTION, token), 400, "invalid_conversation")
+    warnings = [
+        r for r in caplog.records if r.levelname == "WARNING" and "RELAY_SECRET" in r.getMessage()
+    ]
+    assert len(warnings) == 2
+
+
+def test_vector_store_found_later(make_relay: MakeRelay, kb: Any, client: Any) -> None:
+    from tests.relay._helpers import seed
+
+    (kb / "assistant.yaml").write_text("name: late-kb\n")
+    with make_relay(wait_ready=False) as http:
+        assert http.get("/readyz").status_code == 503
+        seed(client, "late-kb")
+        from tests.relay._helpers import wait_for
+
+        wait_for(lambda: http.get("/readyz").status_code == 200, what="the late vector store")
+        assert ask(http, QUESTION).status_code == 200
+
+
+def test_vector_store_id_wins(
+    make_relay: MakeRelay, kb: Any, seeded: Seeded, sandbox: Server
+) -> None:
+    (kb / "assistant.yaml").write_text("name: not-the-stamp\n")
+    with make_relay(vector_store_id=seeded.vector_store_id) as http:
+        assert ask(http, QUESTION).status_code == 200
+    (sent,) = responses_requests(sandbox)
+    assert sent["body"]["tools"][0]["vector_store_ids"] == [seeded.vector_store_id]
+
+
+def test_deleted_conversation(relay: TestClient[Any], client: Any) -> None:
+    token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
+    client.conversations.delete(token.rsplit(".", 1)[0])
+    message = error_of(ask(relay, QUESTION, token), 400, "conversation_not_found")
+    assert "new conversation" in message
+
+
+def test_deleted_vector_store_is_found_again(
+    relay: TestClient[Any], client: Any, seeded: Seeded
+) -> None:
+    from tests.relay._helpers import seed, wait_for
+
+    client.vector_stores.delete(seeded.vector_store_id)
+    response = ask(relay, QUESTION)
+    error_of(response, 503, "vector_store_missing")
+    assert relay.get("/readyz").status_code == 503
+    fresh = seed(client)  # e.g. a sync re-created it
+    wait_for(lambda: relay.get("/readyz").status_code == 200, what="the new vector store")
+    assert runtime(relay).vector_store_id == fresh.vector_store_id
+    assert ask(relay, QUESTION).status_code == 200

@@ -51,7 +51,8 @@ def test_every_variable(tmp_path: Path) -> None:
         ipaddress.ip_network("10.0.0.0/8"),
         ipaddress.ip_network("::1"),
     )
-    assert config.demo and config.log_messages
+    assert config.demo
+    assert config.log_messages
     assert (config.host, config.port) == ("0.0.0.0", 9000)
 
 

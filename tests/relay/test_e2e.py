@@ -20,7 +20,8 @@ def chat(
     body: dict[str, Any] = {"message": message}
     if conversation:
         body["conversation"] = conversation
-    return httpx.post(server.url + "/api/chat", json=body, timeout=30, **kw)
+    kw.setdefault("timeout", 30)
+    return httpx.post(server.url + "/api/chat", json=body, **kw)
 
 
 def stream_stats(sandbox: Server) -> dict[str, int]:
@@ -173,3 +174,53 @@ def test_hot_reload_of_instructions(run_relay: RunRelay, sandbox: Server, kb: Pa
             )
 
         wait_for(sent_new_instructions, timeout=20, what="the new instructions upstream")
+
+
+def test_rate_limit_per_forwarded_client(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay(RATE_LIMIT="1/minute", TRUSTED_PROXIES="127.0.0.1") as relay:
+
+        def from_client(address: str) -> int:
+            return chat(relay, QUESTION, headers={"X-Forwarded-For": address}).status_code
+
+        assert from_client("198.51.100.1") == 200
+        assert from_client("198.51.100.2") == 200
+        assert from_client("198.51.100.1") == 429
+        # A spoofed first hop does not help: the proxy appended the real address last.
+        assert from_client("203.0.113.50, 198.51.100.2") == 429
+
+
+def test_workers_share_the_generated_secret(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay("--workers", "2", RELAY_SECRET="") as relay:
+        assert httpx.get(relay.url + "/api/ping").json()["ok"] is True
+        events, _ = parse_sse(chat(relay, QUESTION).text)
+        token = events[0].data["conversation"]
+        for _ in range(4):  # new connections: either worker may answer
+            assert chat(relay, "When does the pool close?", token).status_code == 200
+        assert relay.output().count("relay_secret_missing") == 1
+
+
+def test_client_gone_before_the_first_byte(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay() as relay:
+        sandbox_call(
+            sandbox,
+            "POST",
+            "/_sandbox/faults",
+            {"rate": 0.0, "kinds": [], "latency_ms": 700, "token_delay_ms": 200},
+        )
+        try:
+            chat(relay, QUESTION, timeout=0.3)
+        except httpx.TimeoutException:
+            pass
+        else:  # pragma: no cover
+            raise AssertionError("the relay answered before the upstream did")
+        # The relay still opens the upstream stream, sees the client gone, and closes it.
+        wait_for(
+            lambda: stream_stats(sandbox)["aborted"] == 1 and stream_stats(sandbox)["open"] == 0,
+            timeout=10,
+            what="the upstream stream to be closed",
+        )
+        wait_for(
+            lambda: "relay_open_streams 0" in httpx.get(relay.url + "/metrics").text,
+            what="the relay to free the slot",
+        )
+        assert stream_stats(sandbox)["completed"] == 0

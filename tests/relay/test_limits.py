@@ -43,7 +43,8 @@ def test_forwarded_for_from_a_trusted_proxy() -> None:
 
 def test_stream_slots() -> None:
     slots = StreamSlots(2)
-    assert slots.acquire() and slots.acquire()
+    assert slots.acquire()
+    assert slots.acquire()
     assert not slots.acquire()
     slots.release()
     assert slots.acquire()

@@ -43,7 +43,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start: {tmp_path / 'redis.log'}")
+                    raise RuntimeError(f"redis-server did not start: {tmp_path}") from None
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:

@@ -23,11 +23,15 @@ def test_create_retrieve_update_delete(client: Any) -> None:
     assert raw["metadata"] == {"topic": "demo"}
     conversation_id = raw["id"]
 
-    fetched = client.conversations.retrieve(conversation_id)
-    assert (fetched.id, fetched.metadata) == (conversation_id, {"topic": "demo"})
+    fetched = client.conversations.with_raw_response.retrieve(conversation_id).http_response.json()
+    assert_valid(fetched, "ConversationResource")
+    assert fetched == raw
 
-    updated = client.conversations.update(conversation_id, metadata={"topic": "prices"})
-    assert updated.metadata == {"topic": "prices"}
+    updated = client.conversations.with_raw_response.update(
+        conversation_id, metadata={"topic": "prices"}
+    ).http_response.json()
+    assert_valid(updated, "ConversationResource")
+    assert updated["metadata"] == {"topic": "prices"}
     assert client.conversations.retrieve(conversation_id).metadata == {"topic": "prices"}
 
     deleted = client.conversations.with_raw_response.delete(conversation_id).http_response.json()
@@ -115,6 +119,7 @@ def test_items_create_list_retrieve_delete(client: Any) -> None:
 @pytest.mark.anyio
 async def test_async_round_trip(aclient: Any) -> None:
     conversation = await aclient.conversations.create(metadata={"k": "v"})
+    assert (await aclient.conversations.retrieve(conversation.id)).metadata == {"k": "v"}
     await aclient.conversations.items.create(conversation.id, items=[_user("привет")])
     items = [item async for item in aclient.conversations.items.list(conversation.id)]
     assert [item.content[0].text for item in items] == ["привет"]
@@ -123,3 +128,5 @@ async def test_async_round_trip(aclient: Any) -> None:
     await aclient.conversations.items.delete(item.id, conversation_id=conversation.id)
     assert (await aclient.conversations.update(conversation.id, metadata={})).metadata == {}
     assert (await aclient.conversations.delete(conversation.id)).deleted is True
+    with pytest.raises(openai.NotFoundError):
+        await aclient.conversations.retrieve(conversation.id)

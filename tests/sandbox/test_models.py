@@ -30,7 +30,7 @@ def test_unknown_model_is_404_model_not_found(client: Any) -> None:
         client.models.retrieve("gpt-0-imaginary")
     assert caught.value.code == "model_not_found"
     assert "gpt-0-imaginary" in caught.value.message
-    assert_valid(caught.value.body and {"error": caught.value.body}, "ErrorResponse")
+    assert_valid({"error": caught.value.body}, "ErrorResponse")
 
 
 def test_base_models_cannot_be_deleted(client: Any) -> None:
@@ -48,3 +48,5 @@ async def test_async_list_and_retrieve(aclient: Any) -> None:
     assert (await aclient.models.retrieve("gpt-5.4")).id == "gpt-5.4"
     with pytest.raises(openai.NotFoundError):
         await aclient.models.retrieve("nope")
+    with pytest.raises(openai.PermissionDeniedError):
+        await aclient.models.delete("gpt-5.4-mini")

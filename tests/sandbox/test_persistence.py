@@ -25,6 +25,8 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         file = client.files.create(
             file=("pool.md", "Бассейн открыт с 7 утра.".encode()), purpose="assistants"
         )
+        blob = data / "blobs" / file.id
+        written = blob.stat().st_mtime_ns
         gone = client.files.create(file=("gone.md", b"to be deleted"), purpose="assistants")
         vs = client.vector_stores.create(name="kb:club", metadata={"kb_name": "club"})
         client.vector_stores.files.create_and_poll(
@@ -35,6 +37,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         )
         client.files.delete(gone.id)
         before = client.vector_stores.retrieve(vs.id)
+        assert blob.stat().st_mtime_ns == written  # blobs are written once, on upload
     assert not list(data.glob("**/*.tmp"))
     assert sorted(p.name for p in (data / "blobs").iterdir()) == [file.id]
 

@@ -135,6 +135,20 @@ def test_without_file_search_it_says_it_only_uses_the_knowledge_base(client: Any
     assert "только по базе знаний" in russian.output_text
 
 
+def test_tool_choice_none_echoes_the_tools_but_does_not_search(client: Any) -> None:
+    vector_store_id = seed(client)
+    response = client.responses.create(
+        model=MODEL,
+        input="How much is a single visit?",
+        tools=file_search(vector_store_id),
+        tool_choice="none",
+    )
+    assert response.tool_choice == "none"
+    assert [tool.type for tool in response.tools] == ["file_search"]
+    assert [item.type for item in response.output] == ["message"]
+    assert "only from the knowledge base" in response.output_text
+
+
 def test_retrieve_delete_and_input_items(client: Any) -> None:
     response = client.responses.create(
         model=MODEL,
@@ -237,6 +251,7 @@ def test_errors_before_the_answer(client: Any) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model="gpt-0-imaginary", input="hi")
     assert (caught.value.code, caught.value.param) == ("model_not_found", "model")
+    assert_valid({"error": caught.value.body}, "ErrorResponse")
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model=MODEL, input="hi", conversation="conv_missing")
     conversation = client.conversations.create()

@@ -263,6 +263,20 @@ def test_async_vector_store_routes(aclient: Any) -> None:
         assert attached.status == "completed"
         listed = [f.id async for f in aclient.vector_stores.files.list(vs["id"])]
         assert listed == [file.id]
+        got = await aclient.vector_stores.files.with_raw_response.retrieve(
+            file.id, vector_store_id=vs["id"]
+        )
+        assert_valid(raw_json(got), "VectorStoreFileObject")
+        content = await aclient.vector_stores.files.with_raw_response.content(
+            file.id, vector_store_id=vs["id"]
+        )
+        assert_valid(raw_json(content), "VectorStoreFileContentResponse")
+        assert raw_json(content)["data"][0]["text"] == "async text about yoga"
+        store = await aclient.vector_stores.with_raw_response.retrieve(vs["id"])
+        assert_valid(raw_json(store), "VectorStoreObject")
+        assert raw_json(store)["file_counts"]["completed"] == 1
+        hits = await aclient.vector_stores.with_raw_response.search(vs["id"], query="yoga")
+        assert_valid(raw_json(hits), "VectorStoreSearchResultsPage")
         updated = await aclient.vector_stores.files.update(
             file.id, vector_store_id=vs["id"], attributes={"lang": "ru"}
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from tests.conftest import sandbox_call
 INSTRUCTIONS = "Answer from the documents only.\n"
 
 
-def write_kb(root: Path, files: dict[str, str | bytes], settings: str = "name: test\n") -> Path:
+def write_kb(root: Path, files: Mapping[str, str | bytes], settings: str = "name: test\n") -> Path:
     """A KB folder at ``root/kb`` with ``files`` under ``files/``; returns the folder."""
     kb = root / "kb"
     (kb / "files").mkdir(parents=True, exist_ok=True)

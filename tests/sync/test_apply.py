@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sync import _apply
+from sync import _ingest
 from sync._apply import ApplyReport, apply
 from sync._progress import make as make_progress
 from sync._remote import Remote
@@ -75,7 +75,7 @@ def test_processing_deadline_reports_and_keeps_the_old_version(
 def test_batches_are_split_at_the_limit(
     tmp_path: Path, sandbox: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(_apply, "BATCH_LIMIT", 2)
+    monkeypatch.setattr(_ingest, "BATCH_LIMIT", 2)
     kb = write_kb(tmp_path, {f"d{n}.md": f"doc {n}" for n in range(5)})
     _, report = plan_and_apply(kb)
     assert report.uploaded == 5

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sync._hashing import FileHash, HashJob, hash_file, hash_files
+from sync._hashing import SMALL_FILE, FileHash, HashJob, hash_file, hash_files
 
 
 def write(path: Path, data: bytes) -> Path:
@@ -85,12 +85,22 @@ def test_read_error_is_reported_not_raised(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("workers", [None, 1, 2, 8])
 def test_hash_files_keeps_job_order(tmp_path: Path, workers: int | None) -> None:
-    blobs = [os.urandom(n * 997) for n in range(1, 30)]
+    # large files (≥ SMALL_FILE) go to the pool while the caller hashes the small ones
+    sizes = [SMALL_FILE + 1000 * n if n % 9 == 0 else 997 * n for n in range(80)]
+    blobs = [os.urandom(size) for size in sizes]
     jobs = [HashJob(write(tmp_path / f"{i}.bin", blob)) for i, blob in enumerate(blobs)]
     done: list[int] = []
     results = hash_files(jobs, workers=workers, on_done=lambda index, _: done.append(index))
     assert [r.sha256 for r in results] == [hashlib.sha256(b).hexdigest() for b in blobs]
     assert sorted(done) == list(range(len(blobs)))
+
+
+def test_hash_files_reports_errors_in_place(tmp_path: Path) -> None:
+    big = write(tmp_path / "big.bin", os.urandom(SMALL_FILE))
+    jobs = [HashJob(big), HashJob(tmp_path / "missing.md"), HashJob(big, size_hint=10)]
+    results = hash_files(jobs, workers=2)
+    assert results[0] == results[2]
+    assert results[1].read_error == "No such file or directory"
 
 
 def test_memory_stays_constant_while_checking_text(tmp_path: Path) -> None:

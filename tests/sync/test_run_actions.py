@@ -42,6 +42,7 @@ def _synced(tmp_path: Path, settings: str = "name: test\n") -> tuple[Path, str]:
 
 
 def _rename(kb: Path) -> None:
+    (kb / "files" / "moved").mkdir()
     (kb / "files" / "a.md").rename(kb / "files" / "moved" / "a.md")
 
 
@@ -51,10 +52,7 @@ def _rename(kb: Path) -> None:
         (lambda kb: put(kb, "d.md", "delta text"), {"create": 1}),
         (lambda kb: put(kb, "a.md", "alpha, second edition"), {"update": 1}),
         (lambda kb: (kb / "files" / "b.md").unlink(), {"delete": 1}),
-        (
-            lambda kb: ((kb / "files" / "moved").mkdir(), _rename(kb)),
-            {"move": 1},
-        ),
+        (_rename, {"move": 1}),
     ],
     ids=["create", "update", "delete", "move"],
 )
@@ -74,7 +72,6 @@ def test_file_action_then_nothing(
 
 def test_move_sends_no_upload(tmp_path: Path, sandbox: Server) -> None:
     kb, _ = _synced(tmp_path)
-    (kb / "files" / "moved").mkdir()
     _rename(kb)
     before = stats(sandbox).get("POST /v1/files", 0)
     apply_ok(kb)
@@ -147,6 +144,9 @@ def test_unmanaged_is_kept_without_prune(tmp_path: Path, client: Any) -> None:
     file_id = _attach(client, store_id, "dashboard.md", b"added by hand", {})
     plan = plan_of(kb)
     assert [(c["action"], c["path"]) for c in plan["changes"]] == [("unmanaged", "dashboard.md")]
+    assert plan["pending"] is False  # shown, but nothing to do without --prune-unmanaged
+    assert kbsync(kb, "--dry-run", "--detailed-exitcode").exit_code == 0
+    assert kbsync(kb, "--dry-run", "--detailed-exitcode", "--prune-unmanaged").exit_code == 2
     apply_ok(kb)
     # Still there, still shown, and nothing else planned.
     assert [c["action"] for c in plan_of(kb)["changes"]] == ["unmanaged"]

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from sync import _run
+from sync.cli import main
 from tests._servers import Server
-from tests.conftest import sandbox_call
+from tests.conftest import need, sandbox_call
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,
@@ -186,3 +192,55 @@ def test_processing_failure_exits_1_keeps_the_old_version_and_does_not_stamp(
     plan = plan_of(kb)
     assert [(c["action"], c["path"]) for c in plan["changes"]] == [("retry", "doc.pdf")]
     assert plan["pending"] is True
+
+
+def test_prompt_on_a_terminal_no_then_yes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_run, "interactive", lambda: True)
+    kb = write_kb(tmp_path, {"a.md": "alpha"})
+    declined = CliRunner().invoke(main, ["--kb", str(kb)], input="n\n")
+    assert declined.exit_code == 1
+    assert "Apply 1 change to kb:test? [y/N]: " in declined.stderr
+    assert declined.stderr.splitlines()[-1] == "error: Apply cancelled; nothing was changed."
+    assert plan_of(kb)["vector_store_id"] is None
+    accepted = CliRunner().invoke(main, ["--kb", str(kb)], input="y\n")
+    assert accepted.exit_code == 0
+    assert_in_sync(kb)
+    assert "Apply" not in kbsync(kb, "--yes").stderr  # --yes never asks
+
+
+def test_revision_is_stamped_inside_a_git_work_tree(tmp_path: Path, client: Any) -> None:
+    need(shutil.which("git") is not None, "git is not installed")
+    kb = write_kb(tmp_path, {"a.md": "alpha"})
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "kb"], check=True)
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    apply_ok(kb)
+    store_id = plan_of(kb)["vector_store_id"]
+    assert client.vector_stores.retrieve(store_id).metadata["kb_revision"] == head
+
+
+def test_vector_store_id_selects_adopts_or_refuses(
+    tmp_path: Path, client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb = write_kb(tmp_path, {"a.md": "alpha"})
+    monkeypatch.setenv("VECTOR_STORE_ID", "vs_nope")
+    missing = kbsync(kb, "--dry-run")
+    assert missing.exit_code == 1
+    assert missing.stderr.splitlines()[-1] == (
+        "error: VECTOR_STORE_ID=vs_nope names no vector store for this key; unset it to find "
+        "or create the store by name."
+    )
+    theirs = client.vector_stores.create(name="x", metadata={"kb_name": "other"})
+    monkeypatch.setenv("VECTOR_STORE_ID", theirs.id)
+    refused = kbsync(kb, "--dry-run")
+    assert refused.exit_code == 1
+    assert "belongs to knowledge base 'other', not 'test'" in refused.stderr
+    blank = client.vector_stores.create(name="made by hand")
+    monkeypatch.setenv("VECTOR_STORE_ID", blank.id)
+    apply_ok(kb)
+    assert client.vector_stores.retrieve(blank.id).metadata["kb_name"] == "test"
+    assert_in_sync(kb)

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from sync._remote import Remote
+from sync._run import make_plan
+from sync.kb import load_kb
 from tests._servers import ROOT, Server
 from tests.conftest import sandbox_call
 from tests.sync._sync_helpers import (
@@ -130,3 +133,22 @@ def test_a_rerun_after_processing_failure_converges_once_fixed(tmp_path: Path) -
     assert counts(kb) == {"create": 1, "delete": 1}
     apply_ok(kb)
     assert_in_sync(kb)
+
+
+def test_planning_under_faults_retries_and_sees_the_same_store(
+    tmp_path: Path, sandbox: Server
+) -> None:
+    files: dict[str, str | bytes] = {f"d{n:03}.md": f"document {n}" for n in range(250)}
+    kb = write_kb(tmp_path, files)
+    apply_ok(kb)
+    faults(sandbox, rate=0.3, kinds=["429", "500", "reset"], seed=3, retry_after_ms=50)
+    remote = Remote.from_env()
+    try:
+        plan = make_plan(load_kb(kb), remote)
+    finally:
+        remote.close()
+        faults(sandbox)
+    assert plan.changes == ()
+    assert not plan.pending
+    assert remote.retries > 0
+    assert remote.requests == 5 + remote.retries  # model, stores, 3 pages of files

@@ -7,7 +7,7 @@ from typing import Any
 HOST_PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>host</title><style>{css}</style></head>
+<title>host</title>{css}</head>
 <body><h1>Host page</h1><p>Some text on the host page.</p>{body}
 <script src="/widget.js" data-api="{api}" {attrs} defer></script></body></html>"""
 
@@ -15,12 +15,19 @@ HOST_PAGE = """<!doctype html>
 def host_page(
     *, lang: str = "en", css: str = "", body: str = "", api: str = "/api", attrs: str = ""
 ) -> str:
-    return HOST_PAGE.format(lang=lang, css=css, body=body, api=api, attrs=attrs)
+    return HOST_PAGE.format(
+        lang=lang, css=f"<style>{css}</style>" if css else "", body=body, api=api, attrs=attrs
+    )
 
 
-def serve_page(page: Any, url: str, html: str) -> None:
+def serve_page(page: Any, url: str, html: str, headers: dict[str, str] | None = None) -> None:
     """Answer ``url`` with ``html`` inside the browser, so the page shares the relay's origin."""
-    page.route(url, lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body=html, headers=headers or {}
+        ),
+    )
 
 
 def launcher(page: Any) -> Any:

@@ -47,6 +47,8 @@ def test_phone_gets_a_full_screen_sheet_without_autofocus(new_page: NewPage, liv
     }
     assert ui.launcher(page).is_hidden()
     assert focused(page) != "textarea"  # no keyboard popping up over the page
+    panel = page.locator("kb-chat .p")
+    assert panel.evaluate("p => getComputedStyle(p).animationName") == "none"  # reduced motion
 
     ui.textarea(page).tap()
     ui.ask(page, "How long is the swimming pool?")
@@ -73,6 +75,8 @@ def test_keyboard_only(new_page: NewPage, live: Live) -> None:
     ui.launcher(page).wait_for()
     page.keyboard.press("Tab")  # the demo page has nothing focusable before the widget
     assert focused(page) == "button.l"
+    outline = ui.launcher(page).evaluate("b => getComputedStyle(b).outlineStyle")
+    assert outline == "solid"  # visible focus
     page.keyboard.press("Enter")
     assert focused(page) == "textarea"
 
@@ -183,3 +187,45 @@ def test_window_api_opens_and_closes(new_page: NewPage, live: Live) -> None:
     assert ui.textarea(page).is_hidden()
     page.evaluate("KbChat.toggle()")
     assert ui.textarea(page).is_visible()
+
+
+def test_fullscreen_mode_fills_the_window(new_page: NewPage, live: Live) -> None:
+    page = new_page(viewport={"width": 900, "height": 700})
+    ui.serve_page(page, live.url + "/full", ui.host_page(attrs='data-mode="fullscreen"'))
+    page.goto(live.url + "/full")
+    ui.textarea(page).wait_for()
+    box = page.locator("kb-chat .p").bounding_box()
+    assert box is not None
+    assert {key: round(value) for key, value in box.items()} == {
+        "x": 0,
+        "y": 0,
+        "width": 900,
+        "height": 700,
+    }
+    assert ui.launcher(page).count() == 0
+    assert page.get_by_role("button", name="Close chat").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("scheme", "background"), [("light", "rgb(255, 255, 255)"), ("dark", "rgb(27, 29, 34)")]
+)
+def test_colour_scheme(new_page: NewPage, live: Live, scheme: str, background: str) -> None:
+    page = new_page(color_scheme=scheme)
+    ui.open_chat(page, live.url + "/")
+    assert page.locator("kb-chat .p").evaluate("p => getComputedStyle(p).backgroundColor") == (
+        background
+    )
+
+
+def test_config_object_before_the_script(new_page: NewPage, live: Live) -> None:
+    page = new_page()
+    config = (
+        "<script>window.KbChatConfig = {lang: 'ru', title: 'Клуб', "
+        "i18n: {ru: {send: 'Спросить'}, en: {send: 'Ask'}}};</script>"
+    )
+    ui.serve_page(page, live.url + "/config", ui.host_page(lang="en", body=config))
+    page.goto(live.url + "/config")
+    ui.launcher(page).click()
+    assert page.locator("kb-chat .h h2").inner_text() == "Клуб"
+    assert page.get_by_role("button", name="Спросить").is_visible()
+    assert page.get_by_role("button", name="Новый чат").is_visible()

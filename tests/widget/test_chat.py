@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.widget import _ui as ui
+from tests.widget._fake_relay import fake_relay
 from tests.widget.conftest import Live, NewPage, StartRelay
 
 pytestmark = pytest.mark.browser
@@ -149,3 +150,35 @@ def test_rate_limit_notice_gives_the_wait(new_page: NewPage, start_relay: StartR
     assert 0 < int(match.group(1)) <= 60
     assert ui.notices(page).get_by_role("button", name="Retry").is_disabled()
     assert ui.answers(page).count() == 1
+
+
+def test_embedded_on_another_site(new_page: NewPage, start_relay: StartRelay) -> None:
+    """The real-world setup: the site's origin differs from the relay's (CORS, Retry-After).
+
+    The site is a second loopback server: Chromium refuses a public origin's requests to
+    loopback (Private Network Access), so a routed fake domain would not do.
+    """
+    with fake_relay() as site:
+        other = site.url.replace("127.0.0.1", "localhost")
+        with start_relay(ALLOWED_ORIGINS=site.url, RATE_LIMIT="2/minute") as relay:
+            site.pages["/"] = ui.host_page(api=relay.url + "/api").replace(
+                'src="/widget.js"', f'src="{relay.url}/widget.js"'
+            )
+            page = new_page()
+            ui.open_chat(page, site.url + "/")
+            ui.ask(page, "How much is a day pass?")
+            ui.wait_idle(page)
+            assert "15 euros" in ui.answers(page).last.inner_text()
+            ui.ask(page, HOURS)
+            ui.wait_idle(page)
+            ui.ask(page, "And on Sunday?")
+            ui.wait_idle(page)
+            notice = ui.notices(page).inner_text()
+            assert re.search(r"Please wait \d+ s", notice), notice  # Retry-After is exposed
+
+            stranger = new_page()
+            ui.open_chat(stranger, other + "/")
+            ui.ask(stranger, "How much is a day pass?")
+            ui.wait_idle(stranger)
+            assert ui.notices(stranger).count() == 1
+            assert ui.answers(stranger).count() == 0

@@ -205,3 +205,73 @@ def test_error_event_mid_stream_keeps_the_partial_answer(new_page: Any, relay: F
     assert ui.answers(page).locator(".t").all_inner_texts() == ["Partial"]
     assert "Something went wrong" in ui.notices(page).inner_text()
     assert ui.stored(page)["msgs"][-1]["st"] == "err"
+
+
+LINK_TRICKS = [
+    "[a](javascript:window.__pwned=1)",
+    "[b](JaVaScRiPt:window.__pwned=1)",
+    "[c](java\tscript:window.__pwned=1)",
+    "[d]( javascript:window.__pwned=1 )",
+    "[e](data:text/html,<script>window.__pwned=1</script>)",
+    "[f](vbscript:window.__pwned=1)",
+    "[g](//evil.example/x)",
+    "[h](&#106;avascript:window.__pwned=1)",
+    "![i](x onerror=window.__pwned=1)",
+    "![j](javascript:window.__pwned=1)",
+    "<img src=x onerror=window.__pwned=1>",
+    "<a href=javascript:window.__pwned=1>k</a>",
+    "**[l](javascript:window.__pwned=1)**",
+    "[[m](javascript:window.__pwned=1)](https://example.org)",
+]
+
+
+def test_link_tricks_never_become_links(new_page: Any, relay: FakeRelay) -> None:
+    text = "\n\n".join(LINK_TRICKS)
+    relay.replies.append(
+        Reply(chunks=[(event("delta", {"text": text}) + event("done", {})).encode()])
+    )
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "tricks")
+    ui.wait_idle(page)
+    body = ui.answers(page).first.locator(".t")
+    hrefs = body.locator("a").evaluate_all("links => links.map(a => a.href)")
+    assert all(href.startswith("https://example.org") for href in hrefs), hrefs
+    assert body.locator("img, script, svg").count() == 0
+    page.wait_for_timeout(200)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    shown = body.inner_text()
+    assert "<img src=x onerror=window.__pwned=1>" in shown
+    assert "![i](x onerror=window.__pwned=1)" in shown
+
+
+def test_reload_mid_stream_keeps_the_partial_answer_and_offers_retry(
+    new_page: Any, relay: FakeRelay
+) -> None:
+    slow = [event("delta", {"text": f"word{i} "}).encode() for i in range(100)]
+    relay.replies.append(Reply(chunks=slow, pause=0.1))
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "Long one?")
+    page.locator("kb-chat .m.b[aria-busy=true] .t p").wait_for()
+    page.wait_for_timeout(300)
+    page.reload()
+    ui.textarea(page).wait_for(state="visible")
+    assert ui.answers(page).locator(".t").inner_text().startswith("word0 word1")
+    assert "connection was lost" in ui.notices(page).inner_text()
+    assert ui.notices(page).get_by_role("button", name="Retry").is_enabled()
+
+
+def test_new_chat_while_streaming_drops_the_answer(new_page: Any, relay: FakeRelay) -> None:
+    slow = [event("conversation", {"conversation": "tok-3"}).encode()]
+    slow += [event("delta", {"text": f"word{i} "}).encode() for i in range(60)]
+    relay.replies.append(Reply(chunks=slow, pause=0.05))
+    page = new_page()
+    ui.open_chat(page, relay.url + "/")
+    ui.ask(page, "Long one?")
+    page.locator("kb-chat .m.b[aria-busy=true] .t p").wait_for()
+    page.get_by_role("button", name="New chat").click()
+    ui.wait_idle(page)
+    page.wait_for_timeout(300)
+    assert page.locator("kb-chat .log > *").count() == 1
+    assert ui.stored(page) == {"token": None, "msgs": [], "open": True}

@@ -28,16 +28,18 @@ def test_hostile_answer_executes_nothing_and_shows_as_text(new_page: NewPage, li
     ui.ask(page, "What do the quokka zanzibar markup notes say?")
     ui.wait_idle(page)
     text = ui.answers(page).last.locator(".t").inner_text()
+    # The document says window.pwned: the sandbox reads .md as Markdown and drops "__".
     for quoted in [
-        "<img src=x onerror=window.__pwned=1>",
-        "<script>window.__pwned=1</script>",
-        "[click](javascript:window.__pwned=1)",
-        "[x](JaVaScRiPt:window.__pwned=1)",
-        "![i](x onerror=window.__pwned=1)",
+        "<img src=x onerror=window.pwned=1>",
+        "<script>window.pwned=1</script>",
+        "[click](javascript:window.pwned=1)",
+        "[x](JaVaScRiPt:window.pwned=1)",
+        "![i](x onerror=window.pwned=1)",
+        '<a href="javascript:window.pwned=1">link</a>',
     ]:
         assert quoted in text
     page.wait_for_timeout(300)  # give a would-be onerror handler its chance
-    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("typeof window.pwned") == "undefined"
     log = page.locator("kb-chat .log")
     assert log.locator("script, img, svg, iframe, object, embed, style").count() == 0
     hrefs = log.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
@@ -107,3 +109,18 @@ def test_host_page_css_does_not_reach_in(new_page: NewPage, live: Live) -> None:
     plain, hostile = styles
     assert plain["textarea"]["color"] != "rgb(255, 0, 0)"
     assert hostile == plain
+
+
+@pytest.mark.browser
+def test_works_under_a_strict_content_security_policy(new_page: NewPage, live: Live) -> None:
+    page = new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text))
+    csp = f"default-src 'none'; script-src {live.url}; connect-src {live.url}"
+    ui.serve_page(page, live.url + "/csp", ui.host_page(), {"Content-Security-Policy": csp})
+    ui.open_chat(page, live.url + "/csp")
+    assert ui.launcher(page).evaluate("b => getComputedStyle(b).width") == "56px"
+    ui.ask(page, "How long is the swimming pool?")
+    ui.wait_idle(page)
+    assert "25 metres" in ui.answers(page).last.inner_text()
+    assert [text for text in violations if "Content Security Policy" in text] == []

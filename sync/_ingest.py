@@ -1,0 +1,167 @@
+"""Get new bytes into the store: upload, attach in file batches, wait for processing.
+
+Uploads run ``concurrency`` at a time; the finished ones are attached in batches
+(≤ 2000 files, each with its whole attribute map) while the rest are still uploading,
+so that processing overlaps uploading. Waiting honours ``openai-poll-after-ms`` and
+ends at a deadline. The result says which paths are now ``completed`` in the store;
+every other file is a ``Failure`` with its path and reason.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sync._progress import Progress
+from sync._remote import BatchStatus, Remote
+from sync._remote_state import RemoteFile
+from sync.errors import RemoteError
+from sync.plan import Change, attributes_for
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+BATCH_LIMIT = 2000
+BATCHES_WHILE_UPLOADING = 4  # attach about this many batches as uploads finish...
+MIN_BATCH = 100  # ...but small syncs in one batch
+
+
+@dataclass(frozen=True)
+class Failure:
+    path: str
+    error: str
+
+
+@dataclass
+class Ingested:
+    uploaded: int = 0
+    ready: set[str] = field(default_factory=set)  # paths whose new file is completed
+    failures: list[Failure] = field(default_factory=list)
+
+
+def ingest(
+    changes: Sequence[Change],
+    remote: Remote,
+    progress: Progress,
+    *,
+    store: str,
+    chunking: dict[str, int] | None,
+    concurrency: int,
+    deadline: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Ingested:
+    """Upload and attach the document of each change; wait until processed or ``deadline``."""
+    result = Ingested()
+    if not changes:
+        return result
+    size = min(BATCH_LIMIT, max(MIN_BATCH, math.ceil(len(changes) / BATCHES_WHILE_UPLOADING)))
+    new_files: dict[str, Change] = {}  # new file id -> its change
+    batches: dict[str, list[str]] = {}  # batch id -> its file ids
+    statuses: dict[str, BatchStatus] = {}
+    pending: list[str] = []
+
+    def attach() -> None:
+        entries = []
+        for file_id in pending:
+            document = new_files[file_id].document
+            assert document is not None
+            entries.append((file_id, attributes_for(document)))
+        try:
+            batch_id, statuses[batch_id] = remote.attach(store, entries, chunking)
+            batches[batch_id] = list(pending)
+        except RemoteError as error:
+            result.failures += [Failure(new_files[f].path, str(error)) for f in pending]
+        pending.clear()
+
+    def upload(change: Change) -> str:
+        assert change.document is not None
+        name = change.document.path.rsplit("/", 1)[-1]
+        return remote.upload(change.document.abs_path, name)
+
+    step = progress.step("uploaded", len(changes))
+    for change, outcome in parallel(changes, upload, concurrency):
+        step.advance()
+        if isinstance(outcome, RemoteError):
+            result.failures.append(Failure(change.path, str(outcome)))
+            continue
+        new_files[outcome] = change
+        pending.append(outcome)
+        if len(pending) >= size:
+            attach()
+    if pending:
+        attach()
+    result.uploaded = len(new_files)
+
+    _wait(remote, progress, store, statuses, deadline, sleep)
+    result.ready = {new_files[f].path for chunk in batches.values() for f in chunk}
+    for batch_id, chunk in batches.items():
+        status = statuses[batch_id]
+        if not (status.in_progress or status.failed):
+            continue
+        states: dict[str, RemoteFile] = {f.id: f for f in remote.batch_files(store, batch_id)}
+        for file_id in chunk:
+            state = states.get(file_id)
+            if state is not None and state.status == "completed":
+                continue
+            path = new_files[file_id].path
+            result.ready.discard(path)
+            result.failures.append(Failure(path, _why(state, deadline)))
+    return result
+
+
+def _wait(
+    remote: Remote,
+    progress: Progress,
+    store: str,
+    statuses: dict[str, BatchStatus],
+    deadline: float,
+    sleep: Callable[[float], None],
+) -> None:
+    step = progress.step(
+        "processed", sum(s.in_progress + s.completed + s.failed for s in statuses.values())
+    )
+    give_up = time.monotonic() + deadline
+    while True:
+        step.update(sum(s.completed + s.failed for s in statuses.values()))
+        waiting = [b for b, s in statuses.items() if s.in_progress]
+        if not waiting:
+            return
+        pause = min(max(statuses[b].poll_after, 0.02) for b in waiting)
+        if time.monotonic() + pause > give_up:
+            return
+        sleep(min(pause, 5.0))
+        for batch_id in waiting:
+            statuses[batch_id] = remote.batch_status(store, batch_id)
+
+
+def _why(state: RemoteFile | None, deadline: float) -> str:
+    if state is None:
+        return "the file is missing from its batch"
+    if state.status == "in_progress":
+        return f"still processing after {deadline:g} s; run kbsync again later"
+    return f"processing {state.status}: {state.last_error or 'no error given'}"
+
+
+def parallel(
+    items: Sequence[T], work: Callable[[T], R], concurrency: int
+) -> Iterator[tuple[T, R | RemoteError]]:
+    """Run ``work`` over ``items``, at most ``concurrency`` at once; yields as each finishes.
+
+    A ``RemoteError`` is yielded as the outcome; anything else (a bug, Ctrl-C) stops
+    the pool without starting the rest."""
+    if not items:
+        return
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="kbsync")
+    try:
+        futures = {pool.submit(work, item): item for item in items}
+        for future in as_completed(futures):
+            try:
+                yield futures[future], future.result()
+            except RemoteError as error:
+                yield futures[future], error
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
