@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "sandbox" / "spec" / "openapi.subset.json"
