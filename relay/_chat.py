@@ -69,6 +69,10 @@ def _parse(body: bytes) -> ChatRequest | str:
     message = data.get("message")
     if not isinstance(message, str):
         return 'The body needs "message" as a string.'
+    try:
+        message.encode()
+    except UnicodeEncodeError:  # a lone surrogate escape such as "\ud800": not text
+        return 'The "message" is not valid Unicode text (it holds a lone surrogate).'
     conversation = data.get("conversation")
     if conversation is not None and not isinstance(conversation, str):
         return '"conversation" must be a string (the token from the conversation event) or null.'

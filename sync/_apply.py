@@ -6,7 +6,9 @@
    (unmanaged files only with ``prune_unmanaged``, and then only detached: their
    File may serve other stores, and deletes never reach beyond this store);
 6. rewrite the attributes of moved and retagged files;
-7. stamp the store, only when everything above succeeded.
+7. delete the orphaned uploads the plan found (``sync/_orphans.py``: Files kbsync
+   uploaded for this store that an interrupted run never attached or never deleted);
+8. stamp the store, only when everything above succeeded.
 
 An old version is removed only when its replacement is ``completed``, so a document
 in git is never missing because of a run. A failure is recorded with its path and
@@ -29,6 +31,7 @@ from sync.plan import RETAGGING, UPLOADING, Action, Change, Plan, attributes_for
 __all__ = ["ApplyReport", "Failure", "apply"]
 
 DEFAULT_DEADLINE = 1800.0  # seconds to wait for processing before giving up on a file
+_ORPHAN = Change(Action.DELETE, "(orphaned upload)")  # names orphan-delete failures
 
 
 @dataclass
@@ -38,6 +41,7 @@ class ApplyReport:
     uploaded: int = 0
     removed: int = 0
     retagged: int = 0
+    orphans_deleted: int = 0
     stamped: bool = False
     failures: list[Failure] = field(default_factory=list)
 
@@ -47,6 +51,8 @@ class ApplyReport:
             f"{self.removed} removed",
             f"{self.retagged} retagged",
         ]
+        if self.orphans_deleted:
+            parts.append(f"{plural(self.orphans_deleted, 'orphaned upload')} deleted")
         if self.created_store:
             parts.insert(0, f"vector store {self.store_id} created")
         return "Applied: " + ", ".join(parts) + "."
@@ -105,6 +111,15 @@ def apply(
     retags = [(c, c.target) for c in plan.of(*RETAGGING) if c.target is not None]
     report.removed = _each(progress, "removed", doomed, remove, concurrency, report.failures)
     report.retagged = _each(progress, "retagged", retags, retag, concurrency, report.failures)
+    orphans = [(_ORPHAN, file_id) for file_id in plan.orphans]
+    report.orphans_deleted = _each(
+        progress,
+        "orphans deleted",
+        orphans,
+        lambda item: remote.delete_file(item[1]),
+        concurrency,
+        report.failures,
+    )
 
     if not report.failures:
         remote.stamp(store, plan.stamp)

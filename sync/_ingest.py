@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from sync._orphans import upload_name
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
 from sync._remote_state import RemoteFile
@@ -75,12 +76,13 @@ def ingest(
             batches[batch_id] = list(pending)
         except RemoteError as error:
             result.failures += [Failure(new_files[f].path, str(error)) for f in pending]
+            _forget(remote, pending)
         pending.clear()
 
     def upload(change: Change) -> str:
         assert change.document is not None
         name = change.document.path.rsplit("/", 1)[-1]
-        return remote.upload(change.document.abs_path, name)
+        return remote.upload(change.document.abs_path, upload_name(name, store))
 
     step = progress.step("uploaded", len(changes))
     for change, outcome in parallel(changes, upload, concurrency):
@@ -111,6 +113,16 @@ def ingest(
             result.ready.discard(path)
             result.failures.append(Failure(path, _why(state, deadline)))
     return result
+
+
+def _forget(remote: Remote, file_ids: Sequence[str]) -> None:
+    """Delete uploads that could not be attached; one that survives is an orphan that the
+    next plan finds by its name (``sync/_orphans.py``), so a failure here is not reported."""
+    for file_id in file_ids:
+        try:
+            remote.delete_file(file_id)
+        except RemoteError:
+            continue
 
 
 def _wait(

@@ -3,9 +3,11 @@
 ``Remote`` owns the client, pagination, retries and error translation; the rest of
 ``sync`` sees only the values of ``_remote_state`` and ``RemoteError``. The client is
 configured by the standard variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-``OPENAI_PROJECT``/``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``). The SDK's own retries
-are off (``max_retries=0``): 429, 5xx and connection failures are repeated here,
-honouring ``retry-after-ms``/``retry-after``, so that they can be bounded and counted.
+``OPENAI_PROJECT``/``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``), and ``KBSYNC_TIMEOUT``
+(seconds one request may take, default 120; a request that times out is repeated).
+The SDK's own retries are off (``max_retries=0``): 429, 5xx and connection failures
+are repeated here, honouring ``retry-after-ms``/``retry-after``, so that they can be
+bounded and counted.
 """
 
 from __future__ import annotations
@@ -30,6 +32,25 @@ from sync.errors import RemoteError
 T = TypeVar("T")
 
 _PAGE = 100  # the largest page the vector-store list endpoints serve
+_FILES_PAGE = 10_000  # the largest page GET /v1/files serves
+DEFAULT_TIMEOUT = 120.0
+
+
+def timeout_from_env() -> float:
+    """``KBSYNC_TIMEOUT`` in seconds (default 120); a bad value names the variable."""
+    raw = os.environ.get("KBSYNC_TIMEOUT", "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 3600:
+        raise RemoteError(
+            f"KBSYNC_TIMEOUT={raw!r} is not a number of seconds between 0 and 3600; "
+            "fix or unset it."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -68,11 +89,12 @@ class Remote:
                 "OPENAI_API_KEY is not set; export your key, or point OPENAI_BASE_URL "
                 "at a sandbox (kbsync sandbox) with any key."
             )
+        timeout = timeout_from_env()
         try:
             client = openai.OpenAI(
                 project=os.environ.get("OPENAI_PROJECT") or None,
                 max_retries=0,
-                timeout=httpx2.Timeout(120.0, connect=10.0),
+                timeout=httpx2.Timeout(timeout, connect=min(10.0, timeout)),
             )
         except openai.OpenAIError as exc:
             raise RemoteError(f"Could not configure the OpenAI client: {exc}") from exc
@@ -153,6 +175,23 @@ class Remote:
                 return None
             raise
         return file.filename
+
+    def list_uploads(self) -> list[tuple[str, str]]:
+        """``(id, filename)`` of every File of purpose ``assistants`` (for orphan checks)."""
+        uploads: list[tuple[str, str]] = []
+        after: str | None = None
+        while True:
+            query: dict[str, Any] = {"purpose": "assistants", "limit": _FILES_PAGE}
+            if after:
+                query["after"] = after
+            page = self._call(
+                "listing uploaded files",
+                lambda q=query: self._client.files.list(**q),  # type: ignore[misc]
+            )
+            uploads += [(f.id, f.filename or "") for f in page.data]
+            if not getattr(page, "has_more", False) or not page.data:
+                return uploads
+            after = page.data[-1].id
 
     # -- writing -------------------------------------------------------------------------
 

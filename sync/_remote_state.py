@@ -51,10 +51,12 @@ class RemoteStore:
 
 @dataclass(frozen=True)
 class RemoteState:
-    """The KB's vector store (``None`` when it does not exist yet) and all of its files."""
+    """The KB's vector store (``None`` when it does not exist yet), all of its files, and
+    the ids of kbsync's orphaned uploads for it (``sync/_orphans.py``)."""
 
     store: RemoteStore | None
     files: tuple[RemoteFile, ...] = ()
+    orphans: tuple[str, ...] = ()
 
 
 def chunking_label(chunking: dict[str, int] | None) -> str:

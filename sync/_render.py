@@ -22,12 +22,14 @@ JSON (``--json``), one document, keys always in this order::
       "summary": {"create": 0, "update": 0, "move": 0, "delete": 0, "retry": 0,
                   "retag": 0, "duplicate": 0, "unmanaged": 0, "rechunk": 0, "total": 0},
       "spec_changed": false,                # instructions/settings differ from the stamp
-      "pending": false                      # applying (without pruning) would write
-    }
+      "pending": false,                     # applying (without pruning) would write
+      "orphans": ["file-…"]                 # only when some: kbsync's uploads attached
+    }                                       # nowhere, deleted by apply (sync/_orphans.py)
 
 ``kbsync --json`` adds one last key, ``"applied"``: ``null`` for a dry run or when
 nothing was pending, else ``{"uploaded", "removed", "retagged", "stamped",
-"failures": [{"path", "error"}]}`` (and ``vector_store_id`` is then the real id).
+"failures": [{"path", "error"}]}`` (plus ``"orphans_deleted"`` when some were) and
+``vector_store_id`` is then the real id.
 
 Markdown (``--summary FILE``): a heading, a counts table, then every change in a
 ``<details>`` block, so a long plan stays readable in a pull-request comment.
@@ -147,6 +149,8 @@ def text(plan: Plan, *, prune_unmanaged: bool = False) -> str:
         lines.append("")
     if plan.spec_changed and plan.store_id is not None:
         lines.append("Instructions or settings changed since the last sync.")
+    if plan.orphans:
+        lines.append(_orphans_line(plan))
     if plan.changes:
         lines.append(counts_line(plan))
     elif plan.pending:
@@ -156,11 +160,16 @@ def text(plan: Plan, *, prune_unmanaged: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _orphans_line(plan: Plan) -> str:
+    count = plural(len(plan.orphans), "orphaned upload")
+    return f"{count} of an interrupted run (attached to no store) will be deleted."
+
+
 def as_dict(plan: Plan) -> dict[str, Any]:
     """The JSON document as a dict with the documented key order."""
     summary: dict[str, int] = plan.summary()
     summary["total"] = len(plan.changes)
-    return {
+    document: dict[str, Any] = {
         "vector_store_id": plan.store_id,
         "vector_store_name": plan.store_name,
         "changes": [_change_dict(c) for c in plan.changes],
@@ -168,6 +177,9 @@ def as_dict(plan: Plan) -> dict[str, Any]:
         "spec_changed": plan.spec_changed,
         "pending": plan.pending,
     }
+    if plan.orphans:  # only when there are some, so in-sync output stays as documented
+        document["orphans"] = list(plan.orphans)
+    return document
 
 
 def _change_dict(change: Change) -> dict[str, Any]:

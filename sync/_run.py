@@ -19,6 +19,7 @@ import click
 
 from sync import _output, _render
 from sync._apply import ApplyReport, apply
+from sync._orphans import orphans
 from sync._progress import Progress, Step
 from sync._progress import make as make_progress
 from sync._remote import Remote
@@ -71,14 +72,17 @@ def load(kb_dir: Path, progress: Progress) -> KnowledgeBase:
 
 
 def make_plan(kb: KnowledgeBase, remote: Remote) -> Plan:
-    """Check the model, read the store (GET requests only) and diff it against ``kb``."""
+    """Check the model, read the store and kbsync's uploads (GET requests only) and diff
+    them against ``kb``."""
     remote.check_model(kb.settings.model)
     store = remote.find_store(kb.settings.name)
     files = remote.list_files(store.id) if store else []
     unmanaged = [f.id for f in files if not f.managed][:NAMED_UNMANAGED]
     names = {file_id: remote.filename(file_id) for file_id in unmanaged}
     files = [replace(f, filename=names[f.id]) if f.id in names else f for f in files]
-    return diff(kb, RemoteState(store, tuple(files)), revision=git_revision(kb.root))
+    lost = orphans(remote.list_uploads(), store.id, (f.id for f in files)) if store else ()
+    state = RemoteState(store, tuple(files), lost)
+    return diff(kb, state, revision=git_revision(kb.root))
 
 
 def git_revision(kb_dir: Path) -> str | None:
@@ -155,6 +159,8 @@ def _json(plan: Plan, report: ApplyReport | None) -> str:
             "stamped": report.stamped,
             "failures": [{"path": f.path, "error": f.error} for f in report.failures],
         }
+        if report.orphans_deleted:
+            document["applied"]["orphans_deleted"] = report.orphans_deleted
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 

@@ -75,6 +75,7 @@ class Plan:
     documents: int  # documents in kb/files
     chunking: dict[str, int] | None = None  # the chunking to attach with (None: auto)
     desired_attributes: dict[str, dict[str, AttributeValue]] = field(default_factory=dict)
+    orphans: tuple[str, ...] = ()  # Files kbsync uploaded for this store, attached nowhere
 
     @property
     def store_name(self) -> str:
@@ -87,9 +88,9 @@ class Plan:
 
     def writes(self, *, prune_unmanaged: bool) -> bool:
         """Whether applying would write: changes (unmanaged files count only when pruned),
-        a new store, or a stale stamp."""
+        a new store, a stale stamp, or orphaned uploads to delete."""
         acting = (c for c in self.changes if prune_unmanaged or c.action is not Action.UNMANAGED)
-        return any(acting) or self.store_id is None or self.stamp_stale
+        return any(acting) or self.store_id is None or self.stamp_stale or bool(self.orphans)
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys((a.value for a in Action), 0)
@@ -173,6 +174,7 @@ def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None)
         documents=len(kb.documents),
         chunking=kb.settings.chunking,
         desired_attributes={d.path: attributes_for(d) for d in kb.documents},
+        orphans=remote.orphans,
     )
 
 

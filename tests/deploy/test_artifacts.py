@@ -14,9 +14,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from tests._servers import ROOT, free_port, run_server
+from tests.conftest import need
 
 DEPLOY = ROOT / "deploy"
 
@@ -93,8 +92,10 @@ def _context_files() -> list[Path]:
 
 
 def test_the_build_context_holds_everything_the_wheel_needs(tmp_path: Path) -> None:
-    if importlib.util.find_spec("hatchling") is None:
-        pytest.skip("hatchling is not installed in this environment (offline wheel build)")
+    need(
+        importlib.util.find_spec("hatchling") is not None,
+        "hatchling is not installed (it is in the dev extra: pip install -e '.[dev]')",
+    )
     context = tmp_path / "context"
     copied = {str(p.relative_to(ROOT)) for p in _context_files()}
     assert "pyproject.toml" in copied

@@ -151,4 +151,5 @@ def test_planning_under_faults_retries_and_sees_the_same_store(
     assert plan.changes == ()
     assert not plan.pending
     assert remote.retries > 0
-    assert remote.requests == 5 + remote.retries  # model, stores, 3 pages of files
+    # model, stores, 3 pages of files, 1 page of uploads (the orphan check)
+    assert remote.requests == 6 + remote.retries

@@ -1,0 +1,55 @@
+"""Uploads kbsync can prove are its own, and the orphans among them.
+
+An apply uploads a File, then attaches it to the KB's vector store. A run killed in
+between (or an attach that fails, or a detach whose File delete never ran) leaves a
+File attached to no store: an *orphan*. It costs storage and is invisible in the
+store, so the plan would never find it through the store alone.
+
+How kbsync recognises its own uploads without touching anyone else's:
+
+- The Files API stores nothing but the bytes, ``purpose``, an optional expiry and the
+  **filename**, so the filename carries the proof. Every upload is named
+  ``<stem>~<vector store id><ext>``, e.g. ``guide~vs_68a1f2.md``: the real name stays
+  first (what a person reads in a citation; the relay shows ``kb_path`` anyway), the
+  extension stays last (the API picks the parser by it), and the store id binds the
+  File to this one KB. The store exists before the first upload (apply creates it
+  first), so the id is always known.
+- Expiry was rejected: ``expires_after`` cannot be cleared once set, so an attached
+  document would vanish when it expired. A "pending uploads" list in the store's
+  metadata was rejected too: 16 keys of 512 characters hold about 150 ids, and a File
+  whose upload response was lost to the kill is in no list.
+- An orphan is a File of purpose ``assistants`` whose name carries *this* store's
+  marker and which is not one of the store's files (any status). Files uploaded
+  before this convention, dashboard uploads and other KBs' uploads never match.
+- The plan lists them (one ``GET /v1/files?purpose=assistants`` page of up to 10,000
+  Files, only when the store exists); apply deletes them before stamping; ``--dry-run``
+  only shows them. Assumption: one apply per KB at a time (the workflows use a
+  concurrency group), since a concurrent run's uploads look like orphans until attached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+
+SEPARATOR = "~"
+
+
+def upload_name(basename: str, store_id: str) -> str:
+    """The filename an upload of ``basename`` gets in store ``store_id``."""
+    pure = PurePosixPath(basename)
+    return f"{pure.stem}{SEPARATOR}{store_id}{pure.suffix}"
+
+
+def is_ours(filename: str, store_id: str) -> bool:
+    """Whether ``filename`` was given by ``upload_name`` for ``store_id``."""
+    pure = PurePosixPath(filename)
+    return pure.stem.endswith(SEPARATOR + store_id) and len(pure.stem) > len(store_id) + 1
+
+
+def orphans(
+    uploads: Iterable[tuple[str, str]], store_id: str, attached: Iterable[str]
+) -> tuple[str, ...]:
+    """Ids of the ``(id, filename)`` uploads marked for ``store_id`` but not attached to it."""
+    present = set(attached)
+    return tuple(sorted(f for f, name in uploads if f not in present and is_ours(name, store_id)))
