@@ -31,8 +31,8 @@ from tests.reliability._harness import (  # noqa: E402
     Sandbox,
     crash,
     mixed_scenario,
-    reference_steps,
     rechunk_scenario,
+    reference_steps,
 )
 
 SCENARIOS = {"mixed": mixed_scenario, "rechunk": rechunk_scenario}
@@ -55,8 +55,10 @@ def main() -> int:
             scenario = SCENARIOS[name]()
             steps = reference_steps(sandbox, scenario, Path(tmp) / name / "ref", args.latency_ms)
             print(f"\n{name}: {len(steps)} write steps: {', '.join(steps)}", flush=True)
-            print("\n| scenario | kill at | step in flight | killed | orphans after kill | "
-                  "rerun | orphans after rerun | samples | missing | problems | s |")
+            print(
+                "\n| scenario | kill at | step in flight | killed | orphans after kill | "
+                "rerun | orphans after rerun | samples | missing | problems | s |"
+            )
             print("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|")
             for n, step in enumerate(steps, start=1):
                 result = crash(

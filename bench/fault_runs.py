@@ -1,6 +1,6 @@
 """Faults: seeded ``kbsync --yes`` runs against a sandbox that fails 30 % of requests.
 
-Each seed: sync a 12-document KB fault-free, change it (3 creates, 3 updates, a
+Each seed: sync a 10-document KB fault-free, change it (2 creates, 2 updates, a
 delete, a move), then apply with the sandbox at ``rate`` for the kinds 429 (with
 ``retry-after``), 500, 503, reset and timeout (``KBSYNC_TIMEOUT=1`` so that a hung
 request is given up after a second and repeated). The run must converge, or exit 1
@@ -9,6 +9,7 @@ fault-free run; never a traceback; no orphaned upload left; a dry run after plan
 nothing.
 
     .venv/bin/python bench/fault_runs.py [--seeds 50] [--rate 0.3]
+    .venv/bin/python bench/fault_runs.py --exhaust --rate 0.7 --seeds 20   # exit-1 path
 
 Exit status 1 if any seed breaks a rule. Prints a Markdown table.
 """
@@ -27,7 +28,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench._sync_bench import machine  # noqa: E402
 from tests._servers import sandbox_server  # noqa: E402
-from tests.reliability._harness import FaultResult, Sandbox, fault_run  # noqa: E402
+from tests.reliability._harness import (  # noqa: E402
+    FAULT_KINDS,
+    FaultResult,
+    Sandbox,
+    fault_run,
+)
 
 
 def main() -> int:
@@ -35,7 +41,14 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=1)
     parser.add_argument("--rate", type=float, default=0.3)
+    parser.add_argument(
+        "--exhaust",
+        action="store_true",
+        help="429s only (retry-after 5 ms) so that retries run out: the exit-1 path",
+    )
     args = parser.parse_args()
+    kinds = ("429",) if args.exhaust else FAULT_KINDS
+    retry_after_ms = 5 if args.exhaust else 100
     print(machine())
     results: list[FaultResult] = []
     started = time.monotonic()
@@ -47,7 +60,14 @@ def main() -> int:
         print("\n| seed | faulted run | runs to converge | s | error line / problems |")
         print("|---:|---:|---:|---:|---|")
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            result = fault_run(sandbox, Path(tmp), seed, rate=args.rate)
+            result = fault_run(
+                sandbox,
+                Path(tmp),
+                seed,
+                rate=args.rate,
+                kinds=kinds,
+                retry_after_ms=retry_after_ms,
+            )
             results.append(result)
             note = "; ".join(result.problems)[:300] or (result.first_error or "")
             print(
@@ -59,8 +79,9 @@ def main() -> int:
     failed = [r.seed for r in results if not r.ok]
     seconds = [r.seconds for r in results]
     print(
-        f"\n{len(results)} seeds at rate {args.rate}: {outcomes[0]} converged in the faulted "
-        f"run, {outcomes[1]} exited 1 with one error line and converged on the next; "
+        f"\n{len(results)} seeds at rate {args.rate} of {'/'.join(kinds)}: "
+        f"{outcomes[0]} converged in the faulted run, {outcomes[1]} exited 1 with one "
+        "error line and converged on the next; "
         f"rule broken by seeds {failed or 'none'}; run time median "
         f"{sorted(seconds)[len(seconds) // 2]:.1f} s, max {max(seconds):.1f} s; "
         f"total {time.monotonic() - started:.0f} s"

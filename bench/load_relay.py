@@ -30,6 +30,7 @@ import re
 import secrets
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections import Counter
@@ -289,6 +290,10 @@ def machine() -> str:
     )
 
 
+def _paragraph(text: str) -> str:
+    return textwrap.fill(text, width=90, break_on_hyphens=False, break_long_words=False)
+
+
 def report(
     result: LoadResult, rss: RssSampler, cpu: dict[str, float], *, command: str, load: str
 ) -> str:
@@ -298,20 +303,31 @@ def report(
     refused = ", ".join(f"{n} × {status}" for status, n in sorted(result.refused.items()))
     reasons = ", ".join(f"{n} × {why}" for why, n in result.drop_reasons.most_common())
     rate = result.completed / result.wall if result.wall else 0.0
+    available = result.wall * (os.cpu_count() or 1)
+    ours = sum(cpu.values())
+    per_stream = cpu["relay"] / result.completed * 1000 if result.completed else float("nan")
+    every_10s = ", ".join(
+        f"{mark} s {rss.at(mark) / 1024:.1f}" for mark in range(0, int(end) + 1, 10)
+    )
+    cpu_text = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
     lines = [
         SECTION,
         "",
-        f"{result.users} simulated chat users for {result.seconds:.0f} s through **one relay "
-        "process** (uvicorn, 1 worker) on the sandbox, all on loopback: each user asks, reads "
-        "the SSE stream to `done`, thinks 0.5–1 s and asks again in the same conversation. "
-        "`RATE_LIMIT=off`, `MAX_CONCURRENT_STREAMS=400`. The load generator (httpx, one "
-        "asyncio loop), the relay and the sandbox share the machine.",
+        _paragraph(
+            f"{result.users} simulated chat users for {result.seconds:.0f} s through one relay "
+            "process (uvicorn, 1 worker) on the sandbox, all on loopback: each user asks, "
+            "reads the SSE stream to `done`, thinks 0.5–1 s and asks again in the same "
+            "conversation (it keeps the token). `RATE_LIMIT=off`, "
+            "`MAX_CONCURRENT_STREAMS=400`. The load generator (httpx, one asyncio loop), the "
+            "relay and the sandbox share the machine. A stream is dropped when it ends "
+            "without `done` (error event, cut connection, timeout); the script exits 1 on any."
+        ),
         "",
         "Command:",
         "",
         f"    {command}",
         "",
-        f"Machine: {machine()}; {load}.",
+        _paragraph(f"Machine: {machine()}; {load}."),
         "",
         "| figure | value |",
         "|---|---:|",
@@ -328,16 +344,18 @@ def report(
         f"| relay RSS at {end:.0f} s | {rss_end / 1024:.1f} MB |",
         f"| RSS ratio {end:.0f} s / {half:.0f} s | {rss_end / rss_half:.3f} |",
         f"| relay RSS peak | {peak / 1024:.1f} MB |",
+        f"| relay CPU per completed stream | {per_stream:.1f} ms |",
         f"| wall time (until the last stream ended) | {result.wall:.1f} s |",
         "",
-        "Relay RSS every 10 s (MB): "
-        + ", ".join(f"{mark} s {rss.at(mark) / 1024:.1f}" for mark in range(0, int(end) + 1, 10))
-        + ".",
+        _paragraph(f"Relay RSS every 10 s (MB): {every_10s}."),
         "",
-        "CPU time used during the run (of "
-        f"{result.wall * (os.cpu_count() or 1):.0f} CPU-seconds available): "
-        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
-        + ".",
+        _paragraph(
+            f"CPU time during the run: {cpu_text}; {ours:.0f} of the {available:.0f} "
+            "CPU-seconds the machine had. Time to first delta is measured from the POST "
+            "(a new conversation on a user's first turn included) and counts waiting for a "
+            "CPU: the three processes and any other jobs share the same cores, so it is an "
+            "upper bound of what the relay adds, not a measure of it."
+        ),
         "",
     ]
     return "\n".join(lines)
@@ -362,6 +380,7 @@ def main() -> int:
     args = parser.parse_args()
     command = ".venv/bin/python bench/load_relay.py " + " ".join(sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="kbsync-load-") as tmp, stack(Path(tmp)) as running:
+        load_start = os.getloadavg()[0]
         pids = {"relay": running.relay_pid, "sandbox": running.sandbox_pid, "load": os.getpid()}
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         with RssSampler(running.relay_pid) as rss:
@@ -369,7 +388,7 @@ def main() -> int:
                 run_users(running.relay_url, users=args.users, seconds=args.seconds)
             )
         cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
-        load = f"load average {os.getloadavg()[0]:.1f} at the end"
+        load = f"load average {load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     text = report(result, rss, cpu, command=command.strip(), load=load)
     print(text)
     if args.results:

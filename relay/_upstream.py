@@ -28,6 +28,7 @@ from relay._errors import (
     UpstreamUnavailable,
     VectorStoreGone,
 )
+from sync._orphans import display_name
 from sync.kb import AssistantSpec
 
 
@@ -218,7 +219,11 @@ def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
     if kind == "response.output_text.annotation.added":
         annotation = event["annotation"]
         if annotation.get("type") == "file_citation":
-            return [Cited(str(annotation["file_id"]), str(annotation.get("filename") or ""))]
+            return [
+                Cited(
+                    str(annotation["file_id"]), display_name(str(annotation.get("filename") or ""))
+                )
+            ]
         return []
     if kind == "response.output_item.done" and event["item"].get("type") == "file_search_call":
         found: list[AnswerEvent] = []
@@ -227,7 +232,7 @@ def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
             found.append(
                 Searched(
                     str(result.get("file_id") or ""),
-                    str(result.get("filename") or ""),
+                    display_name(str(result.get("filename") or "")),
                     path if isinstance(path, str) and path else None,
                 )
             )

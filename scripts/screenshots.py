@@ -1,7 +1,8 @@
 """Take the README's widget screenshots into docs/screenshots/.
 
-Starts a sandbox seeded with the widget tests' documents, a relay serving the demo page,
-and Debian's Chromium; nothing leaves the machine.
+Starts a sandbox, syncs the example knowledge base ``kb/`` into it with the real CLI,
+starts a relay serving the demo page, and drives Debian's Chromium; nothing leaves the
+machine.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 """
@@ -10,19 +11,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests._servers import free_port, run_server, sandbox_server  # noqa: E402
 from tests.widget import _ui as ui  # noqa: E402
-from tests.widget._stack import relay_args, relay_env, seed, write_kb  # noqa: E402
+from tests.widget._stack import relay_args, relay_env  # noqa: E402
 from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
+KB = ROOT / "kb"
 DESKTOP = {"viewport": {"width": 1100, "height": 760}, "color_scheme": "light"}
 PHONE = {
     "viewport": {"width": 375, "height": 667},
@@ -31,6 +36,13 @@ PHONE = {
     "device_scale_factor": 2,
     "color_scheme": "light",
 }
+
+
+def sync_kb(base_url: str, api_key: str) -> None:
+    """Sync kb/ into the sandbox as an editor would: ``kbsync --kb kb --yes``."""
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": api_key}
+    command = [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(KB), "--yes"]
+    subprocess.run(command, env=env, cwd=ROOT, check=True)
 
 
 def faults(sandbox_url: str, **values: object) -> None:
@@ -44,9 +56,15 @@ def faults(sandbox_url: str, **values: object) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
-def shoot(browser: object, url: str, sandbox_url: str, out: Path) -> None:
-    def page_for(**options: object) -> object:
-        context = browser.new_context(reduced_motion="reduce", **options)  # type: ignore[attr-defined]
+def settle(page: Any) -> None:
+    """No focus ring, no hover: the screenshot shows the resting state."""
+    page.locator("kb-chat textarea").blur()
+    page.mouse.move(5, 5)
+
+
+def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
+    def page_for(**options: Any) -> Any:
+        context = browser.new_context(reduced_motion="reduce", **options)
         return context.new_page()
 
     page = page_for(**DESKTOP)
@@ -55,11 +73,13 @@ def shoot(browser: object, url: str, sandbox_url: str, out: Path) -> None:
     page.screenshot(path=out / "closed.png")
 
     ui.launcher(page).click()
-    for question in ["When is the club open on Saturday?", "How much is a monthly membership?"]:
+    for question in [
+        "What are the opening hours on Saturday?",
+        "How much is a monthly membership?",
+    ]:
         ui.ask(page, question)
         ui.wait_idle(page)
-    page.locator("kb-chat textarea").blur()
-    page.mouse.move(5, 5)
+    settle(page)
     page.screenshot(path=out / "answer.png")
 
     page.get_by_role("button", name="New chat").click()
@@ -67,15 +87,17 @@ def shoot(browser: object, url: str, sandbox_url: str, out: Path) -> None:
     ui.ask(page, "Is the sauna open on Sunday?")
     ui.wait_idle(page)
     faults(sandbox_url)
-    page.locator("kb-chat textarea").blur()
-    page.mouse.move(5, 5)
+    settle(page)
     page.screenshot(path=out / "error.png")
 
+    # The phone shows the widget in Russian, as on a Russian page (data-lang="ru").
     phone = page_for(**PHONE)
+    phone.add_init_script("window.KbChatConfig = {lang: 'ru'}")
     phone.goto(url)
     ui.launcher(phone).click()
-    ui.ask(phone, "How long is the swimming pool?")
+    ui.ask(phone, "Сколько стоит разовое посещение?")
     ui.wait_idle(phone)
+    settle(phone)
     phone.screenshot(path=out / "phone.png")
 
 
@@ -92,10 +114,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         with sandbox_server(work / "sandbox.log") as sandbox:
-            seed(sandbox.url + "/v1")
-            kb = write_kb(work / "kb")
             port = free_port()
-            env = relay_env(sandbox.url + "/v1", kb, port)
+            env = relay_env(sandbox.url + "/v1", KB, port)
+            sync_kb(env["OPENAI_BASE_URL"], env["OPENAI_API_KEY"])
             with (
                 run_server(
                     relay_args(port),

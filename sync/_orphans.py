@@ -10,7 +10,7 @@ How kbsync recognises its own uploads without touching anyone else's:
 - The Files API stores nothing but the bytes, ``purpose``, an optional expiry and the
   **filename**, so the filename carries the proof. Every upload is named
   ``<stem>~<vector store id><ext>``, e.g. ``guide~vs_68a1f2.md``: the real name stays
-  first (what a person reads in a citation; the relay shows ``kb_path`` anyway), the
+  first (``display_name`` gives it back: the relay shows that in citations), the
   extension stays last (the API picks the parser by it), and the store id binds the
   File to this one KB. The store exists before the first upload (apply creates it
   first), so the id is always known.
@@ -29,10 +29,12 @@ How kbsync recognises its own uploads without touching anyone else's:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 SEPARATOR = "~"
+_MARKED = re.compile(r"^(?P<stem>.+)~vs_[A-Za-z0-9_-]+(?P<suffix>\.[^.]*)?$")
 
 
 def upload_name(basename: str, store_id: str) -> str:
@@ -45,6 +47,14 @@ def is_ours(filename: str, store_id: str) -> bool:
     """Whether ``filename`` was given by ``upload_name`` for ``store_id``."""
     pure = PurePosixPath(filename)
     return pure.stem.endswith(SEPARATOR + store_id) and len(pure.stem) > len(store_id) + 1
+
+
+def display_name(filename: str) -> str:
+    """The document's own name: ``guide~vs_68a1f2.md`` → ``guide.md`` (others unchanged).
+
+    For what people read (the relay's ``source`` events, which the widget shows)."""
+    marked = _MARKED.match(filename)
+    return marked["stem"] + (marked["suffix"] or "") if marked else filename
 
 
 def orphans(

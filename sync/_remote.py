@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
+from sync._orphans import display_name
 from sync._remote_errors import translate
 from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
 from sync._retry import RetryPolicy
@@ -215,7 +216,7 @@ class Remote:
                     file=(filename, stream, mime), purpose="assistants"
                 )
 
-        return str(self._call(f"uploading {filename}", send).id)
+        return str(self._call(f"uploading {display_name(filename)}", send).id)
 
     def attach(
         self,

@@ -13,6 +13,7 @@ drops ``**``, ``__`` and backticks) are played by a scripted relay instead.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -109,7 +110,7 @@ def seed_corpus(base_url: str, payloads: list[Payload]) -> str:
     import openai
 
     with openai.OpenAI(api_key=API_KEY, base_url=base_url, max_retries=0, timeout=30) as client:
-        files = []
+        files: list[Any] = []
         for payload in payloads:
             data = payload.document.encode()
             uploaded = client.files.create(file=(payload.filename, data), purpose="assistants")
@@ -190,7 +191,8 @@ class Watch:
             elif url.startswith(self.origin + "/") and urlsplit(url).path in OWN_PATHS:
                 route.continue_()
             else:  # nothing leaves the widget's origin, not even a link opened in a new tab
-                self.foreign.append(url)
+                if self._from_page(route.request):
+                    self.foreign.append(url)
                 route.abort()
 
         def dialog(dialog: Any) -> None:
@@ -203,6 +205,13 @@ class Watch:
         self.page.on("dialog", dialog)
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         ui.open_chat(self.page, self.origin + HOST_PATH)
+
+    def _from_page(self, request: Any) -> bool:
+        """Whether the page made ``request`` (not a tab opened by clicking a link)."""
+        try:
+            return request.frame.page is self.page
+        except Exception:  # no frame: a worker's request
+            return True
 
     def close(self) -> None:
         if self.page is not None:
@@ -226,9 +235,7 @@ def scripted_page(_browser: Any, scripted: FakeRelay) -> Iterator[Watch]:
     watch.close()
 
 
-def sse_events(body: str) -> list[tuple[str, str]]:
-    import json
-
+def sse_events(body: str) -> list[tuple[str, Any]]:
     events = []
     for block in re.split(r"\r?\n\r?\n", body):
         name, data = "message", []
@@ -253,7 +260,10 @@ def ask_and_capture(watch: Watch, question: str) -> list[tuple[str, Any]]:
     return sse_events(response.text())
 
 
-# The widget's Markdown subset: these tags and attributes only, inside an answer.
+# The widget's Markdown subset: these tags and attributes only, inside an answer; and these
+# tags only anywhere in the conversation (bubbles, sources, notices, the typing dots).
+LOG_TAGS = ["DIV", "SPAN", "I", "BUTTON", "P", "BR", "STRONG", "EM", "CODE", "PRE", "UL", "OL"]
+LOG_TAGS += ["LI", "A"]
 ALLOWED = {
     "P": {"class"},
     "BR": set(),
@@ -267,7 +277,7 @@ ALLOWED = {
     "A": {"href", "target", "rel"},
 }
 
-INSPECT = """([flags, allowed]) => {
+INSPECT = """([flags, allowed, logTags]) => {
     const root = document.querySelector('kb-chat').shadowRoot;
     const bodies = root.querySelectorAll('.log .m.b .t');
     const answer = bodies[bodies.length - 1];
@@ -280,6 +290,9 @@ INSPECT = """([flags, allowed]) => {
         for (const a of e.attributes) {
             if (!ok.includes(a.name)) out.strays.push(e.tagName + '@' + a.name);
         }
+    }
+    for (const e of root.querySelectorAll('.log *')) {
+        if (!logTags.includes(e.tagName)) out.strays.push('log:' + e.tagName);
     }
     for (const e of [document.documentElement, ...document.querySelectorAll('*'),
                      ...root.querySelectorAll('*')]) {
@@ -305,7 +318,7 @@ def check_page(watch: Watch, payload: Payload) -> list[str]:
     page = watch.page
     page.wait_for_timeout(200)  # give a would-be onerror / onload / ontoggle its chance
     allowed = {tag: sorted(names) for tag, names in ALLOWED.items()}
-    seen = page.evaluate(INSPECT, [ALL_FLAGS, allowed])
+    seen = page.evaluate(INSPECT, [ALL_FLAGS, allowed, LOG_TAGS])
     problems = []
     if seen["set"]:
         problems.append(f"flags set on window: {seen['set']}")
@@ -343,12 +356,14 @@ def check_page(watch: Watch, payload: Payload) -> list[str]:
     # above), so the page cannot navigate; the new tab's request is refused by the route.
     links = ui.answers(page).last.locator(".t a")
     for i in range(links.count()):
-        links.nth(i).click()
-    page.wait_for_timeout(150 if links.count() else 0)
-    for popup in watch.popups:
-        popup.close()
+        if (links.nth(i).get_attribute("href") or "").startswith("mailto:"):
+            links.nth(i).click()  # hands over to a mail client; no tab opens
+            continue
+        with page.context.expect_page() as opened:
+            links.nth(i).click()
+        opened.value.close()
     watch.popups.clear()
-    after = page.evaluate(INSPECT, [ALL_FLAGS, allowed])
+    after = page.evaluate(INSPECT, [ALL_FLAGS, allowed, LOG_TAGS])
     if after["set"]:
         problems.append(f"flags set on window after clicking the links: {after['set']}")
     if page.url != watch.origin + HOST_PATH:
