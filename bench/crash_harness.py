@@ -26,14 +26,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench._sync_bench import machine  # noqa: E402
 from tests._servers import sandbox_server  # noqa: E402
-from tests.reliability._harness import (  # noqa: E402
+from tests.reliability._crash import (  # noqa: E402
     CrashResult,
-    Sandbox,
     crash,
     mixed_scenario,
     rechunk_scenario,
     reference_steps,
 )
+from tests.reliability._harness import Sandbox  # noqa: E402
 
 SCENARIOS = {"mixed": mixed_scenario, "rechunk": rechunk_scenario}
 

@@ -28,12 +28,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench._sync_bench import machine  # noqa: E402
 from tests._servers import sandbox_server  # noqa: E402
-from tests.reliability._harness import (  # noqa: E402
-    FAULT_KINDS,
-    FaultResult,
-    Sandbox,
-    fault_run,
-)
+from tests.reliability._faults import FaultResult, fault_run  # noqa: E402
+from tests.reliability._harness import FAULT_KINDS, Sandbox  # noqa: E402
 
 
 def main() -> int:

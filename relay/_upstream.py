@@ -8,6 +8,7 @@ never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages are not passed
 from __future__ import annotations
 
 import json
+import re
 import ssl
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -74,7 +75,7 @@ class Answer:
 
     async def events(self) -> AsyncGenerator[AnswerEvent, None]:
         try:
-            async for data in _sse_data(self._response.iter_lines()):
+            async for data in _sse_data(_sse_lines(self._response.iter_bytes())):
                 for translated in _translate(data):
                     yield translated
         except UpstreamError:
@@ -90,6 +91,29 @@ class Answer:
 
     async def aclose(self) -> None:
         await self._response.close()
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+async def _sse_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
+    """The body's lines as SSE splits them: at CRLF, LF or CR only.
+
+    Not ``iter_lines()``: httpx splits like ``str.splitlines``, also at U+0085, U+2028,
+    U+2029 and a few controls, which the upstream may send unescaped inside a JSON
+    ``data:`` line (model text can hold them); the cut line is then malformed JSON."""
+    buffer = b""
+    async for chunk in chunks:
+        buffer += chunk
+        start = 0
+        for end in _LINE_END.finditer(buffer):
+            if end.group() == b"\r" and end.end() == len(buffer):
+                break  # perhaps the first half of a CRLF split across chunks
+            yield buffer[start : end.start()].decode()
+            start = end.end()
+        buffer = buffer[start:]
+    if buffer:
+        yield buffer.removesuffix(b"\r").decode()
 
 
 async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:

@@ -1,29 +1,27 @@
 """Crash and fault harness: drive ``kbsync`` subprocesses against a live sandbox.
 
 Shared by ``tests/reliability`` (small runs) and ``bench/crash_harness.py`` /
-``bench/fault_runs.py`` (the full ones). Nothing here asserts: checks return lists of
-problems (empty = fine) so that a benchmark can count them and a test can assert them.
+``bench/fault_runs.py`` (the full ones); the crash and fault drivers are in ``_crash``
+and ``_faults``. Nothing here asserts: checks return lists of problems (empty = fine)
+so that a benchmark can count them and a test can assert them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openai
 
-from sync._orphans import upload_name
 from sync.kb import load_kb
 from sync.plan import attributes_for
 from tests._servers import ROOT
@@ -161,7 +159,7 @@ def kbsync_env(sandbox: Sandbox, extra: Mapping[str, str] | None = None) -> dict
     return env
 
 
-def _command(kb: Path, *args: str) -> list[str]:
+def command(kb: Path, *args: str) -> list[str]:
     return [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), *args]
 
 
@@ -173,7 +171,7 @@ def kbsync(
     timeout: float = 240,
 ) -> Outcome:
     done = subprocess.run(
-        _command(kb, *args),
+        command(kb, *args),
         env=kbsync_env(sandbox, env),
         cwd=ROOT,
         capture_output=True,
@@ -190,7 +188,7 @@ def kill_at_write(sandbox: Sandbox, kb: Path, nth: int, *args: str, timeout: flo
     Returns whether it was killed (``False``: it finished first)."""
     base = sandbox.writes_seen()
     proc = subprocess.Popen(
-        _command(kb, "--yes", *args),
+        command(kb, "--yes", *args),
         env=kbsync_env(sandbox),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -235,189 +233,10 @@ def doc(text: str) -> bytes:
     return (f"# {text}\n\n" + f"{text} is described here in some detail. " * 12).encode()
 
 
-@dataclass(frozen=True)
-class Scenario:
-    """An old and a new ``kb/`` whose diff is a known mix of actions.
-
-    ``failed``: paths of the new KB given a remote copy in ``failed`` status before the
-    run (→ retry); ``duplicated``: paths given a second completed copy (→ duplicate)."""
-
-    name: str
-    old: Mapping[str, bytes]
-    new: Mapping[str, bytes]
-    old_settings: str
-    new_settings: str
-    failed: tuple[str, ...] = ()
-    duplicated: tuple[str, ...] = ()
-    expected: Mapping[str, int] = field(default_factory=dict)  # the plan's counts
-
-    def must_stay(self) -> list[tuple[str, frozenset[str], str | None]]:
-        """(label, paths any of which may hold it, sha256 or None) for each document in
-        both KBs: by path (updated or not), or by bytes (moved)."""
-        stay: list[tuple[str, frozenset[str], str | None]] = [
-            (p, frozenset({p}), None) for p in sorted(set(self.old) & set(self.new))
-        ]
-        gone = {hashlib.sha256(b).hexdigest(): p for p, b in self.old.items() if p not in self.new}
-        for path, content in sorted(self.new.items()):
-            sha = hashlib.sha256(content).hexdigest()
-            if path not in self.old and sha in gone:
-                stay.append((f"{gone[sha]}→{path}", frozenset({gone[sha], path}), sha))
-        return stay
-
-
 KB_NAME = "crash"
-_SETTINGS = 'name: crash\nattributes:\n  "ru/**": {lang: %s}\n'
 
 
-def mixed_scenario() -> Scenario:
-    """Every action kind but rechunk in one apply (rechunk re-attaches everything)."""
-    keep = {"keep.md": doc("Opening hours"), "dup.md": doc("Membership prices")}
-    old = {
-        **keep,
-        "upd1.md": doc("Pool rules, first edition"),
-        "upd2.md": doc("Sauna rules, first edition"),
-        "ren/old-name.md": doc("Parking and access"),
-        "del1.md": doc("Old summer timetable"),
-        "del2.md": doc("Old winter timetable"),
-        "ru/a.md": doc("Правила посещения"),
-    }
-    new = {
-        **keep,
-        "upd1.md": doc("Pool rules, second edition"),
-        "upd2.md": doc("Sauna rules, second edition"),
-        "ren/new-name.md": doc("Parking and access"),
-        "ru/a.md": doc("Правила посещения"),
-        "new1.md": doc("Yoga classes"),
-        "new2.md": doc("Personal trainers"),
-        "retry.md": doc("Children's club"),
-    }
-    return Scenario(
-        "mixed",
-        old,
-        new,
-        _SETTINGS % "ru",
-        _SETTINGS % "ru-RU",
-        failed=("retry.md",),
-        duplicated=("dup.md",),
-        expected={
-            "create": 2,
-            "update": 2,
-            "move": 1,
-            "delete": 2,
-            "retry": 1,
-            "retag": 1,
-            "duplicate": 1,
-        },
-    )
-
-
-def rechunk_scenario() -> Scenario:
-    """A chunking change (every file re-attached) with one create and one delete."""
-    same = {f"doc{n}.md": doc(f"Service number {n}") for n in range(4)}
-    return Scenario(
-        "rechunk",
-        {**same, "gone.md": doc("Discontinued service")},
-        {**same, "added.md": doc("A new service")},
-        "name: crash\n",
-        "name: crash\nchunking:\n  max_chunk_size_tokens: 200\n  chunk_overlap_tokens: 50\n",
-        expected={"create": 1, "delete": 1, "rechunk": 4},
-    )
-
-
-@dataclass(frozen=True)
-class Prepared:
-    old_kb: Path
-    new_kb: Path
-    store_id: str
-
-
-def prepare(sandbox: Sandbox, scenario: Scenario, root: Path) -> Prepared:
-    """Reset the sandbox, sync the old KB, plant the failed and duplicate copies, and
-    write the new KB (not yet synced)."""
-    sandbox.reset()
-    old_kb = write_kb(root / "old" / "kb", scenario.old, scenario.old_settings)
-    first = kbsync(sandbox, old_kb, "--yes")
-    if first.code != 0:
-        raise RuntimeError(f"the old KB did not sync: {first.stderr}")
-    store_id = sandbox.store_id(KB_NAME)
-    assert store_id is not None
-    new_kb = write_kb(root / "new" / "kb", scenario.new, scenario.new_settings)
-    old_docs, new_docs = load_kb(old_kb).by_path(), load_kb(new_kb).by_path()
-    planted = []
-    for path in scenario.failed:  # the right bytes, named .pdf so that parsing fails
-        name = upload_name(Path(path).stem + ".pdf", store_id)
-        planted.append(_plant(sandbox, store_id, scenario.new[path], name, new_docs[path]))
-    for path in scenario.duplicated:  # what an interrupted kbsync run leaves
-        name = upload_name(Path(path).name, store_id)
-        planted.append(_plant(sandbox, store_id, scenario.old[path], name, old_docs[path]))
-    _settle(sandbox, store_id, planted)
-    return Prepared(old_kb, new_kb, store_id)
-
-
-def _plant(sandbox: Sandbox, store_id: str, content: bytes, name: str, document: Any) -> str:
-    file = sandbox.client.files.create(file=(name, content), purpose="assistants")
-    sandbox.client.vector_stores.files.create(
-        vector_store_id=store_id, file_id=file.id, attributes=attributes_for(document)
-    )
-    return file.id
-
-
-def _settle(sandbox: Sandbox, store_id: str, file_ids: list[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        states = {f["id"]: f["status"] for f in sandbox.store_files(store_id)}
-        if all(states.get(f) not in (None, "in_progress") for f in file_ids):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"planted files did not settle within {timeout} s")
-
-
-# -- watching and checking ---------------------------------------------------------------
-
-
-class Poller(threading.Thread):
-    """Samples the store's files (path, sha256, status) until stopped."""
-
-    def __init__(self, sandbox: Sandbox, store_id: str, interval: float = 0.02) -> None:
-        super().__init__(daemon=True)
-        self._sandbox, self._store, self._interval = sandbox, store_id, interval
-        self._stop_event = threading.Event()
-        self.samples: list[list[tuple[str, str, str]]] = []
-        self.errors = 0
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            try:
-                files = self._sandbox.store_files(self._store)
-            except OSError:
-                self.errors += 1
-            else:
-                self.samples.append(
-                    [
-                        (
-                            str((f.get("attributes") or {}).get("kb_path")),
-                            str((f.get("attributes") or {}).get("kb_sha256")),
-                            f["status"],
-                        )
-                        for f in files
-                    ]
-                )
-            self._stop_event.wait(self._interval)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=60)
-
-    def missing(self, scenario: Scenario) -> list[str]:
-        """``sample #i: label`` for each document of both KBs absent from a sample."""
-        problems = []
-        stay = scenario.must_stay()
-        for index, sample in enumerate(self.samples):
-            completed = [(p, s) for p, s, status in sample if status == "completed"]
-            for label, paths, sha in stay:
-                if not any(p in paths and (sha is None or s == sha) for p, s in completed):
-                    problems.append(f"sample #{index}: {label} missing")
-        return problems
+# -- checking -----------------------------------------------------------------------
 
 
 def desired_problems(sandbox: Sandbox, kb: Path, store_id: str) -> list[str]:
@@ -460,194 +279,3 @@ def plans_nothing(sandbox: Sandbox, kb: Path) -> str | None:
     if document["changes"] or document.get("orphans"):
         return f"dry run still plans {document['summary']} orphans={document.get('orphans')}"
     return None
-
-
-# -- one crash -------------------------------------------------------------------------
-
-
-@dataclass
-class CrashResult:
-    scenario: str
-    kill_at: int  # the nth write request of the apply
-    step: str  # what that request was
-    killed: bool
-    orphans_after_kill: int
-    rerun_code: int
-    orphans_after_rerun: int
-    missing: list[str]
-    problems: list[str]
-    samples: int
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return (
-            self.killed
-            and self.rerun_code == 0
-            and not self.missing
-            and not self.problems
-            and self.orphans_after_rerun == 0
-        )
-
-
-def reference_steps(sandbox: Sandbox, scenario: Scenario, root: Path, latency_ms: int) -> list[str]:
-    """The write requests of an uninterrupted apply of the new KB, in order."""
-    prepared = prepare(sandbox, scenario, root)
-    plan = json.loads(kbsync(sandbox, prepared.new_kb, "--dry-run", "--json").stdout)
-    counts = {k: v for k, v in plan["summary"].items() if v and k != "total"}
-    if dict(scenario.expected) != counts:
-        raise RuntimeError(f"{scenario.name}: planned {counts}, expected {scenario.expected}")
-    sandbox.faults(latency_ms=latency_ms)
-    before = sandbox.total()
-    outcome = kbsync(sandbox, prepared.new_kb, "--yes", "--concurrency", "1")
-    sandbox.faults()
-    if outcome.code != 0:
-        raise RuntimeError(f"the reference apply failed: {outcome.stderr}")
-    return sandbox.write_log(sandbox.total() - before)
-
-
-def crash(
-    sandbox: Sandbox, scenario: Scenario, root: Path, kill_at: int, step: str, latency_ms: int
-) -> CrashResult:
-    """Prepare, kill the apply at its ``kill_at``-th write, rerun, and check everything."""
-    started = time.monotonic()
-    prepared = prepare(sandbox, scenario, root)
-    poller = Poller(sandbox, prepared.store_id)
-    poller.start()
-    try:
-        sandbox.faults(latency_ms=latency_ms)
-        killed = kill_at_write(sandbox, prepared.new_kb, kill_at, "--concurrency", "1")
-        sandbox.faults(latency_ms=max(1, latency_ms // 10))  # still slow enough to sample
-        orphans_after_kill = len(sandbox.orphans(prepared.store_id))
-        rerun = kbsync(sandbox, prepared.new_kb, "--yes")
-    finally:
-        poller.stop()
-        sandbox.faults()
-    problems = desired_problems(sandbox, prepared.new_kb, prepared.store_id)
-    if rerun.code != 0:
-        problems.append(f"rerun exit {rerun.code}: {rerun.stderr[-500:]}")
-    again = plans_nothing(sandbox, prepared.new_kb)
-    if again:
-        problems.append(again)
-    return CrashResult(
-        scenario.name,
-        kill_at,
-        step,
-        killed,
-        orphans_after_kill,
-        rerun.code,
-        len(sandbox.orphans(prepared.store_id)),
-        poller.missing(scenario),
-        problems,
-        len(poller.samples),
-        time.monotonic() - started,
-    )
-
-
-# -- one faulted run -------------------------------------------------------------------
-
-
-@dataclass
-class FaultResult:
-    seed: int
-    first_code: int
-    first_error: str | None  # the one error line of a run that exited 1
-    runs_to_converge: int  # 1: the faulted run itself; 2: one more (fault-free) run
-    problems: list[str]
-    seconds: float
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def fault_base(n: int = 10) -> dict[str, bytes]:
-    return {f"d{i:02}.md": doc(f"Topic {i}") for i in range(n)}
-
-
-def fault_change(seed: int, base: Mapping[str, bytes]) -> dict[str, bytes]:
-    """A seeded mix of creates, updates, deletes and a move on top of ``base``."""
-    changed = dict(base)
-    names = sorted(base)
-    for i in range(2):
-        changed[f"new{seed}-{i}.md"] = doc(f"New topic {seed}.{i}")
-    for name in names[seed % 4 : seed % 4 + 2]:
-        changed[name] = doc(f"{name} revised for seed {seed}")
-    del changed[names[-1]]
-    changed[f"moved/{names[-2]}"] = changed.pop(names[-2])
-    return changed
-
-
-def fault_run(
-    sandbox: Sandbox,
-    root: Path,
-    seed: int,
-    *,
-    rate: float = 0.3,
-    kinds: tuple[str, ...] = FAULT_KINDS,
-    timeout_s: float = 1.0,
-    retry_after_ms: int = 100,
-    from_write: int = 0,
-) -> FaultResult:
-    """Sync a base KB, change it, apply under faults; if that exits 1, once more without.
-
-    ``from_write``: switch the faults on only once the apply's Nth write request has
-    reached the sandbox (to aim at the middle of an apply rather than its plan)."""
-    started = time.monotonic()
-    sandbox.reset()
-    kb = write_kb(root / f"seed{seed}" / "kb", fault_base(), "name: crash\n")
-    first = kbsync(sandbox, kb, "--yes")
-    if first.code != 0:
-        raise RuntimeError(f"the base KB did not sync: {first.stderr}")
-    write_kb(kb, fault_change(seed, fault_base()), "name: crash\n")
-    env = {"KBSYNC_TIMEOUT": str(timeout_s)}
-    settings = {"rate": rate, "kinds": list(kinds), "seed": seed, "retry_after_ms": retry_after_ms}
-    try:
-        if from_write:
-            faulted = _faults_from_write(sandbox, kb, from_write, settings, env)
-        else:
-            sandbox.faults(**settings)
-            faulted = kbsync(sandbox, kb, "--yes", env=env)
-    finally:
-        sandbox.faults()
-    problems = []
-    bad = faulted.clean_failure()
-    if bad:
-        problems.append(bad)
-    runs = 1
-    if faulted.code == 1:
-        runs = 2
-        second = kbsync(sandbox, kb, "--yes", env=env)
-        if second.code != 0:
-            problems.append(f"the next run exit {second.code}: {second.stderr[-500:]}")
-    store_id = sandbox.store_id(KB_NAME)
-    assert store_id is not None
-    problems += desired_problems(sandbox, kb, store_id)
-    problems += [f"orphan {f}" for f in sandbox.orphans(store_id)]
-    again = plans_nothing(sandbox, kb)
-    if again:
-        problems.append(again)
-    error = faulted.error_lines[0] if faulted.code == 1 and faulted.error_lines else None
-    return FaultResult(seed, faulted.code, error, runs, problems, time.monotonic() - started)
-
-
-def _faults_from_write(
-    sandbox: Sandbox, kb: Path, nth: int, settings: dict[str, Any], env: Mapping[str, str]
-) -> Outcome:
-    base = sandbox.writes_seen()
-    proc = subprocess.Popen(
-        _command(kb, "--yes"),
-        env=kbsync_env(sandbox, env),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    switched = False
-    while proc.poll() is None and not switched:
-        if sandbox.writes_seen() - base >= nth:
-            sandbox.faults(**settings)
-            switched = True
-        time.sleep(0.003)
-    stdout, stderr = proc.communicate(timeout=240)
-    return Outcome(proc.returncode, stdout, stderr)

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests._servers import Server
-from tests.reliability._harness import (
+from tests.reliability._crash import (
     CrashResult,
     Poller,
-    Sandbox,
     crash,
     mixed_scenario,
     rechunk_scenario,
 )
+from tests.reliability._harness import Sandbox
 
 LATENCY_MS = 60
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests._servers import Server
-from tests.reliability._harness import Outcome, Sandbox, fault_run
+from tests.reliability._faults import fault_run
+from tests.reliability._harness import Outcome, Sandbox
 
 
 @pytest.mark.parametrize("seed", [101, 102, 103, 104, 105])

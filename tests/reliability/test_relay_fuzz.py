@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -278,6 +278,8 @@ def test_any_bytes_under_any_content_type(fuzz: Fuzz) -> None:
         body=st.binary(max_size=3000) | json_values.map(lambda v: json.dumps(v).encode()),
         content_type=content_types,
     )
+    @example(body=b"{}", content_type="text/plain")
+    @example(body=b"\xff\xfe{", content_type="application/json")
     def case(body: bytes, content_type: str | None) -> None:
         headers = {} if content_type is None else {"content-type": content_type}
         fuzz.post(body, headers)
@@ -295,6 +297,8 @@ def test_any_json(fuzz: Fuzz) -> None:
 
     @settings(FUZZ, max_examples=300)
     @given(value=json_values | wrong_types, ascii_only=st.booleans())
+    @example(value={"message": "pool hours?", "extra": [1, None]}, ascii_only=False)
+    @example(value={"message": 5}, ascii_only=True)
     def case(value: Any, ascii_only: bool) -> None:
         body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
         fuzz.post(body, {"content-type": "application/json"})
@@ -307,6 +311,9 @@ def test_any_json(fuzz: Fuzz) -> None:
 def test_odd_messages(fuzz: Fuzz) -> None:
     @settings(FUZZ, max_examples=200)
     @given(body=odd_messages())
+    @example(body='{"message": "Часы работы? \u202e\u200b"}'.encode())
+    @example(body=b'{"message": " \\t\\n "}')
+    @example(body=b'{"message": "' + b"x" * 20_000 + b'"}')
     def case(body: bytes) -> None:
         fuzz.post(body, {"content-type": "application/json"})
 
@@ -323,6 +330,23 @@ def test_odd_headers(fuzz: Fuzz) -> None:
         token=tokens(fuzz.token),
         content_type=st.sampled_from(CONTENT_TYPES[1:6]),
         message=st.sampled_from([QUESTION, "opening hours?", "  pool  "]),
+    )
+    @example(
+        origin=ORIGIN.encode(),
+        forwarded=b"1.2.3.4",
+        token=None,
+        content_type="application/json",
+        message=QUESTION,
+    )
+    @example(
+        origin=b"https://evil.test",
+        forwarded=None,
+        token=None,
+        content_type="application/json",
+        message=QUESTION,
+    )
+    @example(
+        origin=None, forwarded=None, token="x.y", content_type="application/json", message=QUESTION
     )
     def case(
         origin: bytes | None,
@@ -353,3 +377,13 @@ def test_a_lone_surrogate_is_refused_not_a_500(fuzz: Fuzz) -> None:
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_body"
     assert "surrogate" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("separator", ["\u0085", "\u2028", "\u2029"])
+def test_unicode_line_separators_do_not_cut_the_stream(fuzz: Fuzz, separator: str) -> None:
+    """Found by this fuzzer: the upstream echoes the message unescaped in its events, and
+    the relay split SSE lines like ``str.splitlines`` (at U+0085, U+2028, ...): the cut
+    JSON ended the answer with an ``error`` event."""
+    body = json.dumps({"message": f"0{separator}0 pool"}, ensure_ascii=False).encode()
+    response = fuzz.post(body, {"content-type": "application/json"})
+    assert response.status_code == 200
