@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
 import socket
 import urllib.request
@@ -13,9 +14,18 @@ from typing import Any
 
 import pytest
 
+from tests._secrets import SecretScan, collect, watch
 from tests._servers import Server, sandbox_server
 
 API_KEY = "sk-test-kbsync-0123456789"
+
+# Every secret value a test hands to a server: none may appear in anything captured.
+TEST_SECRETS: tuple[tuple[str, str], ...] = (
+    ("OPENAI_API_KEY", API_KEY),
+    ("RELAY_SECRET", "relay-test-secret"),
+    ("RELAY_SECRET", "widget-tests-secret-0123456789abcdef"),
+    ("RELAY_SECRET", "nginx-test-secret-0123456789abcdef"),
+)
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -96,3 +106,37 @@ def aclient(base_url: str) -> Any:
     import openai
 
     return openai.AsyncOpenAI(api_key=API_KEY, base_url=base_url, max_retries=0, timeout=10)
+
+
+def _scan() -> SecretScan:
+    scan = SecretScan()
+    for variable, value in TEST_SECRETS:
+        scan.secret(variable, value)
+    return scan
+
+
+@pytest.fixture(autouse=True)
+def secret_scan(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[SecretScan]:
+    """Fail at teardown if a secret is in the test's logs, output, response bodies,
+    CLI or subprocess output, error messages or server log files."""
+    scan = _scan()
+    watch(scan, monkeypatch)
+    relay_log = logging.getLogger("relay")
+    level = relay_log.level
+    relay_log.setLevel(logging.DEBUG)  # setLevel, not setattr: it clears logging's cache
+    try:
+        yield scan
+    finally:
+        relay_log.setLevel(level)
+    collect(scan, request.node, tmp_path)
+    scan.check()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_secret_in_server_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield  # then the session sandbox's log and every other *.log of this session
+    scan = _scan()
+    scan.add_files(tmp_path_factory.getbasetemp().rglob("*.log"))
+    scan.check()

@@ -15,10 +15,10 @@ from urllib.parse import quote
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
+from tests._secrets import SecretScan
 from tests._servers import ROOT
 from tests.conftest import API_KEY
 from tests.relay.conftest import SECRET
-from tests.reliability._secrets import SecretScan
 
 SECRETS = {"OPENAI_API_KEY": API_KEY, "RELAY_SECRET": SECRET}
 
@@ -64,7 +64,7 @@ def test_the_fixture_sees_response_bodies(secret_scan: SecretScan) -> None:
 def test_the_fixture_sees_log_lines_printing_and_errors(tmp_path: Path) -> None:
     """A real pytest run over leaking tests: each one errors at teardown, masked."""
     (tmp_path / "conftest.py").write_text(
-        "from tests.reliability.conftest import secret_scan  # noqa: F401\n"
+        "from tests.conftest import secret_scan  # noqa: F401\n"
     )
     (tmp_path / "test_leaky.py").write_text(
         textwrap.dedent(
