@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from sync import __version__
+from sync._output import info
 from sync.errors import KbsyncError
 
 
@@ -35,10 +36,10 @@ def _guard(run: Callable[[], int]) -> None:
     try:
         code = run()
     except KbsyncError as error:
-        click.echo(f"error: {error}", err=True)
+        info(f"error: {error}")
         code = 1
     except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+        info("interrupted")
         code = 130
     sys.exit(code)
 

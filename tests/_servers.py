@@ -71,9 +71,28 @@ def run_server(
     cwd: Path = ROOT,
 ) -> Iterator[Server]:
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    with log.open("wb") as sink:
+    with run_command(
+        [sys.executable, *args], port=port, ready_path=ready_path, log=log, env=full_env, cwd=cwd
+    ) as server:
+        yield server
+
+
+@contextmanager
+def run_command(
+    command: Sequence[str],
+    *,
+    port: int,
+    ready_path: str,
+    log: Path,
+    output: Path | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Iterator[Server]:
+    """Start ``command`` (its output to ``output``, else ``log``), wait for ``ready_path``,
+    and stop it afterwards; ``env=None`` inherits the environment."""
+    with (output or log).open("wb") as sink:
         proc = subprocess.Popen(
-            [sys.executable, *args], stdout=sink, stderr=subprocess.STDOUT, env=full_env, cwd=cwd
+            list(command), stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
         server = Server(proc, port, log)
         try:

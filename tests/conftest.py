@@ -95,6 +95,13 @@ def base_url(sandbox: Server) -> str:
 
 
 @pytest.fixture
+def sandbox_env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
+    """``kbsync`` and ``Remote.from_env()`` reach the sandbox, never prompting (``CI=true``)."""
+    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
+    monkeypatch.setenv("CI", "true")
+
+
+@pytest.fixture
 def client(base_url: str) -> Any:
     import openai
 

@@ -167,7 +167,6 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
         probe.bind(("127.0.0.1", port))
 
 
-@pytest.mark.slow
 def _last_instructions(dev: _Dev) -> str:
     """The instructions of the last request the relay sent to the sandbox."""
     with urllib.request.urlopen(
@@ -178,6 +177,7 @@ def _last_instructions(dev: _Dev) -> str:
     return str(bodies[-1].get("instructions", "")) if bodies else ""
 
 
+@pytest.mark.slow
 def test_dev_stops_on_sigterm_with_exit_0(dev_stack: _Dev) -> None:
     proc = dev_stack.proc
     children = _descendants(proc.pid)
@@ -205,19 +205,24 @@ def test_dev_with_a_key_uses_that_api_and_starts_no_sandbox(
     assert f"Using {sandbox.url}/v1 (OPENAI_API_KEY is set)." in err
 
 
+def _dev_failing(
+    cwd: Path, *args: str, api_key: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``kbsync dev ARGS`` in ``cwd``, expected to stop at start-up (captured, text)."""
+    env = _env(OPENAI_API_KEY=api_key) if api_key is not None else _env()
+    return subprocess.run(
+        [*KBSYNC, "dev", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 def test_a_taken_port_is_one_clear_line(tmp_path: Path) -> None:
     kb = _write_kb(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [*KBSYNC, "dev", "--kb", str(kb), "--port", str(port)],
-            cwd=tmp_path,
-            env=_env(OPENAI_API_KEY="sk-test-unused"),
-            capture_output=True,
-            text=True,
-            timeout=60,
+        done = _dev_failing(
+            tmp_path, "--kb", str(kb), "--port", str(port), api_key="sk-test-unused"
         )
     assert done.returncode == 1
     assert done.stderr == (
@@ -234,14 +239,7 @@ def test_a_taken_sandbox_port_is_one_clear_line(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         ports = ["--port", str(free_port()), "--sandbox-port", str(port)]
-        done = subprocess.run(
-            [*KBSYNC, "dev", "--kb", str(kb), *ports],
-            cwd=tmp_path,
-            env=_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        done = _dev_failing(tmp_path, "--kb", str(kb), *ports)
     assert done.returncode == 1
     assert done.stderr == (
         f"error: port {port} (for the sandbox) is already in use: stop what uses it "
@@ -250,14 +248,7 @@ def test_a_taken_sandbox_port_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_a_missing_kb_is_one_clear_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*KBSYNC, "dev", "--port", str(free_port())],
-        cwd=tmp_path,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = _dev_failing(tmp_path, "--port", str(free_port()))
     assert done.returncode == 1
     assert done.stderr == (
         "error: kb/instructions.md not found: run kbsync dev from the repository root, "

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import ROOT, Server, free_port, wait_http
+from tests._servers import ROOT, Server, free_port, run_command
 from tests.conftest import need, sandbox_call
 from tests.deploy._sse import Item, chat
 
@@ -97,19 +97,10 @@ def _running_nginx(prefix: Path, relay_port: int, locations: Path) -> Iterator[S
     ]  # fmt: skip
     checked = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr + log.read_text(errors="replace")
-    with (prefix / "stdout.log").open("wb") as sink:
-        proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT)
-        server = Server(proc, port, log)
-        try:
-            wait_http(server.url + "/healthz", proc=proc)
-            yield server
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with run_command(
+        args, port=port, ready_path="/healthz", log=log, output=prefix / "stdout.log"
+    ) as server:
+        yield server
 
 
 def _turn(url: str, question: str) -> tuple[float, list[Item]]:

@@ -9,21 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests._club import PRICES_MD, SCHEDULE_MD
+
 KB_NAME = "relaytest"
 INSTRUCTIONS = "You answer questions about the Club Sante fitness club.\n"
 
 DOCS: dict[str, str] = {
-    "prices.md": (
-        "# Prices\n\n"
-        "A single visit costs 1500 rubles. A monthly membership costs 5000 rubles and "
-        "includes the pool and the gym. Students get a 20 percent discount on the monthly "
-        "membership.\n"
-    ),
-    "hours/schedule.md": (
-        "# Opening hours\n\n"
-        "The club is open from 7:00 to 23:00 on weekdays and from 9:00 to 21:00 at weekends. "
-        "The swimming pool closes thirty minutes before the club.\n"
-    ),
+    "prices.md": PRICES_MD,
+    "hours/schedule.md": SCHEDULE_MD,
     "rules.md": (
         "# Club rules\n\n"
         "A rubber swimming cap is required in the pool. Towels are free at the reception. "

@@ -31,10 +31,7 @@ def test_upload_names_keep_the_name_first_and_the_extension_last() -> None:
     assert display_name("a~b.md") == "a~b.md"
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def _upload(client: Any, name: str) -> str:

@@ -63,9 +63,7 @@ def test_the_fixture_sees_response_bodies(secret_scan: SecretScan) -> None:
 
 def test_the_fixture_sees_log_lines_printing_and_errors(tmp_path: Path) -> None:
     """A real pytest run over leaking tests: each one errors at teardown, masked."""
-    (tmp_path / "conftest.py").write_text(
-        "from tests.conftest import secret_scan  # noqa: F401\n"
-    )
+    (tmp_path / "conftest.py").write_text("from tests.conftest import secret_scan  # noqa: F401\n")
     (tmp_path / "test_leaky.py").write_text(
         textwrap.dedent(
             f"""

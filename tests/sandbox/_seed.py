@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests._club import PRICES_MD, SCHEDULE_MD
+
 DOCS: dict[str, str] = {
-    "prices.md": (
-        "# Prices\n\n"
-        "A single visit costs 1500 rubles. A monthly membership costs 5000 rubles and "
-        "includes the pool and the gym. Students get a 20 percent discount on the monthly "
-        "membership.\n"
-    ),
-    "schedule.md": (
-        "# Opening hours\n\n"
-        "The club is open from 7:00 to 23:00 on weekdays and from 9:00 to 21:00 at weekends. "
-        "The swimming pool closes thirty minutes before the club.\n"
-    ),
+    "prices.md": PRICES_MD,
+    "schedule.md": SCHEDULE_MD,
     "rules_ru.md": (
         "# Правила клуба\n\n"
         "В бассейне обязательна резиновая шапочка. Полотенце выдаётся на ресепшене "

@@ -20,11 +20,7 @@ from tests.conftest import sandbox_call
 from tests.sandbox.conftest import make_pdf
 from tests.sync._sync_helpers import apply_ok, assert_in_sync, by_path, faults, put, write_kb
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def plan_and_apply(kb: Path, **options: Any) -> tuple[Plan, ApplyReport]:

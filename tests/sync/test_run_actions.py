@@ -25,10 +25,7 @@ from tests.sync._sync_helpers import (
 BASE = {"a.md": "alpha text", "b.md": "bravo text", "sub/c.txt": "charlie text"}
 
 
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def _synced(tmp_path: Path, settings: str = "name: test\n") -> tuple[Path, str]:

@@ -25,11 +25,7 @@ from tests.sync._sync_helpers import (
     write_kb,
 )
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def test_dry_run_on_a_new_store_exact_lines_and_exit_2(tmp_path: Path) -> None:

@@ -29,11 +29,7 @@ from tests.sync._sync_helpers import (
     write_kb,
 )
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def _assert_store_matches(kb: Path, client: Any, store_id: str) -> None:

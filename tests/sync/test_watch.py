@@ -17,11 +17,7 @@ from sync._watch import watch
 from tests._servers import ROOT
 from tests.sync._sync_helpers import assert_in_sync, put, write_kb
 
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("OPENAI_BASE_URL", base_url)
-    monkeypatch.setenv("CI", "true")
+pytestmark = pytest.mark.usefixtures("sandbox_env")
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
