@@ -6,7 +6,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "_work"
+sys.path.insert(0, str(ROOT))
+
+from tests._servers import sandbox_server  # noqa: E402
 
 
 def machine() -> str:
@@ -28,13 +30,6 @@ def machine() -> str:
         f"{platform.system()} {platform.machine()}, {cpus} CPUs, Python "
         f"{platform.python_version()}, load average {load:.1f} at start"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -59,31 +54,9 @@ class Sandbox:
 
 @contextmanager
 def sandbox() -> Iterator[Sandbox]:
-    port = _free_port()
-    log = (WORK / f"sandbox-{port}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    box = Sandbox(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                box.total()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise SystemExit("the sandbox did not start; see bench/_work/") from None
-                time.sleep(0.05)
-        yield box
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    with sandbox_server(WORK / "sandbox.log") as server:
+        yield Sandbox(server.url)
 
 
 def make_kb(name: str, files: int, *, size: int = 300) -> Path:

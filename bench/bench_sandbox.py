@@ -28,10 +28,9 @@ import argparse
 import os
 import platform
 import random
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +41,10 @@ import httpx
 import msgspec
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests._servers import sandbox_server  # noqa: E402
+
 HEADERS = {"Authorization": "Bearer sk-bench"}
 _VOCABULARY = """
     club sante pool gym yoga schedule price membership trainer sauna locker towel
@@ -51,27 +54,9 @@ _VOCABULARY = """
 WORDS = _VOCABULARY.split()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _document(rng: random.Random, n: int) -> bytes:
     words = [rng.choice(WORDS) for _ in range(rng.randint(40, 120))]
     return f"# Document {n}\n\n{' '.join(words)}\n".encode()
-
-
-def _wait_up(url: str) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/_sandbox/stats", timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise SystemExit(f"sandbox at {url} did not start")
 
 
 def _setup(client: httpx.Client, files: int) -> tuple[str, list[str]]:
@@ -202,31 +187,22 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_up(url)
-        with httpx.Client(base_url=url, headers=HEADERS, timeout=60) as client:
-            vs_id, _ = _setup(client, args.files)
-            search, filtered = _searcher(client, vs_id, False), _searcher(client, vs_id, True)
-            first = _measure(0, search)  # finishes the index if processing just ended
-            vs_pages = _pager(client, f"/v1/vector_stores/{vs_id}/files")
-            rows = [
-                _row("vs files page (limit=100)", _measure(args.seconds, vs_pages)),
-                _row("files page (limit=100)", _measure(args.seconds, _pager(client, "/v1/files"))),
-                _row("first search", first),
-                _row("search (top 10)", _measure(args.seconds, search)),
-                _row("search + `in` filter", _measure(args.seconds, filtered)),
-            ]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        sandbox_server(Path(tmp) / "sandbox.log") as box,
+        httpx.Client(base_url=box.url, headers=HEADERS, timeout=60) as client,
+    ):
+        vs_id, _ = _setup(client, args.files)
+        search, filtered = _searcher(client, vs_id, False), _searcher(client, vs_id, True)
+        first = _measure(0, search)  # finishes the index if processing just ended
+        vs_pages = _pager(client, f"/v1/vector_stores/{vs_id}/files")
+        rows = [
+            _row("vs files page (limit=100)", _measure(args.seconds, vs_pages)),
+            _row("files page (limit=100)", _measure(args.seconds, _pager(client, "/v1/files"))),
+            _row("first search", first),
+            _row("search (top 10)", _measure(args.seconds, search)),
+            _row("search + `in` filter", _measure(args.seconds, filtered)),
+        ]
     rows.append(_row("in-process page + JSON encode", _in_process_page(args.files)))
     cpu = platform.processor() or platform.machine()
     system = f"{platform.system()} {platform.release()}"

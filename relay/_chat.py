@@ -18,23 +18,11 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
-from relay._errors import InvalidToken, UpstreamError, VectorStoreGone
+from relay._errors import InvalidToken, UpstreamError, VectorStoreGone, refuse
 from relay._runtime import Runtime, runtime_of
 from relay._sse import HEADERS, AnswerStream, Outcome
 from relay._upstream import Upstream
 from sync.kb import AssistantSpec
-
-
-def refuse(
-    status: int, code: str, message: str, *, retry_after: int | None = None
-) -> Response[Any]:
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    return Response(
-        {"error": {"code": code, "message": message}},
-        status_code=status,
-        headers=headers,
-        media_type="application/json",
-    )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,32 @@ status and code the relay answers with, never the upstream's own words or header
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from litestar import Response
+
 from sync.errors import KbsyncError
+
+
+def refuse(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    retry_after: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    """The relay's one error body, ``{"error": {"code", "message"}}``, for every refusal."""
+    all_headers = dict(headers or {})
+    if retry_after is not None:
+        all_headers["Retry-After"] = str(retry_after)
+    return Response(
+        {"error": {"code": code, "message": message}},
+        status_code=status,
+        headers=all_headers or None,
+        media_type="application/json",
+    )
 
 
 class RelayError(KbsyncError):

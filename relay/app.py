@@ -22,6 +22,7 @@ from relay import _log
 from relay._access import AccessLog
 from relay._chat import chat
 from relay._config import Config
+from relay._errors import refuse
 from relay._limits import STORE_NAME
 from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget
 from relay._runtime import Runtime
@@ -35,12 +36,7 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
         404: "No such route.",
         405: "This route does not accept that method.",
     }.get(exc.status_code, exc.detail)
-    return Response(
-        {"error": {"code": code, "message": message}},
-        status_code=exc.status_code,
-        headers=exc.headers,
-        media_type="application/json",
-    )
+    return refuse(exc.status_code, code, message, headers=exc.headers)
 
 
 def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -51,11 +47,7 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
         error=type(exc).__name__,
         traceback=traceback.format_exception(exc),
     )
-    return Response(
-        {"error": {"code": "internal_error", "message": "The relay failed; try again."}},
-        status_code=500,
-        media_type="application/json",
-    )
+    return refuse(500, "internal_error", "The relay failed; try again.")
 
 
 def _rate_limit_store(config: Config) -> Store:
