@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -33,8 +34,12 @@ def _load_bench() -> ModuleType:
 def test_twenty_users_for_five_seconds_drop_nothing(run_relay: RunRelay, tmp_path: Path) -> None:
     load = _load_bench()
     with run_relay(RATE_LIMIT="off", MAX_CONCURRENT_STREAMS="250") as relay:
-        with load.RssSampler(relay.proc.pid) as rss:
-            result = asyncio.run(load.run_users(relay.url, users=20, seconds=5.0))
+        # The load runs in a thread of its own: a session-wide Playwright browser may already
+        # run an event loop in this one, and asyncio.run() refuses to nest.
+        with load.RssSampler(relay.proc.pid) as rss, ThreadPoolExecutor(1) as pool:
+            result = pool.submit(
+                asyncio.run, load.run_users(relay.url, users=20, seconds=5.0)
+            ).result()
         log = relay.output()
     summary = (
         f"requests={result.requests} completed={result.completed} dropped={result.dropped} "
