@@ -234,7 +234,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     """A sandbox with the test KB seeded, and one relay process on it; logs under ``work``."""
     import openai
 
-    from tests._servers import free_port, run_server, sandbox_server, wait_http
+    from tests._servers import free_port, relay_server, sandbox_server, wait_http
     from tests.relay._helpers import seed, write_kb
 
     api_key = "sk-bench-" + secrets.token_hex(8)
@@ -255,9 +255,8 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
             "REDIS_URL": "",
             "LOG_MESSAGES": "0",
         }
-        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
-        with run_server(
-            args, port=port, ready_path="/healthz", log=work / "relay.log", env=env, cwd=work
+        with relay_server(
+            work / "relay.log", env, port=port, ready_path="/healthz", cwd=work
         ) as relay:
             deadline = time.monotonic() + 30
             while True:  # /readyz: the spec is loaded and the vector store found

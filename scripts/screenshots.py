@@ -22,9 +22,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests._servers import free_port, run_server, sandbox_server  # noqa: E402
+from tests._servers import free_port, relay_server, sandbox_server  # noqa: E402
 from tests.widget import _ui as ui  # noqa: E402
-from tests.widget._stack import relay_args, relay_env  # noqa: E402
+from tests.widget._stack import relay_env  # noqa: E402
 from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 KB = ROOT / "kb"
@@ -118,13 +118,7 @@ def main() -> int:
             env = relay_env(sandbox.url + "/v1", KB, port)
             sync_kb(env["OPENAI_BASE_URL"], env["OPENAI_API_KEY"])
             with (
-                run_server(
-                    relay_args(port),
-                    port=port,
-                    ready_path="/readyz",
-                    log=work / "relay.log",
-                    env=env,
-                ) as relay,
+                relay_server(work / "relay.log", env, port=port) as relay,
                 sync_playwright() as playwright,
             ):
                 browser = playwright.chromium.launch(

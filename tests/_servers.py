@@ -117,3 +117,20 @@ def sandbox_server(
         args += ["--data", str(data_dir)]
     with run_server(args, port=port, ready_path="/_sandbox/stats", log=log) as server:
         yield server
+
+
+@contextmanager
+def relay_server(
+    log: Path,
+    env: dict[str, str],
+    *,
+    port: int | None = None,
+    ready_path: str = "/readyz",
+    cwd: Path = ROOT,
+    extra_args: Sequence[str] = (),
+) -> Iterator[Server]:
+    """``python -m relay`` on a loopback port, ready once ``ready_path`` answers."""
+    port = port or free_port()
+    args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
+    with run_server(args, port=port, ready_path=ready_path, log=log, env=env, cwd=cwd) as server:
+        yield server

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import Server, free_port, run_server
+from tests._servers import Server, relay_server
 from tests.conftest import API_KEY
 
 # One long paragraph, so that the sandbox's extractive answer has many deltas.
@@ -47,21 +47,14 @@ def relay(sandbox: Server, tmp_path: Path) -> Iterator[Server]:
         timeout=60,
     )
     assert synced.returncode == 0, synced.stderr
-    port = free_port()
-    with run_server(
-        ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)],
-        port=port,
-        ready_path="/readyz",
-        log=tmp_path / "relay.log",
-        cwd=tmp_path,
-        env={
-            "OPENAI_API_KEY": API_KEY,
-            "OPENAI_BASE_URL": sandbox.url + "/v1",
-            "KB_DIR": str(kb),
-            "RELAY_SECRET": "nginx-test-secret-0123456789abcdef",
-            "RELAY_KEEPALIVE_SECONDS": "0.05",
-            "RATE_LIMIT": "off",
-            "TRUSTED_PROXIES": "127.0.0.1",
-        },
-    ) as server:
+    env = {
+        "OPENAI_API_KEY": API_KEY,
+        "OPENAI_BASE_URL": sandbox.url + "/v1",
+        "KB_DIR": str(kb),
+        "RELAY_SECRET": "nginx-test-secret-0123456789abcdef",
+        "RELAY_KEEPALIVE_SECONDS": "0.05",
+        "RATE_LIMIT": "off",
+        "TRUSTED_PROXIES": "127.0.0.1",
+    }
+    with relay_server(tmp_path / "relay.log", env, cwd=tmp_path) as server:
         yield server

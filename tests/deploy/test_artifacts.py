@@ -14,7 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests._servers import ROOT, free_port, run_server
+from tests._servers import ROOT, free_port, relay_server
 from tests.conftest import need
 
 DEPLOY = ROOT / "deploy"
@@ -47,14 +47,7 @@ def test_the_health_check_probes_healthz(tmp_path: Path) -> None:
     (kb / "instructions.md").write_text("Answer briefly.\n")
     port = free_port()
     env = {"KB_DIR": str(kb), "OPENAI_API_KEY": "sk-test", "RELAY_SECRET": "x" * 32}
-    with run_server(
-        ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)],
-        port=port,
-        ready_path="/healthz",
-        log=tmp_path / "relay.log",
-        env=env,
-        cwd=tmp_path,
-    ):
+    with relay_server(tmp_path / "relay.log", env, port=port, ready_path="/healthz", cwd=tmp_path):
         alive = subprocess.run(
             [sys.executable, *command[1:]], env={**os.environ, "PORT": str(port)}, timeout=30
         )

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from relay._config import Config
 from relay.app import create_app
-from tests._servers import Server, free_port, run_server
+from tests._servers import Server, free_port, relay_server
 from tests.conftest import API_KEY
 from tests.relay._helpers import Seeded, seed, wait_for, write_kb
 
@@ -84,9 +84,13 @@ def run_relay(base_url: str, kb: Path, seeded: Seeded, tmp_path: Path) -> RunRel
             **env,
         }
         log = tmp_path / f"relay-{port}.log"
-        args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
-        with run_server(
-            args, port=port, ready_path="/healthz", log=log, env=full_env, cwd=tmp_path
+        with relay_server(
+            log,
+            full_env,
+            port=port,
+            ready_path="/healthz",
+            cwd=tmp_path,
+            extra_args=extra_args,
         ) as server:
             wait_for(lambda: _ready(server), what=f"relay ready; log:\n{log}")
             yield server

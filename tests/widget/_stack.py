@@ -43,10 +43,6 @@ def write_kb(folder: Path) -> Path:
     return folder
 
 
-def relay_args(port: int) -> list[str]:
-    return ["-m", "relay", "--host", "127.0.0.1", "--port", str(port)]
-
-
 def relay_env(base_url: str, kb_dir: Path, port: int) -> dict[str, str]:
     return {
         "OPENAI_BASE_URL": base_url,

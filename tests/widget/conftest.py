@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests._servers import Server, free_port, run_server, sandbox_server
+from tests._servers import Server, free_port, relay_server, sandbox_server
 from tests.conftest import need, sandbox_call
-from tests.widget._stack import relay_args, relay_env, seed, write_kb
+from tests.widget._stack import relay_env, seed, write_kb
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,9 +108,7 @@ def start_relay(
         port = free_port()
         log = tmp_path_factory.mktemp("relay") / "relay.log"
         full = {**relay_env(widget_sandbox.url + "/v1", kb_dir, port), **env}
-        with run_server(
-            relay_args(port), port=port, ready_path="/readyz", log=log, env=full
-        ) as server:
+        with relay_server(log, full, port=port) as server:
             yield server
 
     return start
