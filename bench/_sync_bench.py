@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "_work"
 sys.path.insert(0, str(ROOT))
 
-from tests._servers import sandbox_server  # noqa: E402
+from kbcore.servers import sandbox_server  # noqa: E402
 
 
 def machine() -> str:
@@ -97,7 +97,7 @@ def kbsync(box: Sandbox, kb: Path, *args: str) -> Run:
         "CI": "true",
     }
     env.pop("VECTOR_STORE_ID", None)
-    command = [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), *args]
+    command = [sys.executable, "-m", "kbsync", "--kb", str(kb), *args]
     out, err = WORK / "kbsync.out", WORK / "kbsync.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sync._hashing import HashJob, hash_files
-from sync.kb import load_kb
+from kbcore._hashing import HashJob, hash_files
+from kbcore.kb import load_kb
 
 WORK = Path(__file__).resolve().parent / "_work" / "hash"
 WORDS = ("the", "knowledge", "base", "club", "santé", "здоровье", "расписание", "2026", "hours")

@@ -19,7 +19,7 @@ from _sync_bench import ROOT, cleanup, kbsync, machine, make_kb, must, sandbox
 
 
 def baseline_mb() -> float:
-    code = "import sync._run, sync._watch"
+    code = "import sync._run, kbsync._watch"
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT)
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)

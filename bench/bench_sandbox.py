@@ -43,7 +43,7 @@ import msgspec
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests._servers import sandbox_server  # noqa: E402
+from kbcore.servers import sandbox_server  # noqa: E402
 
 HEADERS = {"Authorization": "Bearer sk-bench"}
 _VOCABULARY = """

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._sync_bench import machine  # noqa: E402
-from tests._servers import sandbox_server  # noqa: E402
+from kbcore.servers import sandbox_server  # noqa: E402
 from tests.reliability._faults import FaultResult, fault_run  # noqa: E402
 from tests.reliability._harness import FAULT_KINDS, Sandbox  # noqa: E402
 

@@ -234,7 +234,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     """A sandbox with the test KB seeded, and one relay process on it; logs under ``work``."""
     import openai
 
-    from tests._servers import free_port, relay_server, sandbox_server, wait_http
+    from kbcore.servers import free_port, relay_server, sandbox_server, wait_http
     from tests.relay._helpers import seed, write_kb
 
     api_key = "sk-bench-" + secrets.token_hex(8)

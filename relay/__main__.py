@@ -1,5 +1,5 @@
-"""``python -m relay`` is ``kbsync relay``."""
+"""``python -m relay``: run the relay, as ``kbsync relay`` does."""
 
-from sync.cli import relay
+from relay.server import main
 
-relay()
+main()

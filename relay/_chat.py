@@ -18,11 +18,11 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
+from kbcore.kb import AssistantSpec
 from relay._errors import InvalidToken, UpstreamError, VectorStoreGone, refuse
 from relay._runtime import Runtime, runtime_of
 from relay._sse import HEADERS, AnswerStream, Outcome
 from relay._upstream import Upstream
-from sync.kb import AssistantSpec
 
 
 @dataclass(frozen=True)

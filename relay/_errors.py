@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Response
 
-from sync.errors import KbsyncError
+from kbcore.errors import KbsyncError
 
 
 def refuse(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sync import __version__
+from kbcore import __version__
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 

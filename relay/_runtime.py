@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request
 
+from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
 from relay._errors import UpstreamError
@@ -21,7 +22,6 @@ from relay._metrics import Metrics
 from relay._spec import SpecHolder
 from relay._token import TokenSigner
 from relay._upstream import Upstream
-from sync.kb import AssistantSpec
 
 RESOLVE_FIRST_RETRY = 0.25
 RESOLVE_MAX_RETRY = 10.0

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
+from kbcore.errors import KbError
+from kbcore.kb import AssistantSpec, load_spec
 from relay import _log
-from sync.errors import KbError
-from sync.kb import AssistantSpec, load_spec
 
 WATCHED = ("instructions.md", "assistant.yaml")
 

@@ -20,6 +20,8 @@ import httpx2
 import openai
 from openai import AsyncAPIResponse, AsyncOpenAI, omit
 
+from kbcore.kb import AssistantSpec
+from kbcore.wire import display_name
 from relay._errors import (
     ConversationGone,
     UpstreamError,
@@ -29,8 +31,6 @@ from relay._errors import (
     UpstreamUnavailable,
     VectorStoreGone,
 )
-from sync._orphans import display_name
-from sync.kb import AssistantSpec
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 import uvicorn
 from litestar import Litestar
 
+from kbcore.output import exit_with
 from relay import _log
 from relay._config import Config
 from relay._runtime import warn_missing_secret
@@ -60,3 +62,19 @@ def serve(
         log_level="warning",
     )
     return 0
+
+
+@click.command(name="relay", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--kb",
+    "kb_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The knowledge base folder.  [default: $KB_DIR, else ./kb]",
+)
+@click.option("--host", default=None, help="Interface to bind.  [default: $HOST, else 127.0.0.1]")
+@click.option("--port", default=None, type=int, help="Port.  [default: $PORT, else 8000]")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def main(kb_dir: Path | None, host: str | None, port: int | None, workers: int) -> None:
+    """Run the chat relay (uvicorn) at http://HOST:PORT."""
+    exit_with(lambda: serve(host=host, port=port, workers=workers, kb_dir=kb_dir))

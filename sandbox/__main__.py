@@ -1,5 +1,5 @@
-"""``python -m sandbox`` is ``kbsync sandbox``."""
+"""``python -m sandbox``: run the sandbox, as ``kbsync sandbox`` does."""
 
-from sync.cli import sandbox
+from sandbox.server import main
 
-sandbox()
+main()

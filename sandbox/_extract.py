@@ -9,7 +9,7 @@ import re
 import zipfile
 from pathlib import PurePosixPath
 
-from sync.formats import SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
+from sandbox._formats import SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
 
 
 class InvalidFile(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 import click
@@ -45,3 +46,21 @@ def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = 
     logging.getLogger("uvicorn.error").addFilter(_QuietResets())
     uvicorn.Server(config).run()
     return 0
+
+
+@click.command(name="sandbox", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8787, show_default=True, type=int)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep the sandbox's state in DIR across restarts.",
+)
+def main(host: str, port: int, data_dir: Path | None) -> None:
+    """Run the local OpenAI-compatible server at http://HOST:PORT/v1."""
+    try:
+        code = serve(host=host, port=port, data_dir=data_dir)
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

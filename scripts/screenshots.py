@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests._servers import free_port, relay_server, sandbox_server  # noqa: E402
+from kbcore.servers import free_port, relay_server, sandbox_server  # noqa: E402
 from tests.widget import _ui as ui  # noqa: E402
 from tests.widget._stack import relay_env  # noqa: E402
 from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
@@ -41,7 +41,7 @@ PHONE = {
 def sync_kb(base_url: str, api_key: str) -> None:
     """Sync kb/ into the sandbox as an editor would: ``kbsync --kb kb --yes``."""
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": api_key}
-    command = [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(KB), "--yes"]
+    command = [sys.executable, "-m", "kbsync", "--kb", str(KB), "--yes"]
     subprocess.run(command, env=env, cwd=ROOT, check=True)
 
 

@@ -1,3 +1,26 @@
-"""kbsync: reconcile a git-kept knowledge base into an OpenAI vector store."""
+"""The sync engine: plan ``kb/`` against the vector store, then apply the plan.
 
-__version__ = "0.1.0"
+``kbsync`` (the command line) drives it through the names below.
+"""
+
+from sync._apply import ApplyReport, apply
+from sync._progress import make as make_progress
+from sync._remote import Remote
+from sync._render import text as render_text
+from sync._run import RunOptions, load, make_plan, run
+from sync._safety import raise_if_unsafe
+from sync.plan import Plan
+
+__all__ = [
+    "ApplyReport",
+    "Plan",
+    "Remote",
+    "RunOptions",
+    "apply",
+    "load",
+    "make_plan",
+    "make_progress",
+    "raise_if_unsafe",
+    "render_text",
+    "run",
+]

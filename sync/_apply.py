@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kbcore.errors import RemoteError
+from kbcore.output import plural
 from sync._ingest import Failure, ingest, parallel
-from sync._output import plural
 from sync._progress import Progress
 from sync._remote import Remote
-from sync.errors import RemoteError
 from sync.plan import RETAGGING, UPLOADING, Action, Change, Plan, attributes_for
 
 __all__ = ["ApplyReport", "Failure", "apply"]

@@ -16,11 +16,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from sync._orphans import upload_name
+from kbcore.errors import RemoteError
+from kbcore.wire import upload_name
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
 from sync._remote_state import RemoteFile
-from sync.errors import RemoteError
 from sync.plan import Change, attributes_for
 
 T = TypeVar("T")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Protocol
 
-from sync import _output
+from kbcore import output as _output
 
 SLOW_STEP = 2.0  # seconds: a plain step this old also shows its tenths
 

@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
-from sync._orphans import display_name
+from kbcore.errors import RemoteError
+from kbcore.wire import display_name
 from sync._remote_errors import translate
 from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
 from sync._retry import RetryPolicy
-from sync.errors import RemoteError
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import openai
 
-from sync.errors import RemoteError
+from kbcore.errors import RemoteError
 
 
 def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:

@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sync._output import plural
+from kbcore.output import plural
 from sync.plan import Action, Change, Plan, attributes_for
 
 SYMBOLS: dict[Action, str] = {

@@ -17,16 +17,17 @@ from typing import Any
 
 import click
 
-from sync import _output, _render
+from kbcore import output as _output
+from kbcore.errors import KbsyncError
+from kbcore.kb import KnowledgeBase, load_kb
+from kbcore.wire import orphans
+from sync import _render
 from sync._apply import ApplyReport, apply
-from sync._orphans import orphans
 from sync._progress import Progress, Step
 from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._remote_state import RemoteState
 from sync._safety import mass_delete_problem, raise_if_unsafe
-from sync.errors import KbsyncError
-from sync.kb import KnowledgeBase, load_kb
 from sync.plan import Plan, diff
 
 PENDING = 2

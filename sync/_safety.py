@@ -8,7 +8,7 @@ old file only once its new version is in the store, and duplicates are copies.
 
 from __future__ import annotations
 
-from sync.errors import KbsyncError
+from kbcore.errors import KbsyncError
 from sync.plan import Action, Plan
 
 MIN_FILES = 10

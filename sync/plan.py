@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sync import __version__
+from kbcore import __version__
+from kbcore.kb import Document, KnowledgeBase
 from sync._remote_state import (
     AttributeValue,
     RemoteFile,
@@ -25,7 +26,6 @@ from sync._remote_state import (
     chunking_label,
     effective_chunking,
 )
-from sync.kb import Document, KnowledgeBase
 
 
 class Action(StrEnum):

@@ -125,8 +125,8 @@ def watch(scan: SecretScan, monkeypatch: pytest.MonkeyPatch) -> None:
     import httpx
     from click.testing import CliRunner
 
+    from kbcore.errors import KbsyncError
     from relay._runtime import Runtime
-    from sync.errors import KbsyncError
 
     def tee(response: httpx.Response, chunk: bytes) -> None:
         scan.add(f"response body of {response.request.method} {response.request.url}", chunk)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from kbcore.servers import Server, sandbox_server
 from tests._secrets import SecretScan, collect, watch
-from tests._servers import Server, sandbox_server
 
 API_KEY = "sk-test-kbsync-0123456789"
 

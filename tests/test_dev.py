@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from sync._dev import relay_secret
-from tests._servers import Server, free_port, wait_http
+from kbcore.servers import Server, free_port, wait_http
+from kbsync._dev import relay_secret
 from tests.conftest import API_KEY
 from tests.deploy._sse import answer, chat
 
-KBSYNC = [sys.executable, "-c", "from sync.cli import main; main(prog_name='kbsync')"]
+KBSYNC = [sys.executable, "-m", "kbsync"]
 
 POOL_BEFORE = "The swimming pool opens at seven in the morning and closes at ten in the evening."
 POOL_AFTER = "Since the renovation the swimming pool opens at half past six in the morning."

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import Server, relay_server
+from kbcore.servers import Server, relay_server
 from tests.conftest import API_KEY
 
 # One long paragraph, so that the sandbox's extractive answer has many deltas.
@@ -39,7 +39,7 @@ def relay(sandbox: Server, tmp_path: Path) -> Iterator[Server]:
         "OPENAI_BASE_URL": sandbox.url + "/v1",
     }
     synced = subprocess.run(
-        [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), "--yes"],
+        [sys.executable, "-m", "kbsync", "--kb", str(kb), "--yes"],
         env=env,
         cwd=tmp_path,
         capture_output=True,

@@ -14,7 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests._servers import ROOT, free_port, relay_server
+from kbcore.servers import ROOT, free_port, relay_server
 from tests.conftest import need
 
 DEPLOY = ROOT / "deploy"

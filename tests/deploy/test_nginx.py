@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import ROOT, Server, free_port, run_command
+from kbcore.servers import ROOT, Server, free_port, run_command
 from tests.conftest import need, sandbox_call
 from tests.deploy._sse import Item, chat
 

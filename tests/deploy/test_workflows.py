@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests._servers import ROOT
+from kbcore.servers import ROOT
 from tests.conftest import need
 
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from kbcore.servers import Server
 from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
-from tests._servers import Server
 from tests.conftest import sandbox_call
 from tests.relay._helpers import DOCS, KB_NAME, QUESTION, Seeded, parse_sse
 from tests.relay.conftest import SECRET, MakeRelay
@@ -326,7 +326,7 @@ def test_upstream_timeout(make_relay: MakeRelay, sandbox: Server) -> None:
 
 
 def test_upstream_unreachable(make_relay: MakeRelay) -> None:
-    from tests._servers import free_port
+    from kbcore.servers import free_port
 
     with make_relay() as http:
         upstream = runtime(http).upstream

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests.conftest import sandbox_call
 from tests.relay._helpers import QUESTION, Seeded, parse_sse, wait_for
 from tests.relay.conftest import RunRelay

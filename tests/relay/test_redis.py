@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from kbcore.servers import free_port
 from relay._config import RateLimit
-from tests._servers import free_port
 from tests.conftest import need
 from tests.relay._helpers import QUESTION
 from tests.relay.conftest import MakeRelay

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from kbcore.servers import Server
 from relay._runtime import Runtime
-from tests._servers import Server
 from tests.conftest import sandbox_call
 from tests.relay._helpers import QUESTION, parse_sse, wait_for
 

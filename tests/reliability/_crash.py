@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sync._orphans import upload_name
-from sync.kb import load_kb
+from kbcore.kb import load_kb
+from kbcore.wire import upload_name
 from sync.plan import attributes_for
 from tests.reliability._harness import (
     KB_NAME,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests._servers import ROOT
+from kbcore.servers import ROOT
 from tests.reliability._harness import (
     FAULT_KINDS,
     KB_NAME,

@@ -22,9 +22,9 @@ from typing import Any
 
 import openai
 
-from sync.kb import load_kb
+from kbcore.kb import load_kb
+from kbcore.servers import ROOT
 from sync.plan import attributes_for
-from tests._servers import ROOT
 
 API_KEY = "sk-test-kbsync-0123456789"
 INSTRUCTIONS = "Answer from the documents only.\n"
@@ -160,7 +160,7 @@ def kbsync_env(sandbox: Sandbox, extra: Mapping[str, str] | None = None) -> dict
 
 
 def command(kb: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", "from sync.cli import main; main()", "--kb", str(kb), *args]
+    return [sys.executable, "-m", "kbsync", "--kb", str(kb), *args]
 
 
 def kbsync(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests.reliability._crash import (
     CrashResult,
     Poller,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests.reliability._faults import fault_run
 from tests.reliability._harness import Outcome, Sandbox
 

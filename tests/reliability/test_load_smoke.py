@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
-from tests._servers import ROOT
+from kbcore.servers import ROOT
 from tests.relay.conftest import RunRelay
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import openai
 import pytest
 
-from sync._orphans import display_name, is_ours, orphans, upload_name
-from tests._servers import Server
+from kbcore.servers import Server
+from kbcore.wire import display_name, is_ours, orphans, upload_name
 from tests.conftest import sandbox_call
 from tests.sync._sync_helpers import apply_ok, kbsync, write_kb
 

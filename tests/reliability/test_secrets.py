@@ -15,8 +15,8 @@ from urllib.parse import quote
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
+from kbcore.servers import ROOT
 from tests._secrets import SecretScan
-from tests._servers import ROOT
 from tests.conftest import API_KEY
 from tests.relay.conftest import SECRET
 
@@ -68,7 +68,7 @@ def test_the_fixture_sees_log_lines_printing_and_errors(tmp_path: Path) -> None:
         textwrap.dedent(
             f"""
             import logging, os, sys
-            from sync.errors import KbsyncError
+            from kbcore.errors import KbsyncError
 
             def test_logs_it():
                 logging.getLogger("relay").info("starting with %s", os.environ["OPENAI_API_KEY"])

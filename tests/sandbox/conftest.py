@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests.conftest import sandbox_call
 
 

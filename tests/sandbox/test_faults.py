@@ -8,7 +8,7 @@ from typing import Any
 import openai
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests._spec import assert_valid
 from tests.conftest import API_KEY, sandbox_call
 from tests.sandbox.conftest import Upload, set_faults

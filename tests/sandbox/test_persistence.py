@@ -8,9 +8,9 @@ from typing import Any
 
 import openai
 
+from kbcore.servers import sandbox_server
 from sandbox._persist import load, save_now
 from sandbox._state import Store
-from tests._servers import sandbox_server
 from tests.conftest import API_KEY, sandbox_call
 
 

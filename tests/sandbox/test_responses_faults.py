@@ -10,7 +10,7 @@ import httpx
 import openai
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests._spec import assert_valid
 from tests.conftest import sandbox_call
 from tests.sandbox._seed import MODEL, file_search, seed

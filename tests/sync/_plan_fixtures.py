@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from kbcore.kb import AssistantSpec, Document, KnowledgeBase, Settings, files_digest
 from sync._remote_state import AttributeValue, RemoteFile, RemoteState, RemoteStore
-from sync.kb import AssistantSpec, Document, KnowledgeBase, Settings, files_digest
 
 SPEC_DIGEST = "5" * 64
 

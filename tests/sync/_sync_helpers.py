@@ -9,8 +9,8 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from sync.cli import main
-from tests._servers import Server
+from kbcore.servers import Server
+from kbsync.cli import main
 from tests.conftest import sandbox_call
 
 INSTRUCTIONS = "Answer from the documents only.\n"

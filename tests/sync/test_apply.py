@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
+from kbcore.kb import load_kb
+from kbcore.servers import Server
 from sync import _ingest
 from sync._apply import ApplyReport, apply
 from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._run import make_plan
-from sync.kb import load_kb
 from sync.plan import Plan
-from tests._servers import Server
 from tests.conftest import sandbox_call
 from tests.sandbox.conftest import make_pdf
 from tests.sync._sync_helpers import apply_ok, assert_in_sync, by_path, faults, put, write_kb

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sync._hashing import SMALL_FILE, FileHash, HashJob, hash_file, hash_files
+from kbcore._hashing import SMALL_FILE, FileHash, HashJob, hash_file, hash_files
 
 
 def write(path: Path, data: bytes) -> Path:

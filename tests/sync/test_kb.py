@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sync.errors import KbError
-from sync.formats import MAX_FILE_BYTES
-from sync.kb import Document, load_kb, load_spec
+from kbcore.errors import KbError
+from kbcore.formats import MAX_FILE_BYTES
+from kbcore.kb import Document, load_kb, load_spec
 from tests.sync._kb_trees import make_kb
 
 SUPPORTED = (

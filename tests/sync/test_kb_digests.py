@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sync.kb import load_kb, load_spec
+from kbcore.kb import load_kb, load_spec
 from tests.sync._kb_trees import make_kb
 
 SETTINGS = (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync._ignore import Excluder, compile_pattern
+from kbcore._ignore import Excluder, compile_pattern
 
 
 @pytest.mark.parametrize(

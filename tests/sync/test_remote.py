@@ -12,9 +12,9 @@ import httpx2
 import openai
 import pytest
 
+from kbcore.errors import RemoteError
 from sync._remote import Remote
 from sync._retry import RetryPolicy, server_hint
-from sync.errors import RemoteError
 
 KEY = "sk-secret-do-not-show-0123456789"
 Handler = Callable[[httpx2.Request], httpx2.Response]

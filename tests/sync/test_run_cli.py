@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from kbcore.servers import Server
+from kbsync.cli import main
 from sync import _run
-from sync.cli import main
-from tests._servers import Server
 from tests.conftest import need, sandbox_call
 from tests.sync._sync_helpers import (
     apply_ok,

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
+from kbcore.kb import load_kb
+from kbcore.servers import ROOT, Server
 from sync._remote import Remote
 from sync._run import make_plan
-from sync.kb import load_kb
-from tests._servers import ROOT, Server
 from tests.conftest import sandbox_call
 from tests.sync._sync_helpers import (
     apply_ok,
@@ -66,8 +66,7 @@ def test_killed_between_upload_and_delete_then_converges(
     faults(sandbox, latency_ms=300)  # slow enough to aim between the attach and the deletes
     seen = len(_requests(sandbox))
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "CI": "true"}
-    code = "from sync.cli import main; main()"
-    args = [sys.executable, "-c", code, "--kb", str(kb), "--yes"]
+    args = [sys.executable, "-m", "kbsync", "--kb", str(kb), "--yes"]
     proc = subprocess.Popen(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.errors import KbError
-from sync.kb import Settings, load_kb, load_spec
+from kbcore.errors import KbError
+from kbcore.kb import Settings, load_kb, load_spec
 from tests.sync._kb_trees import make_kb
 
 TOP_KEYS = "name, model, temperature, max_output_tokens, file_search, chunking, files, attributes"

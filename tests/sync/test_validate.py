@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sync.cli import main
+from kbsync.cli import main
 from tests.sync._kb_trees import make_kb
 
 

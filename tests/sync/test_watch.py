@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sync._watch import watch
-from tests._servers import ROOT
+from kbcore.servers import ROOT
+from kbsync._watch import watch
 from tests.sync._sync_helpers import assert_in_sync, put, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
@@ -97,7 +97,7 @@ def test_ctrl_c_exits_0(tmp_path: Path, base_url: str) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha"})
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "CI": "true"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from sync.cli import main; main()", "watch", "--kb", str(kb)],
+        [sys.executable, "-m", "kbsync", "watch", "--kb", str(kb)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests._servers import Server, free_port, relay_server, sandbox_server
+from kbcore.servers import Server, free_port, relay_server, sandbox_server
 from tests.conftest import need, sandbox_call
 from tests.widget._stack import relay_env, seed, write_kb
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests._servers import free_port
+from kbcore.servers import free_port
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import FakeRelay, Reply, event, fake_relay
 

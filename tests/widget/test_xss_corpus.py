@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests._servers import Server
+from kbcore.servers import Server
 from tests.conftest import need, sandbox_call
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import WIDGET, FakeRelay, Reply, event, fake_relay

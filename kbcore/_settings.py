@@ -19,8 +19,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from sync._ignore import compile_pattern
-from sync._output import display_path
+from kbcore._ignore import compile_pattern
+from kbcore.output import display_path
 
 TOP_KEYS = (
     "name",

@@ -13,13 +13,9 @@ from pathlib import Path
 
 import watchfiles
 
-from sync import _output, _render
-from sync._apply import apply
-from sync._progress import make as make_progress
-from sync._remote import Remote
-from sync._run import load, make_plan
-from sync._safety import raise_if_unsafe
-from sync.errors import KbsyncError
+from kbcore import output as _output
+from kbcore.errors import KbsyncError
+from sync import Remote, apply, load, make_plan, make_progress, raise_if_unsafe, render_text
 
 DEBOUNCE_MS = 400
 
@@ -60,7 +56,7 @@ def cycle(kb_dir: Path, remote: Remote, *, apply_changes: bool) -> bool:
         with make_progress() as progress:
             kb = load(kb_dir, progress)
             plan = make_plan(kb, remote)
-            _output.result(_render.text(plan))
+            _output.result(render_text(plan))
             if not apply_changes or not plan.pending:
                 return True
             raise_if_unsafe(plan, prune_unmanaged=False, allow_mass_delete=False)

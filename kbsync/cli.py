@@ -1,21 +1,22 @@
 """The ``kbsync`` command line: one click group, one module per command.
 
-Every command is a plain function returning an exit code; ``_guard`` is the one
-place that maps failures to exit codes (expected → one line and 1, Ctrl-C → 130).
+Every command is a plain function returning an exit code; ``kbcore.output.exit_with``
+is the one place that maps failures to exit codes (expected → one line and 1, Ctrl-C →
+130). ``relay`` and ``sandbox`` are the packages' own commands (``python -m relay`` runs
+the same one), imported only when invoked so that ``kbsync`` starts fast.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
-from sync import __version__
-from sync._output import info
-from sync.errors import KbsyncError
+from kbcore import __version__
+from kbcore.output import exit_with
 
 
 def _default_kb() -> Path:
@@ -32,19 +33,27 @@ kb_option = click.option(
 )
 
 
-def _guard(run: Callable[[], int]) -> None:
-    try:
-        code = run()
-    except KbsyncError as error:
-        info(f"error: {error}")
-        code = 1
-    except KeyboardInterrupt:
-        info("interrupted")
-        code = 130
-    sys.exit(code)
+class _Commands(click.Group):
+    """The group, with ``relay`` and ``sandbox`` loaded from their packages on first use."""
+
+    _lazy: ClassVar[dict[str, str]] = {"relay": "relay.server", "sandbox": "sandbox.server"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self._lazy:
+            module = importlib.import_module(self._lazy[cmd_name])
+            command: click.Command = module.main
+            return command
+        return super().get_command(ctx, cmd_name)
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_Commands,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @kb_option
 @click.option("--dry-run", is_flag=True, help="Show the plan; send only GET requests.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
@@ -76,7 +85,7 @@ def main(
     """Reconcile kb/ into the OpenAI vector store (plan, then apply)."""
     if ctx.invoked_subcommand is not None:
         return
-    from sync._run import RunOptions, run
+    from sync import RunOptions, run
 
     options = RunOptions(
         kb_dir=kb_dir,
@@ -89,50 +98,16 @@ def main(
         allow_mass_delete=allow_mass_delete,
         prune_unmanaged=prune_unmanaged,
     )
-    _guard(lambda: run(options))
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Keep the sandbox's state in DIR across restarts.",
-)
-def sandbox(host: str, port: int, data_dir: Path | None) -> None:
-    """Run the local OpenAI-compatible server at http://HOST:PORT/v1."""
-    from sandbox.server import serve
-
-    _guard(lambda: serve(host=host, port=port, data_dir=data_dir))
+    exit_with(lambda: run(options))
 
 
 @main.command()
 @kb_option
 def validate(kb_dir: Path) -> None:
     """Check kb/ offline (no network): settings, instructions, every document."""
-    from sync._validate import validate as run_validate
+    from kbsync._validate import validate as run_validate
 
-    _guard(lambda: run_validate(kb_dir))
-
-
-@main.command()
-@click.option(
-    "--kb",
-    "kb_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The knowledge base folder.  [default: $KB_DIR, else ./kb]",
-)
-@click.option("--host", default=None, help="Interface to bind.  [default: $HOST, else 127.0.0.1]")
-@click.option("--port", default=None, type=int, help="Port.  [default: $PORT, else 8000]")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def relay(kb_dir: Path | None, host: str | None, port: int | None, workers: int) -> None:
-    """Run the chat relay (uvicorn) at http://HOST:PORT."""
-    from relay.server import serve
-
-    _guard(lambda: serve(host=host, port=port, workers=workers, kb_dir=kb_dir))
+    exit_with(lambda: run_validate(kb_dir))
 
 
 @main.command()
@@ -153,10 +128,10 @@ def relay(kb_dir: Path | None, host: str | None, port: int | None, workers: int)
 )
 def dev(kb_dir: Path, port: int, sandbox_port: int) -> None:
     """Run the whole stack locally: sandbox (without OPENAI_API_KEY), sync, relay, watch."""
-    from sync._dev import DevOptions
-    from sync._dev import dev as run_dev
+    from kbsync._dev import DevOptions
+    from kbsync._dev import dev as run_dev
 
-    _guard(lambda: run_dev(DevOptions(kb_dir=kb_dir, port=port, sandbox_port=sandbox_port)))
+    exit_with(lambda: run_dev(DevOptions(kb_dir=kb_dir, port=port, sandbox_port=sandbox_port)))
 
 
 @main.command()
@@ -169,6 +144,6 @@ def dev(kb_dir: Path, port: int, sandbox_port: int) -> None:
 )
 def watch(kb_dir: Path, apply_changes: bool) -> None:
     """Plan again (or apply, with --apply) whenever kb/ changes; Ctrl-C stops (exit 0)."""
-    from sync._watch import watch as run_watch
+    from kbsync._watch import watch as run_watch
 
-    _guard(lambda: run_watch(kb_dir, apply_changes=apply_changes))
+    exit_with(lambda: run_watch(kb_dir, apply_changes=apply_changes))

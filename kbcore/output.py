@@ -8,9 +8,14 @@ shape what is shown (paths, sizes) live here too, so every message reads alike.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
+
+from kbcore.errors import KbsyncError
 
 
 def result(text: str) -> None:
@@ -50,3 +55,19 @@ def human_size(size: int) -> str:
 def plural(count: int, noun: str) -> str:
     """``1 document``, ``2 documents``."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def exit_with(run: Callable[[], int]) -> NoReturn:
+    """The one top-level error handler: run a command and exit with its code.
+
+    Expected failures (``KbsyncError``) print one line and exit 1; Ctrl-C exits 130;
+    anything else is a bug and keeps its traceback."""
+    try:
+        code = run()
+    except KbsyncError as error:
+        info(f"error: {error}")
+        code = 1
+    except KeyboardInterrupt:
+        info("interrupted")
+        code = 130
+    sys.exit(code)

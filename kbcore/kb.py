@@ -26,10 +26,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync import _documents
-from sync._output import display_path
-from sync._settings import parse_settings
-from sync.errors import KbError
+from kbcore import _documents
+from kbcore._settings import parse_settings
+from kbcore.errors import KbError
+from kbcore.output import display_path
 
 DEFAULT_MODEL = "gpt-5.4-mini"
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, NoReturn
 
-from sync._output import display_path, info, result
-from sync.errors import KbsyncError
+from kbcore.errors import KbsyncError
+from kbcore.output import display_path, info, result
 
 SANDBOX_KEY = "sk-kbsync-dev-sandbox"
 _STARTUP_SECONDS = 60.0
@@ -163,7 +163,7 @@ def _python(module: str) -> list[str]:
 
 def _kbsync() -> list[str]:
     # The console script may not be on PATH (a venv not activated): go through this Python.
-    return [sys.executable, "-c", "from sync.cli import main; main(prog_name='kbsync')"]
+    return [sys.executable, "-m", "kbsync"]
 
 
 def _start(name: str, args: Sequence[str], env: dict[str, str], log: Path | None = None) -> _Child:

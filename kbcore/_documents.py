@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync._hashing import FileHash, HashJob, hash_files
-from sync._ignore import Excluder, compile_pattern
-from sync._output import display_path, human_size
-from sync._settings import ATTRIBUTE_VALUE_MAX
-from sync.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
+from kbcore._hashing import FileHash, HashJob, hash_files
+from kbcore._ignore import Excluder, compile_pattern
+from kbcore._settings import ATTRIBUTE_VALUE_MAX
+from kbcore.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
+from kbcore.output import display_path, human_size
 
 MAX_USER_ATTRIBUTES = 14  # 16 per file, minus kb_path and kb_sha256
 _SUPPORTED = ", ".join(sorted(SUPPORTED_EXTENSIONS))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync._output import display_path, human_size, plural, result
-from sync.kb import load_kb
+from kbcore.kb import load_kb
+from kbcore.output import display_path, human_size, plural, result
 
 
 def validate(kb_dir: Path) -> int:

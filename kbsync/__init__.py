@@ -1,0 +1,1 @@
+"""The ``kbsync`` command line: wires ``sync``, ``relay`` and ``sandbox`` together."""
