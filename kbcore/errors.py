@@ -1,4 +1,9 @@
-"""The one exception tree of ``sync``; the CLI maps it to exit codes."""
+"""The root of kbsync's one exception tree, and the errors every part shares.
+
+``KbsyncError`` is the root; the engines add their own branches under it
+(``sync._safety.UnsafePlanError``, ``relay._errors.RelayError``). The command line maps
+the whole tree to exit codes in one place (``kbcore.output.exit_with``).
+"""
 
 from __future__ import annotations
 
@@ -23,3 +28,7 @@ class KbError(KbsyncError):
 
 class RemoteError(KbsyncError):
     """OpenAI (or the sandbox) refused or failed a request; raised only by the API seam."""
+
+
+class StoreChoiceError(KbsyncError):
+    """The KB's vector store cannot be chosen (``kbcore.store``): the message says why."""

@@ -1,4 +1,13 @@
-"""Uploads kbsync can prove are its own, and the orphans among them.
+"""Every name kbsync puts on the wire, written once: attribute and metadata keys, the
+store's name, and the names of uploads (with the orphans among them).
+
+Attributes of each vector-store file: ``KB_PATH``, ``KB_SHA256``, ``KB_TITLE`` (plus the
+user attributes of ``kb/assistant.yaml``, which may not start with ``RESERVED_PREFIX``).
+Metadata of the KB's vector store: ``KB_NAME`` (whose store it is), the stamp
+(``KB_SPEC_SHA256``, ``KB_FILES_SHA256``, ``KB_CHUNKING``, ``KB_REVISION``, ``KB_TOOL``)
+and, on preview and check stores only, ``KB_PREVIEW``.
+
+Uploads kbsync can prove are its own, and the orphans among them.
 
 An apply uploads a File, then attaches it to the KB's vector store. A run killed in
 between (or an attach that fails, or a detach whose File delete never ran) leaves a
@@ -32,6 +41,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import PurePosixPath
+
+RESERVED_PREFIX = "kb_"
+
+KB_PATH = "kb_path"
+KB_SHA256 = "kb_sha256"
+KB_TITLE = "kb_title"
+
+KB_NAME = "kb_name"
+KB_PREVIEW = "kb_preview"
+KB_SPEC_SHA256 = "kb_spec_sha256"
+KB_FILES_SHA256 = "kb_files_sha256"
+KB_CHUNKING = "kb_chunking"
+KB_REVISION = "kb_revision"
+KB_TOOL = "kb_tool"
+
+STORE_NAME_PREFIX = "kb:"
+
+
+def store_name(kb_name: str) -> str:
+    """The display name of the KB's vector store: ``kb:<name>``."""
+    return STORE_NAME_PREFIX + kb_name
+
 
 SEPARATOR = "~"
 _MARKED = re.compile(r"^(?P<stem>.+)~vs_[A-Za-z0-9_-]+(?P<suffix>\.[^.]*)?$")
