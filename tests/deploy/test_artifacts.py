@@ -118,7 +118,7 @@ def test_the_build_context_holds_everything_the_wheel_needs(tmp_path: Path) -> N
     assert "relay/widget/widget.js" in names
     assert "sandbox/spec/openapi.subset.json" in names
     assert "kbsync/cli.py" in names
-        assert "kbcore/kb.py" in names
+    assert "kbcore/kb.py" in names
 
 
 def _unit() -> dict[str, list[str]]:

@@ -1,0 +1,149 @@
+"""Admission of ``POST /api/chat``: every check a request passes before any upstream call.
+
+Checks run in a fixed order, each with its own status: content type (415), body size
+(413), JSON shape (400), message length (400), origin (403), rate limit (429), readiness
+(503), conversation token (400), concurrent streams (503). Each failure is plain JSON
+``{"error": {"code", "message"}}``; a request that passes holds a stream slot.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request, Response
+
+from kbcore.kb import AssistantSpec
+from relay._errors import InvalidToken, refuse
+from relay._runtime import Runtime
+from relay._upstream import Upstream
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    message: str
+    conversation: str | None
+
+
+async def _read_body(request: Request[Any, Any, Any], cap: int) -> bytes | None:
+    """The body, or ``None`` as soon as it is known to be longer than ``cap`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > cap:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse(body: bytes) -> ChatRequest | str:
+    """The request, or a sentence saying what is wrong with its shape."""
+    try:
+        data = json.loads(body)
+    except ValueError:  # bad JSON or bad UTF-8
+        return "The body is not valid JSON."
+    if not isinstance(data, dict):
+        return 'The body must be a JSON object like {"message": "..."}.'
+    message = data.get("message")
+    if not isinstance(message, str):
+        return 'The body needs "message" as a string.'
+    try:
+        message.encode()
+    except UnicodeEncodeError:  # a lone surrogate escape such as "\ud800": not text
+        return 'The "message" is not valid Unicode text (it holds a lone surrogate).'
+    conversation = data.get("conversation")
+    if conversation is not None and not isinstance(conversation, str):
+        return '"conversation" must be a string (the token from the conversation event) or null.'
+    return ChatRequest(message, conversation or None)
+
+
+def origin_allowed(request: Request[Any, Any, Any], runtime: Runtime) -> bool:
+    origin = request.headers.get("origin")
+    if origin is None or runtime.config.any_origin:
+        return True  # not a browser cross-origin request (curl, server to server)
+    origin = origin.strip().rstrip("/").lower()
+    if origin in runtime.config.allowed_origins:
+        return True
+    # Same origin (the demo page, or the widget served by the relay itself).
+    host = (request.headers.get("host") or "").lower()
+    return bool(host) and urlsplit(origin).netloc == host
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A request that passed every check and holds a stream slot."""
+
+    message: str
+    conversation_id: str | None
+    spec: AssistantSpec
+    vector_store_id: str
+    upstream: Upstream
+
+
+async def admit(
+    request: Request[Any, Any, Any], runtime: Runtime, access: dict[str, Any]
+) -> Admitted | Response[Any]:
+    config = runtime.config
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
+    body = await _read_body(request, config.max_body_bytes)
+    if body is None:
+        return refuse(
+            413, "body_too_large", f"The body is larger than {config.max_body_bytes} bytes."
+        )
+    parsed = _parse(body)
+    if isinstance(parsed, str):
+        return refuse(400, "invalid_body", parsed)
+    message = parsed.message.strip()
+    if not message:
+        return refuse(400, "empty_message", "The message is empty.")
+    if len(message) > config.max_message_chars:
+        return refuse(
+            400,
+            "message_too_long",
+            f"The message is longer than {config.max_message_chars} characters.",
+        )
+    if config.log_messages:
+        access["message"] = message
+    if not origin_allowed(request, runtime):
+        return refuse(403, "origin_not_allowed", "This origin may not use the chat.")
+    if runtime.limiter is not None:
+        store = request.app.stores.get(runtime.limiter.config.store)
+        retry_after = await runtime.limiter.hit(request, store)
+        if retry_after is not None:
+            runtime.metrics.rate_limited += 1
+            return refuse(
+                429,
+                "rate_limited",
+                f"Too many messages; the limit is {config.rate_limit}. Try again later.",
+                retry_after=retry_after,
+            )
+    spec, vector_store_id, upstream = (
+        runtime.spec.spec,
+        runtime.vector_store_id,
+        runtime.upstream,
+    )
+    if spec is None or vector_store_id is None or upstream is None:
+        return refuse(503, "not_ready", "The assistant is starting; try again.", retry_after=5)
+    conversation_id: str | None = None
+    if parsed.conversation:
+        try:
+            conversation_id = runtime.signer.verify(spec.name, parsed.conversation)
+        except InvalidToken as exc:
+            return refuse(400, "invalid_conversation", str(exc))
+    if not runtime.slots.acquire():
+        return refuse(
+            503,
+            "at_capacity",
+            "The assistant is answering too many people; try again.",
+            retry_after=2,
+        )
+    runtime.metrics.open_streams = runtime.slots.open
+    return Admitted(message, conversation_id, spec, vector_store_id, upstream)
