@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kbcore.servers import sandbox_server
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "_work"
-sys.path.insert(0, str(ROOT))
-
-from kbcore.servers import sandbox_server  # noqa: E402
 
 
 def machine() -> str:

@@ -40,10 +40,7 @@ from typing import Any
 import httpx
 import msgspec
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from kbcore.servers import sandbox_server  # noqa: E402
+from kbcore.servers import sandbox_server
 
 HEADERS = {"Authorization": "Bearer sk-bench"}
 _VOCABULARY = """

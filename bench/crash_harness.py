@@ -21,19 +21,17 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _sync_bench import machine
 
-from bench._sync_bench import machine  # noqa: E402
-from kbcore.servers import sandbox_server  # noqa: E402
-from tests.reliability._crash import (  # noqa: E402
+from kbcore.servers import sandbox_server
+from kbsync.harness.crash import (
     CrashResult,
     crash,
     mixed_scenario,
     rechunk_scenario,
     reference_steps,
 )
-from tests.reliability._harness import Sandbox  # noqa: E402
+from kbsync.harness.runs import Sandbox
 
 SCENARIOS = {"mixed": mixed_scenario, "rechunk": rechunk_scenario}
 

@@ -23,13 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _sync_bench import machine
 
-from bench._sync_bench import machine  # noqa: E402
-from kbcore.servers import sandbox_server  # noqa: E402
-from tests.reliability._faults import FaultResult, fault_run  # noqa: E402
-from tests.reliability._harness import FAULT_KINDS, Sandbox  # noqa: E402
+from kbcore.servers import sandbox_server
+from kbsync.harness.faults import FaultResult, fault_run
+from kbsync.harness.runs import FAULT_KINDS, Sandbox
 
 
 def main() -> int:

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from kbcore.servers import Server
-from tests.reliability._crash import (
+from kbsync.harness.crash import (
     CrashResult,
     Poller,
     crash,
     mixed_scenario,
     rechunk_scenario,
 )
-from tests.reliability._harness import Sandbox
+from kbsync.harness.runs import Sandbox
 
 LATENCY_MS = 60
 

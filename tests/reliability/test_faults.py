@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kbcore.servers import Server
-from tests.reliability._faults import fault_run
-from tests.reliability._harness import Outcome, Sandbox
+from kbsync.harness.faults import fault_run
+from kbsync.harness.runs import Outcome, Sandbox
 
 
 @pytest.mark.parametrize("seed", [101, 102, 103, 104, 105])

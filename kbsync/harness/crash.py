@@ -13,8 +13,7 @@ from typing import Any
 
 from kbcore.kb import load_kb
 from kbcore.wire import upload_name
-from sync.plan import attributes_for
-from tests.reliability._harness import (
+from kbsync.harness.runs import (
     KB_NAME,
     Sandbox,
     desired_problems,
@@ -24,6 +23,7 @@ from tests.reliability._harness import (
     plans_nothing,
     write_kb,
 )
+from sync.plan import attributes_for
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from kbcore.servers import ROOT
-from tests.reliability._harness import (
+from kbsync.harness.runs import (
     FAULT_KINDS,
     KB_NAME,
     Outcome,

@@ -1,9 +1,7 @@
-"""Crash and fault harness: drive ``kbsync`` subprocesses against a live sandbox.
+"""Drive ``kbsync`` subprocesses against a live sandbox and check what the store holds.
 
-Shared by ``tests/reliability`` (small runs) and ``bench/crash_harness.py`` /
-``bench/fault_runs.py`` (the full ones); the crash and fault drivers are in ``_crash``
-and ``_faults``. Nothing here asserts: checks return lists of problems (empty = fine)
-so that a benchmark can count them and a test can assert them.
+The crash and fault drivers built on it are ``kbsync.harness.crash`` and
+``kbsync.harness.faults``.
 """
 
 from __future__ import annotations
