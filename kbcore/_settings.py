@@ -11,6 +11,7 @@ is ``"1.10"``. Any scalar except null is accepted; lists and mappings are not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kbcore._ignore import compile_pattern
 from kbcore.output import display_path
+from kbcore.wire import RESERVED_PREFIX
 
 TOP_KEYS = (
     "name",
@@ -31,10 +33,13 @@ TOP_KEYS = (
     "chunking",
     "files",
     "attributes",
+    "reasoning",
+    "sources",
 )
+REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+PATH_PLACEHOLDER = "{path}"
 ATTRIBUTE_KEY_MAX = 64
 ATTRIBUTE_VALUE_MAX = 512
-RESERVED_PREFIX = "kb_"
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -121,6 +126,8 @@ class _Reader:
             "chunking": self.chunking,
             "files": self.files,
             "attributes": self.attributes,
+            "reasoning": self.reasoning,
+            "sources": self.sources,
         }
         for key, node in items.items():
             if not _is_null(node):  # "key:" with no value keeps the default
@@ -232,6 +239,48 @@ class _Reader:
             "chunk_overlap_tokens": overlap,
         }
 
+    def reasoning(self, node: Node) -> None:
+        items = self.mapping(node, "reasoning", ("effort",), "reasoning.")
+        value_node = (items or {}).get("effort")
+        if value_node is None or _is_null(value_node):
+            return
+        if isinstance(value_node, ScalarNode) and value_node.value in REASONING_EFFORTS:
+            self.store("reasoning_effort", str(value_node.value))
+            return
+        self.problem(
+            value_node,
+            f"reasoning.effort must be one of: {', '.join(REASONING_EFFORTS)},"
+            f" not {_shown(value_node)}.",
+        )
+
+    def sources(self, node: Node) -> None:
+        items = self.mapping(node, "sources", ("url",), "sources.")
+        value_node = (items or {}).get("url")
+        if value_node is None or _is_null(value_node):
+            return
+        if not isinstance(value_node, ScalarNode) or value_node.tag != _STR:
+            self.problem(
+                value_node, f"sources.url must be a web address (text), not {_shown(value_node)}."
+            )
+            return
+        url = str(value_node.value)
+        if not _WEB_ADDRESS.match(url):
+            # A widget turns this into a link: javascript:, data: or a relative address
+            # would run or load whatever the template says on the embedding site.
+            self.problem(
+                value_node,
+                f'sources.url "{url}" must be an http:// or https:// address with a host and'
+                " no spaces; write the public address where a visitor reads the documents.",
+            )
+        elif PATH_PLACEHOLDER not in url:
+            self.problem(
+                value_node,
+                f'sources.url "{url}" must contain {PATH_PLACEHOLDER} where the document\'s'
+                ' path goes, e.g. "https://example.com/docs/{path}".',
+            )
+        else:
+            self.store("source_url", url)
+
     def files(self, node: Node) -> None:
         items = self.mapping(node, "files", ("exclude",), "files.")
         if items is None:
@@ -302,7 +351,8 @@ class _Reader:
         if key.startswith(RESERVED_PREFIX):
             self.problem(
                 node,
-                f'attribute "{key}" in {what}: the kb_ prefix is reserved for kbsync; rename it.',
+                f'attribute "{key}" in {what}: the {RESERVED_PREFIX} prefix is reserved for'
+                " kbsync; rename it.",
             )
             return None
         if not key:
@@ -331,6 +381,9 @@ class _Reader:
             )
             return None
         return value
+
+
+_WEB_ADDRESS = re.compile(r"^https?://[^/?#\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)
 
 
 def _is_null(node: Node) -> bool:

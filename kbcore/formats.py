@@ -1,20 +1,52 @@
-"""What ``file_search`` accepts: the one list of supported extensions and the size limit.
+"""What ``file_search`` accepts: the supported extensions with their MIME types, and the
+size limit.
 
 Both ``kbsync validate`` (which refuses a document before anything is sent) and the
-sandbox (which refuses it at attach time, as the real API does) read it from here.
+sandbox (which refuses it at attach time, as the real API does) read it from here; an
+upload is sent with the MIME type listed here, never one guessed by the platform
+(``mimetypes`` answers differently on Debian, macOS and Windows, and not at all for some).
 """
 
 from __future__ import annotations
 
-# https://platform.openai.com/docs/assistants/tools/file-search#supported-files
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        ".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js",
-        ".json", ".md", ".pdf", ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts", ".txt",
-    }
-)  # fmt: skip
+from pathlib import PurePosixPath
+
+# OpenAI's "Supported files" table for file search, extension → MIME type, as documented:
+# https://platform.openai.com/docs/guides/tools-file-search#supported-files
+# (formerly https://platform.openai.com/docs/assistants/tools/file-search#supported-files).
+# For .py the table lists both text/x-python and text/x-script.python; the first is used.
+MIME_TYPES: dict[str, str] = {
+    ".c": "text/x-c",
+    ".cpp": "text/x-c++",
+    ".cs": "text/x-csharp",
+    ".css": "text/css",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".go": "text/x-golang",
+    ".html": "text/html",
+    ".java": "text/x-java",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".md": "text/markdown",
+    ".pdf": "application/pdf",
+    ".php": "text/x-php",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".py": "text/x-python",
+    ".rb": "text/x-ruby",
+    ".sh": "application/x-sh",
+    ".tex": "text/x-tex",
+    ".ts": "application/typescript",
+    ".txt": "text/plain",
+}
+
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(MIME_TYPES)
 
 # Extensions whose bytes are text; they must decode as UTF-8 or UTF-16.
 TEXT_EXTENSIONS: frozenset[str] = SUPPORTED_EXTENSIONS - {".doc", ".docx", ".pdf", ".pptx"}
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def mime_type(name: str) -> str:
+    """The MIME type OpenAI lists for ``name``'s extension (any case); ``KeyError`` if none."""
+    return MIME_TYPES[PurePosixPath(name).suffix.lower()]

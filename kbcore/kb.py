@@ -10,7 +10,9 @@ Digests (stamped on the vector store, compared by the plan):
   where ``doc`` has exactly the keys ``instructions`` (stripped text), ``model``,
   ``temperature`` (float or null), ``max_output_tokens``, ``max_num_results``,
   ``chunking`` (``{"max_chunk_size_tokens", "chunk_overlap_tokens"}`` or null) and
-  ``attributes`` (``[[glob, {key: value}], ...]`` in file order). ``name`` and
+  ``attributes`` (``[[glob, {key: value}], ...]`` in file order), plus
+  ``reasoning_effort`` and ``source_url`` only when they are set (so that a KB
+  written before those settings existed keeps its digest). ``name`` and
   ``files.exclude`` are not in it: the name is the store's identity, and what
   ``exclude`` changes shows in the files digest.
 - ``KnowledgeBase.files_digest`` (``kb_files_sha256``) is the hex sha256 of the
@@ -25,9 +27,10 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from kbcore import _documents
-from kbcore._settings import parse_settings
+from kbcore._settings import PATH_PLACEHOLDER, parse_settings
 from kbcore.errors import KbError
 from kbcore.output import display_path
 
@@ -45,6 +48,8 @@ class AssistantSpec:
     max_output_tokens: int | None
     max_num_results: int | None
     digest: str  # kb_spec_sha256: hex sha256 over instructions + settings
+    reasoning_effort: str | None = None  # "minimal" | "low" | "medium" | "high"
+    source_url: str | None = None  # "https://…{path}…": where a visitor reads a document
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class Settings:
     chunking: dict[str, int] | None = None  # {"max_chunk_size_tokens", "chunk_overlap_tokens"}
     exclude: tuple[str, ...] = ()
     attributes: tuple[tuple[str, dict[str, str]], ...] = ()  # (glob, attrs) in file order
+    reasoning_effort: str | None = None
+    source_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +148,7 @@ def files_digest(entries: Iterable[tuple[str, str]]) -> str:
 
 def spec_digest(settings: Settings, instructions: str) -> str:
     """``kb_spec_sha256``: see the module docstring for exactly what it covers."""
-    doc = {
+    doc: dict[str, object] = {
         "instructions": instructions,
         "model": settings.model,
         "temperature": settings.temperature,
@@ -150,8 +157,22 @@ def spec_digest(settings: Settings, instructions: str) -> str:
         "chunking": settings.chunking,
         "attributes": [[glob, attrs] for glob, attrs in settings.attributes],
     }
+    if settings.reasoning_effort is not None:
+        doc["reasoning_effort"] = settings.reasoning_effort
+    if settings.source_url is not None:
+        doc["source_url"] = settings.source_url
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def source_url(template: str, kb_path: str) -> str:
+    """The address of document ``kb_path`` from a ``sources.url`` template.
+
+    Each path segment is percent-encoded as UTF-8 and the ``/`` between them kept:
+    ``source_url("https://x.org/docs/{path}", "ru/цены 2024.md")`` is
+    ``"https://x.org/docs/ru/%D1%86%D0%B5%D0%BD%D1%8B%202024.md"``."""
+    encoded = "/".join(quote(segment, safe="") for segment in kb_path.split("/"))
+    return template.replace(PATH_PLACEHOLDER, encoded)
 
 
 def _load_settings_and_spec(
@@ -180,6 +201,8 @@ def _load_settings_and_spec(
         max_output_tokens=settings.max_output_tokens,
         max_num_results=settings.max_num_results,
         digest=spec_digest(settings, instructions),
+        reasoning_effort=settings.reasoning_effort,
+        source_url=settings.source_url,
     )
     return settings, spec, problems, parsed.exclude_ok
 

@@ -9,7 +9,7 @@ import pytest
 from kbcore.errors import KbError
 from kbcore.formats import MAX_FILE_BYTES
 from kbcore.kb import Document, load_kb, load_spec
-from tests.sync._kb_trees import make_kb
+from tests.kbcore._kb_trees import make_kb
 
 SUPPORTED = (
     ".c, .cpp, .cs, .css, .doc, .docx, .go, .html, .java, .js, .json, .md, .pdf, .php,"
@@ -258,7 +258,7 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         load_kb(kb)
     assert caught.value.problems == [
         'kb/assistant.yaml:1: unknown key "modle"; expected one of: name, model, temperature,'
-        " max_output_tokens, file_search, chunking, files, attributes.",
+        " max_output_tokens, file_search, chunking, files, attributes, reasoning, sources.",
         "kb/instructions.md: is empty; write the assistant's instructions in it.",
         f'kb/files/bad.exe: file_search does not support ".exe" files; convert it to one of:'
         f" {SUPPORTED}, or exclude it in kb/assistant.yaml (files.exclude).",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kbcore.kb import load_kb, load_spec
-from tests.sync._kb_trees import make_kb
+from tests.kbcore._kb_trees import make_kb
 
 SETTINGS = (
     "name: clubsante\n"
@@ -63,6 +63,47 @@ def test_spec_digest_changes_with_each_setting(tmp_path: Path, old: str, new: st
     assert old in SETTINGS
     (kb / "assistant.yaml").write_text(SETTINGS.replace(old, new))
     assert load_spec(kb).digest != before
+
+
+def test_reasoning_and_sources_enter_the_digest_only_when_set(tmp_path: Path) -> None:
+    extra = "reasoning: {effort: low}\nsources: {url: 'https://x.org/{path}'}\n"
+    spec = load_spec(make_kb(tmp_path, settings=SETTINGS + extra))
+    canonical = json.dumps(
+        {
+            "instructions": "Answer briefly, from the documents.",
+            "model": "gpt-5.4-mini",
+            "temperature": 0.3,
+            "max_output_tokens": 1024,
+            "max_num_results": 8,
+            "chunking": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
+            "attributes": [["ru/**", {"lang": "ru"}]],
+            "reasoning_effort": "low",
+            "source_url": "https://x.org/{path}",
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert spec.digest == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "reasoning: {effort: low}\n",
+        "sources: {url: 'https://x.org/{path}'}\n",
+    ],
+)
+def test_spec_digest_changes_with_reasoning_and_sources(tmp_path: Path, extra: str) -> None:
+    kb = make_kb(tmp_path, settings=SETTINGS)
+    before = load_spec(kb).digest
+    (kb / "assistant.yaml").write_text(SETTINGS + extra)
+    after = load_spec(kb).digest
+    assert after != before
+    (kb / "assistant.yaml").write_text(
+        SETTINGS + extra.replace("low", "high").replace("x.org", "y.org")
+    )
+    assert load_spec(kb).digest not in (before, after)
 
 
 @pytest.mark.parametrize(

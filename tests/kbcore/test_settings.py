@@ -6,9 +6,12 @@ import pytest
 
 from kbcore.errors import KbError
 from kbcore.kb import Settings, load_kb, load_spec
-from tests.sync._kb_trees import make_kb
+from tests.kbcore._kb_trees import make_kb
 
-TOP_KEYS = "name, model, temperature, max_output_tokens, file_search, chunking, files, attributes"
+TOP_KEYS = (
+    "name, model, temperature, max_output_tokens, file_search, chunking, files, attributes,"
+    " reasoning, sources"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +50,8 @@ def test_every_key(tmp_path: Path) -> None:
         "attributes:\n"
         '  "ru/**": {lang: ru, year: 2024, draft: yes, version: 1.10, since: 2024-01-31}\n'
         '  "*.pdf": {kind: "pdf"}\n'
+        "reasoning:\n  effort: minimal\n"
+        "sources:\n  url: https://club.example/docs/{path}?from=chat\n"
     )
     assert settings_of(tmp_path, text) == Settings(
         name="clubsante",
@@ -69,11 +74,13 @@ def test_every_key(tmp_path: Path) -> None:
             ),
             ("*.pdf", {"kind": "pdf"}),
         ),
+        reasoning_effort="minimal",
+        source_url="https://club.example/docs/{path}?from=chat",
     )
 
 
 def test_null_values_mean_the_default(tmp_path: Path) -> None:
-    text = "model:\ntemperature: ~\nfiles:\n  exclude:\n"
+    text = "model:\ntemperature: ~\nfiles:\n  exclude:\nreasoning: {effort: ~}\nsources:\n"
     assert settings_of(tmp_path, text) == Settings(name=tmp_path.name)
 
 
@@ -180,6 +187,48 @@ def test_unknown_nested_keys(tmp_path: Path) -> None:
             'attributes glob "*.md" appears twice (first on line 2); merge them into one.',
         ),
         (
+            "reasoning: {effort: extreme}",
+            'reasoning.effort must be one of: minimal, low, medium, high, not "extreme".',
+        ),
+        ("reasoning: low", 'reasoning must be a mapping (key: value), not "low".'),
+        (
+            "sources: {url: [a]}",
+            "sources.url must be a web address (text), not a list.",
+        ),
+        (
+            "sources: {url: 'javascript:alert(1)//{path}'}",
+            'sources.url "javascript:alert(1)//{path}" must be an http:// or https:// address'
+            " with a host and no spaces; write the public address where a visitor reads the"
+            " documents.",
+        ),
+        (
+            "sources: {url: 'data:text/html,{path}'}",
+            'sources.url "data:text/html,{path}" must be an http:// or https:// address'
+            " with a host and no spaces; write the public address where a visitor reads the"
+            " documents.",
+        ),
+        (
+            "sources: {url: '/docs/{path}'}",
+            'sources.url "/docs/{path}" must be an http:// or https:// address'
+            " with a host and no spaces; write the public address where a visitor reads the"
+            " documents.",
+        ),
+        (
+            "sources: {url: ' https://x.org/{path}'}",
+            'sources.url " https://x.org/{path}" must be an http:// or https:// address'
+            " with a host and no spaces; write the public address where a visitor reads the"
+            " documents.",
+        ),
+        (
+            "sources: {url: 'https://x.org/docs/'}",
+            'sources.url "https://x.org/docs/" must contain {path} where the document\'s path'
+            ' goes, e.g. "https://example.com/docs/{path}".',
+        ),
+        (
+            "sources: {link: 'https://x.org/{path}'}",
+            'unknown key "link" under sources; expected one of: url.',
+        ),
+        (
             "attributes: {'*.md': {k: null}}",
             'attribute "k" in attributes["*.md"] must be text, a number or a boolean, not empty.',
         ),
@@ -246,3 +295,16 @@ def test_a_broken_exclude_skips_the_file_checks(tmp_path: Path) -> None:
     assert caught.value.problems == [
         'kb/assistant.yaml:1: files.exclude must be a list of globs, not "*.tmp".'
     ]
+
+
+def test_https_addresses_in_any_case_are_accepted(tmp_path: Path) -> None:
+    text = "sources: {url: 'HTTPS://Club.Example/docs/{path}'}\n"
+    assert settings_of(tmp_path, text).source_url == "HTTPS://Club.Example/docs/{path}"
+
+
+def test_reasoning_and_sources_reach_the_spec(tmp_path: Path) -> None:
+    text = "reasoning: {effort: high}\nsources: {url: 'http://localhost:8080/{path}'}\n"
+    spec = load_spec(make_kb(tmp_path, settings=text))
+    assert (spec.reasoning_effort, spec.source_url) == ("high", "http://localhost:8080/{path}")
+    bare = load_spec(make_kb(tmp_path / "bare"))
+    assert (bare.reasoning_effort, bare.source_url) == (None, None)

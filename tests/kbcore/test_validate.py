@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from kbsync.cli import main
-from tests.sync._kb_trees import make_kb
+from tests.kbcore._kb_trees import make_kb
 
 
 @pytest.fixture(autouse=True)
