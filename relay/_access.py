@@ -2,12 +2,15 @@
 
 Wraps the whole Litestar ASGI handler (outside routing), so unknown paths and 405s
 are counted too. A chat stream is logged when it ends, with its time to first token.
+The route label is the matched handler's path template (``other`` when none matched),
+so the routes are named once, by the handlers.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -15,19 +18,37 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from relay import _log
 from relay._metrics import Metrics
+from relay._sse import Outcome
 
-ROUTES = frozenset(
-    {
-        "/api/chat",
-        "/api/ping",
-        "/healthz",
-        "/readyz",
-        "/metrics",
-        "/widget.js",
-        "/",
-        "/schema/openapi.json",
-    }
-)
+_STATE_KEY = "relay_access"
+
+
+@dataclass
+class AccessRecord:
+    """What a handler adds to its request's log line (filled in as the request runs)."""
+
+    outcome: Outcome | None = None  # the answer stream, once it started
+    upstream_error: str | None = None  # refused by the upstream before the stream
+    question: str | None = None  # only with LOG_QUESTIONS=1
+
+    def fields(self) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        if self.outcome is not None:
+            fields.update(self.outcome.log_fields())
+        if self.upstream_error is not None:
+            fields["upstream_error"] = self.upstream_error
+        if self.question is not None:
+            fields["question"] = self.question
+        return fields
+
+
+def access_record(scope: Scope) -> AccessRecord:
+    """This request's record (made by ``AccessLog``; a fresh one outside it, e.g. in tests)."""
+    state = scope.setdefault("state", {})
+    record = state.get(_STATE_KEY)
+    if not isinstance(record, AccessRecord):
+        record = state[_STATE_KEY] = AccessRecord()
+    return record
 
 
 class AccessLog:
@@ -41,7 +62,7 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = 500  # if the app dies before answering, the server answers 500
-        access: dict[str, Any] = scope.setdefault("state", {}).setdefault("relay_access", {})
+        access = access_record(scope)
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -52,25 +73,17 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            path = scope["path"]
-            route = path if path in ROUTES else "other"
+            # Set by Litestar's router on this scope once a route matched.
+            route = scope.get("path_template") or "other"
             self.metrics.requests[(scope["method"], route, status)] += 1
             client = scope.get("client")
-            record: dict[str, Any] = {
-                "method": scope["method"],
-                "route": route,
-                "status": status,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-                "client": client[0] if client else None,
-            }
-            outcome = access.get("outcome")
-            if outcome is not None:
-                record["stream"] = outcome.result
-                record["ttft_ms"] = access.get("ttft_ms")
-                if outcome.error_code:
-                    record["upstream_error"] = outcome.error_code
-            if "upstream_error" in access:
-                record["upstream_error"] = access["upstream_error"]
-            if "message" in access:  # only with LOG_MESSAGES=1
-                record["message"] = access["message"]
-            _log.event(logging.INFO, "request", **record)
+            _log.event(
+                logging.INFO,
+                "request",
+                method=scope["method"],
+                route=route,
+                status=status,
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                client=client[0] if client else None,
+                **access.fields(),
+            )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from litestar import Request, Response
 
 from kbcore.kb import AssistantSpec
+from relay._access import AccessRecord
 from relay._errors import InvalidToken, refuse
 from relay._runtime import Runtime
 from relay._upstream import Upstream
@@ -87,7 +88,7 @@ class Admitted:
 
 
 async def admit(
-    request: Request[Any, Any, Any], runtime: Runtime, access: dict[str, Any]
+    request: Request[Any, Any, Any], runtime: Runtime, access: AccessRecord
 ) -> Admitted | Response[Any]:
     config = runtime.config
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -111,7 +112,7 @@ async def admit(
             f"The message is longer than {config.max_message_chars} characters.",
         )
     if config.log_messages:
-        access["message"] = message
+        access.question = message
     if not origin_allowed(request, runtime):
         return refuse(403, "origin_not_allowed", "This origin may not use the chat.")
     if runtime.limiter is not None:

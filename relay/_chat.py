@@ -11,17 +11,19 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
+from relay._access import access_record
 from relay._admission import admit
 from relay._errors import UpstreamError, VectorStoreGone, refuse
 from relay._runtime import Runtime, runtime_of
+from relay._sources import AnswerSources
 from relay._sse import HEADERS, AnswerStream, Outcome
 
 
 @post("/api/chat", status_code=200, summary="Ask the assistant; answers as text/event-stream")
 async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
-    started = asyncio.get_running_loop().time()
+    outcome = Outcome(started=asyncio.get_running_loop().time())
     runtime = runtime_of(request)
-    access: dict[str, Any] = request.scope["state"].setdefault("relay_access", {})
+    access = access_record(request.scope)
     admitted = await admit(request, runtime, access)
     if isinstance(admitted, Response):
         return admitted
@@ -38,7 +40,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         if isinstance(exc, VectorStoreGone):
             runtime.forget_vector_store()
         runtime.metrics.upstream_errors[exc.code] += 1
-        access["upstream_error"] = exc.code
+        access.upstream_error = exc.code
         return refuse(exc.status, exc.code, str(exc), retry_after=exc.retry_after)
 
     def on_end(outcome: Outcome) -> None:
@@ -46,22 +48,18 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         runtime.metrics.streams[outcome.result] += 1
         if outcome.error_code is not None and outcome.error_code != "relay_error":
             runtime.metrics.upstream_errors[outcome.error_code] += 1
-        if outcome.first_delta is not None:
-            ttft = outcome.first_delta - started
+        if (ttft := outcome.ttft) is not None:
             runtime.metrics.ttft.observe(ttft)
-            access["ttft_ms"] = round(ttft * 1000, 1)
-
-    async def resolve_path(file_id: str, filename: str) -> str:
-        return await upstream.file_path(vector_store_id, file_id, filename)
 
     body = AnswerStream(
         answer,
+        outcome=outcome,
         token=runtime.signer.sign(spec.name, conversation_id),
-        resolve_path=resolve_path,
+        sources=AnswerSources(runtime.documents, spec, vector_store_id),
         keepalive_seconds=runtime.config.keepalive_seconds,
         on_end=on_end,
     )
-    access["outcome"] = body.outcome
+    access.outcome = outcome
     return Stream(
         body.frames(),
         media_type="text/event-stream",

@@ -9,16 +9,19 @@ import asyncio
 import contextlib
 import logging
 import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from litestar import Request
 
+from kbcore.errors import StoreChoiceError
 from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
 from relay._errors import UpstreamError
 from relay._limits import RateLimiter, StreamSlots
 from relay._metrics import Metrics
+from relay._sources import DocumentCache
 from relay._spec import SpecHolder
 from relay._token import TokenSigner
 from relay._upstream import Upstream
@@ -37,6 +40,7 @@ class Runtime:
         )
         self.signer = TokenSigner(config.relay_secret or secrets.token_urlsafe(32))
         self.upstream: Upstream | None = None
+        self.documents = DocumentCache(self._file_attributes)
         self.spec = SpecHolder(config.kb_dir, on_change=self._spec_changed)
         self.vector_store_id: str | None = None
         self._resolved_for: str | None = None
@@ -87,6 +91,13 @@ class Runtime:
         if self.upstream is not None:
             await self.upstream.aclose()
 
+    async def _file_attributes(
+        self, vector_store_id: str, file_id: str
+    ) -> Mapping[str, object] | None:
+        if self.upstream is None:
+            return None
+        return await self.upstream.file_attributes(vector_store_id, file_id)
+
     def forget_vector_store(self) -> None:
         """The store is gone upstream: not ready until the resolver finds one again."""
         self.vector_store_id, self._resolved_for = None, None
@@ -116,29 +127,41 @@ class Runtime:
 
     async def _resolve_vector_store(self) -> None:
         delay = RESOLVE_FIRST_RETRY
+        refused: str | None = None  # the last refusal, logged once until it changes
         while not self._stop.is_set():
             spec = self.spec.spec
             if spec is not None and self._resolved_for != spec.name and self.upstream:
+                found: str | None = None
                 try:
                     found = await self.upstream.find_vector_store(
                         spec.name, self.config.vector_store_id
                     )
+                except StoreChoiceError as exc:
+                    # Never a silent pick: not ready until the operator settles it.
+                    if str(exc) != refused:
+                        refused = str(exc)
+                        _log.event(
+                            logging.ERROR,
+                            "vector_store_refused",
+                            kb_name=spec.name,
+                            message=refused,
+                        )
                 except UpstreamError as exc:
-                    found = None
                     _log.event(logging.WARNING, "vector_store_lookup_failed", error=str(exc))
+                else:
+                    refused = None
+                    if found is None:
+                        _log.event(
+                            logging.WARNING,
+                            "vector_store_missing",
+                            kb_name=spec.name,
+                            retry_in=delay,
+                            message="No vector store for this KB yet; run kbsync to create it.",
+                        )
                 if found is not None:
                     self.vector_store_id, self._resolved_for = found, spec.name
-                    _log.event(logging.INFO, "vector_store_resolved", kb_name=spec.name)
+                    _log.event(logging.INFO, "vector_store_resolved", kb_name=spec.name, id=found)
                     delay = RESOLVE_FIRST_RETRY
-                else:
-                    _log.event(
-                        logging.WARNING,
-                        "vector_store_missing",
-                        kb_name=spec.name,
-                        vector_store_id=self.config.vector_store_id,
-                        retry_in=delay,
-                        message="No vector store for this KB yet; run kbsync to create it.",
-                    )
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 timeout = None if self._resolved_for is not None else delay

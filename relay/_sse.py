@@ -11,13 +11,15 @@ import asyncio
 import json
 import logging
 import traceback
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
 from relay import _log
 from relay._errors import UpstreamError
+from relay._sources import AnswerSources
 from relay._upstream import Answer, AnswerEvent, Cited, Completed, Searched, TextDelta
 
 KEEP_ALIVE = b": keep-alive\n\n"
@@ -37,13 +39,28 @@ async def _next(events: AsyncIterator[AnswerEvent]) -> AnswerEvent:
     return await events.__anext__()
 
 
+@dataclass
 class Outcome:
     """What happened, for metrics and the access log (filled in as the stream runs)."""
 
-    def __init__(self) -> None:
-        self.first_delta: float | None = None  # loop time of the first delta
-        self.result = "pending"  # done | error | aborted
-        self.error_code: str | None = None
+    started: float  # loop time the request arrived
+    first_delta: float | None = None  # loop time of the first delta
+    result: str = "pending"  # done | error | aborted
+    error_code: str | None = None
+
+    @property
+    def ttft(self) -> float | None:
+        return None if self.first_delta is None else self.first_delta - self.started
+
+    def log_fields(self) -> dict[str, Any]:
+        ttft = self.ttft
+        fields: dict[str, Any] = {
+            "stream": self.result,
+            "ttft_ms": None if ttft is None else round(ttft * 1000, 1),
+        }
+        if self.error_code:
+            fields["upstream_error"] = self.error_code
+        return fields
 
 
 class AnswerStream:
@@ -55,16 +72,17 @@ class AnswerStream:
         self,
         answer: Answer,
         *,
+        outcome: Outcome,
         token: str,
-        resolve_path: Callable[[str, str], Awaitable[str]],
+        sources: AnswerSources,
         keepalive_seconds: float,
         on_end: Callable[[Outcome], None],
     ) -> None:
-        self.outcome = Outcome()
+        self.outcome = outcome
         self._answer = answer
         self._events = answer.events()
         self._token = token
-        self._resolve_path = resolve_path
+        self._sources = sources
         self._keepalive = keepalive_seconds
         self._on_end = on_end
         self._pending: asyncio.Future[AnswerEvent] | None = None
@@ -96,8 +114,7 @@ class AnswerStream:
 
     async def _frames(self) -> AsyncGenerator[bytes, None]:
         outcome = self.outcome
-        sent_sources: set[str] = set()
-        searched: dict[str, str] = {}
+        sources = self._sources
         loop = asyncio.get_running_loop()
         yield frame("conversation", {"conversation": self._token})
         while True:
@@ -136,19 +153,11 @@ class AnswerStream:
                     outcome.first_delta = loop.time()
                 yield frame("delta", {"text": event.text})
             elif isinstance(event, Searched):
-                if event.path:
-                    searched[event.file_id] = event.path
+                sources.searched(event.file_id, event.attributes)
             elif isinstance(event, Cited):
-                if event.file_id in sent_sources:
-                    continue
-                sent_sources.add(event.file_id)
-                path = searched.get(event.file_id) or await self._resolve_path(
-                    event.file_id, event.filename
-                )
-                yield frame(
-                    "source",
-                    {"file_id": event.file_id, "filename": event.filename, "path": path},
-                )
+                source = await sources.cite(event.file_id, event.filename)
+                if source is not None:
+                    yield frame("source", source.as_event())
             elif isinstance(event, Completed):
                 outcome.result = "done"
                 usage = {"input_tokens": event.input_tokens, "output_tokens": event.output_tokens}

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 import ssl
-from collections import OrderedDict
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,8 @@ import openai
 from openai import AsyncAPIResponse, AsyncOpenAI, omit
 
 from kbcore.kb import AssistantSpec
-from kbcore.wire import display_name
+from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
+from kbcore.wire import KB_NAME
 from relay._errors import (
     ConversationGone,
     UpstreamError,
@@ -46,11 +46,11 @@ class Cited:
 
 @dataclass(frozen=True)
 class Searched:
-    """A file_search result: ``path`` is its ``kb_path`` attribute, if any."""
+    """A file_search result: its file, its attributes (``kb_path``, ``kb_title``…), its score."""
 
     file_id: str
-    filename: str
-    path: str | None
+    attributes: Mapping[str, object] | None
+    score: float | None
 
 
 @dataclass(frozen=True)
@@ -137,9 +137,7 @@ async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
 
 
 class Upstream:
-    def __init__(
-        self, *, api_key: str | None, base_url: str | None, timeout: float, path_cache: int = 4096
-    ) -> None:
+    def __init__(self, *, api_key: str | None, base_url: str | None, timeout: float) -> None:
         self._client = AsyncOpenAI(
             # A placeholder key lets the relay start (and say "not ready") without one.
             api_key=api_key or "missing-OPENAI_API_KEY",
@@ -147,31 +145,30 @@ class Upstream:
             timeout=timeout,
             max_retries=0,
         )
-        self._paths: OrderedDict[str, str] = OrderedDict()
-        self._path_cache = path_cache
 
     async def aclose(self) -> None:
         await self._client.close()
 
     async def find_vector_store(self, kb_name: str, vector_store_id: str | None) -> str | None:
-        """The KB's vector store id: ``vector_store_id`` if it exists, else the newest store
-        whose ``metadata.kb_name`` is ``kb_name`` (every page); ``None`` when there is none."""
+        """The KB's vector store id by ``kbcore.store``'s rule; ``None`` when there is none.
+
+        Raises ``StoreChoiceError`` (the rule refuses) or ``UpstreamError``."""
         try:
             if vector_store_id:
-                store = await self._client.vector_stores.retrieve(vector_store_id)
-                return store.id
-            async for store in self._client.vector_stores.list(limit=100, order="desc"):
-                if (store.metadata or {}).get("kb_name") == kb_name:
-                    return store.id
-            return None
-        except openai.NotFoundError:
-            return None
+                try:
+                    store = await self._client.vector_stores.retrieve(vector_store_id)
+                except openai.NotFoundError:
+                    raise missing_chosen(vector_store_id) from None
+                return check_chosen(kb_name, _ref(store)).id
+            stores = [_ref(store) async for store in self._client.vector_stores.list(limit=100)]
         except openai.OpenAIError as exc:
             raise _translate_error(exc) from exc
+        chosen = choose_store(kb_name, stores)
+        return chosen.id if chosen else None
 
     async def create_conversation(self, kb_name: str) -> str:
         try:
-            conversation = await self._client.conversations.create(metadata={"kb_name": kb_name})
+            conversation = await self._client.conversations.create(metadata={KB_NAME: kb_name})
         except openai.OpenAIError as exc:
             raise _translate_error(exc) from exc
         return conversation.id
@@ -213,26 +210,21 @@ class Upstream:
             raise _translate_error(exc) from exc
         return Answer(response)
 
-    def remember_path(self, file_id: str, path: str) -> None:
-        self._paths[file_id] = path
-        self._paths.move_to_end(file_id)
-        while len(self._paths) > self._path_cache:
-            self._paths.popitem(last=False)
-
-    async def file_path(self, vector_store_id: str, file_id: str, filename: str) -> str:
-        """The document's ``kb_path`` attribute, fetched once per file; else ``filename``."""
-        if (cached := self._paths.get(file_id)) is not None:
-            return cached
+    async def file_attributes(
+        self, vector_store_id: str, file_id: str
+    ) -> Mapping[str, object] | None:
+        """The vector-store file's attributes; ``None`` when it cannot be read now."""
         try:
             file = await self._client.vector_stores.files.retrieve(
                 file_id, vector_store_id=vector_store_id
             )
         except openai.OpenAIError:
-            return filename  # not cached: a later answer may find it
-        path = (file.attributes or {}).get("kb_path")
-        resolved = path if isinstance(path, str) and path else filename
-        self.remember_path(file_id, resolved)
-        return resolved
+            return None
+        return dict(file.attributes or {})
+
+
+def _ref(store: Any) -> StoreRef:
+    return StoreRef(str(store.id), dict(store.metadata or {}))
 
 
 def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
@@ -243,21 +235,18 @@ def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
     if kind == "response.output_text.annotation.added":
         annotation = event["annotation"]
         if annotation.get("type") == "file_citation":
-            return [
-                Cited(
-                    str(annotation["file_id"]), display_name(str(annotation.get("filename") or ""))
-                )
-            ]
+            return [Cited(str(annotation["file_id"]), str(annotation.get("filename") or ""))]
         return []
     if kind == "response.output_item.done" and event["item"].get("type") == "file_search_call":
         found: list[AnswerEvent] = []
         for result in event["item"].get("results") or ():
-            path = (result.get("attributes") or {}).get("kb_path")
+            attributes = result.get("attributes")
+            score = result.get("score")
             found.append(
                 Searched(
                     str(result.get("file_id") or ""),
-                    display_name(str(result.get("filename") or "")),
-                    path if isinstance(path, str) and path else None,
+                    attributes if isinstance(attributes, dict) else None,
+                    float(score) if isinstance(score, int | float) else None,
                 )
             )
         return found

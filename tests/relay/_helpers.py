@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kbcore import wire
 from tests._club import PRICES_MD, SCHEDULE_MD
 
 KB_NAME = "relaytest"
@@ -44,9 +45,11 @@ def seed(client: Any, kb_name: str = KB_NAME) -> Seeded:
         )
         paths[uploaded.id] = path
         entries.append(
-            {"file_id": uploaded.id, "attributes": {"kb_path": path, "kb_sha256": "0" * 64}}
+            {"file_id": uploaded.id, "attributes": {wire.KB_PATH: path, wire.KB_SHA256: "0" * 64}}
         )
-    store = client.vector_stores.create(name=f"kb:{kb_name}", metadata={"kb_name": kb_name})
+    store = client.vector_stores.create(
+        name=wire.store_name(kb_name), metadata={wire.KB_NAME: kb_name}
+    )
     client.vector_stores.file_batches.create_and_poll(
         vector_store_id=store.id, files=entries, poll_interval_ms=10
     )

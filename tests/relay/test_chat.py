@@ -12,7 +12,7 @@ from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
 from tests.conftest import sandbox_call
-from tests.relay._helpers import DOCS, KB_NAME, QUESTION, Seeded, parse_sse
+from tests.relay._helpers import DOCS, KB_NAME, QUESTION, Seeded, parse_sse, seed, wait_for
 from tests.relay.conftest import SECRET, MakeRelay
 
 
@@ -61,7 +61,7 @@ def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Se
     sources = [e.data for e in events if e.event == "source"]
     assert len({s["file_id"] for s in sources}) == len(sources)
     for source in sources:
-        assert set(source) == {"file_id", "filename", "path"}
+        assert set(source) == {"file_id", "filename", "path", "title", "url"}
         assert source["path"] == seeded.file_paths[source["file_id"]]
         assert source["path"] in DOCS
     done = events[-1].data
@@ -85,19 +85,16 @@ def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Se
 def test_source_path_falls_back_to_the_vector_store_file(
     relay: TestClient[Any], seeded: Seeded, sandbox: Server
 ) -> None:
-    upstream = runtime(relay).upstream
-    assert upstream is not None
+    documents = runtime(relay).documents
     file_id = next(iter(seeded.file_paths))
-    path = relay.blocking_portal.call(upstream.file_path, seeded.vector_store_id, file_id, "x.md")
-    assert path == seeded.file_paths[file_id]
+    info = relay.blocking_portal.call(documents.info, seeded.vector_store_id, file_id)
+    assert info.path == seeded.file_paths[file_id]
     before = sandbox_call(sandbox, "GET", "/_sandbox/stats")["total"]
-    again = relay.blocking_portal.call(upstream.file_path, seeded.vector_store_id, file_id, "x.md")
-    assert again == path
+    again = relay.blocking_portal.call(documents.info, seeded.vector_store_id, file_id)
+    assert again == info
     assert sandbox_call(sandbox, "GET", "/_sandbox/stats")["total"] == before  # cached
-    missing = relay.blocking_portal.call(
-        upstream.file_path, seeded.vector_store_id, "file-nope", "n.md"
-    )
-    assert missing == "n.md"
+    missing = relay.blocking_portal.call(documents.info, seeded.vector_store_id, "file-nope")
+    assert missing.path is None
 
 
 def test_two_turn_conversation(relay: TestClient[Any], client: Any, sandbox: Server) -> None:
@@ -396,7 +393,7 @@ def test_one_json_log_line_per_request(
     assert streamed["ttft_ms"] > 0
     assert streamed["latency_ms"] >= streamed["ttft_ms"]
     assert refused["status"] == 400
-    assert "message" not in streamed
+    assert "question" not in streamed
     assert QUESTION not in caplog.text
     assert "sk-test" not in caplog.text
 
@@ -406,7 +403,7 @@ def test_log_messages_when_asked(make_relay: MakeRelay, caplog: pytest.LogCaptur
     with make_relay(log_messages=True) as http:
         assert ask(http, f"  {QUESTION}  ").status_code == 200
     (line,) = [line for line in request_lines(caplog) if line["route"] == "/api/chat"]
-    assert line["message"] == QUESTION
+    assert line["question"] == QUESTION
 
 
 def test_missing_secret_warns_loudly(
@@ -425,26 +422,45 @@ def test_missing_secret_warns_loudly(
 
 
 def test_vector_store_found_later(make_relay: MakeRelay, kb: Any, client: Any) -> None:
-    from tests.relay._helpers import seed
-
     (kb / "assistant.yaml").write_text("name: late-kb\n")
     with make_relay(wait_ready=False) as http:
         assert http.get("/readyz").status_code == 503
         seed(client, "late-kb")
-        from tests.relay._helpers import wait_for
-
         wait_for(lambda: http.get("/readyz").status_code == 200, what="the late vector store")
         assert ask(http, QUESTION).status_code == 200
 
 
 def test_vector_store_id_wins(
-    make_relay: MakeRelay, kb: Any, seeded: Seeded, sandbox: Server
+    make_relay: MakeRelay, kb: Any, seeded: Seeded, sandbox: Server, client: Any
 ) -> None:
-    (kb / "assistant.yaml").write_text("name: not-the-stamp\n")
+    other = seed(client)  # a second store claiming the same KB: VECTOR_STORE_ID settles it
     with make_relay(vector_store_id=seeded.vector_store_id) as http:
         assert ask(http, QUESTION).status_code == 200
     (sent,) = responses_requests(sandbox)
     assert sent["body"]["tools"][0]["vector_store_ids"] == [seeded.vector_store_id]
+    assert other.vector_store_id != seeded.vector_store_id
+
+
+def test_vector_store_id_of_another_kb_is_refused(
+    make_relay: MakeRelay, kb: Any, seeded: Seeded, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="relay")
+    (kb / "assistant.yaml").write_text("name: not-the-stamp\n")
+    with make_relay(vector_store_id=seeded.vector_store_id, wait_ready=False) as http:
+        wait_for(lambda: refusals(caplog), what="the refusal in the log")
+        assert http.get("/readyz").status_code == 503
+    (message,) = set(refusals(caplog))
+    assert message == (
+        f"Vector store {seeded.vector_store_id} (VECTOR_STORE_ID) belongs to knowledge base "
+        "'relaytest', not 'not-the-stamp'; fix VECTOR_STORE_ID or `name:` in kb/assistant.yaml."
+    )
+
+
+def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
+    import json
+
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "relay"]
+    return [line["message"] for line in lines if line["event"] == "vector_store_refused"]
 
 
 def test_deleted_conversation(relay: TestClient[Any], client: Any) -> None:
@@ -457,8 +473,6 @@ def test_deleted_conversation(relay: TestClient[Any], client: Any) -> None:
 def test_deleted_vector_store_is_found_again(
     relay: TestClient[Any], client: Any, seeded: Seeded
 ) -> None:
-    from tests.relay._helpers import seed, wait_for
-
     client.vector_stores.delete(seeded.vector_store_id)
     response = ask(relay, QUESTION)
     error_of(response, 503, "vector_store_missing")

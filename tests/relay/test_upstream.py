@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kbcore.wire import KB_PATH
 from relay._errors import UpstreamError
 from relay._upstream import Cited, Completed, Searched, TextDelta, _sse_data, _translate
 
@@ -54,13 +55,18 @@ def test_translate() -> None:
     item = {
         "type": "file_search_call",
         "results": [
-            {"file_id": "file-1", "filename": "a.md", "attributes": {"kb_path": "x/a.md"}},
-            {"file_id": "file-2", "filename": "b.md", "attributes": None},
+            {
+                "file_id": "file-1",
+                "filename": "a.md",
+                "score": 0.75,
+                "attributes": {KB_PATH: "x/a.md"},
+            },
+            {"file_id": "file-2", "filename": "b.md", "attributes": None, "score": 1},
         ],
     }
     assert _translate({"type": "response.output_item.done", "item": item}) == [
-        Searched("file-1", "a.md", "x/a.md"),
-        Searched("file-2", "b.md", None),
+        Searched("file-1", {KB_PATH: "x/a.md"}, 0.75),
+        Searched("file-2", None, 1.0),
     ]
     done = {"id": "resp_1", "usage": {"input_tokens": 5, "output_tokens": 7}}
     assert _translate({"type": "response.completed", "response": done}) == [
