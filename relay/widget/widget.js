@@ -27,6 +27,11 @@
       offline: 'Cannot reach the assistant. Check your connection and try again.',
       lost: 'The connection was lost, so the answer is incomplete.',
       busy: 'The assistant is busy right now. Please try again in a moment.',
+      locked: 'The previous answer in this chat is still being written. Please wait a moment and try again.',
+      quota: 'The assistant is temporarily unavailable. Please try again later.',
+      cut: 'The answer was cut short: it reached its length limit.',
+      filtered: 'The answer was cut short by the content filter.',
+      fresh: 'New conversation',
       tooLong: 'Your message is too long. Please shorten it.',
       failed: 'Something went wrong. Please try again.'
     },
@@ -42,6 +47,11 @@
       offline: 'Не удаётся связаться с ассистентом. Проверьте подключение и попробуйте снова.',
       lost: 'Соединение прервалось, ответ получен не полностью.',
       busy: 'Ассистент сейчас занят. Попробуйте через минуту.',
+      locked: 'Предыдущий ответ в этом чате ещё пишется. Подождите немного и попробуйте снова.',
+      quota: 'Ассистент временно недоступен. Попробуйте позже.',
+      cut: 'Ответ оборван: он достиг предельной длины.',
+      filtered: 'Ответ оборван фильтром содержимого.',
+      fresh: 'Новая беседа',
       tooLong: 'Сообщение слишком длинное. Сократите его, пожалуйста.',
       failed: 'Что-то пошло не так. Попробуйте ещё раз.'
     }
@@ -74,7 +84,7 @@
   try { stored = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { /* private mode */ }
   var token = stored.token || null;
   var msgs = (Array.isArray(stored.msgs) ? stored.msgs : []).filter(function (m) {
-    return m && (m.r === 'u' || m.r === 'a') && typeof m.t === 'string';
+    return m && /^[uan]$/.test(m.r) && typeof m.t === 'string';
   });
   var isOpen = mode !== 'bubble' || !!stored.open;
   var ctl = null;
@@ -84,6 +94,7 @@
     if (m.st === 'live') { m.st = 'err'; m.err = { k: m.t ? 'lost' : 'failed' }; }
     if (m.st === 'err' && !(m.err && T[m.err.k])) m.err = { k: 'failed' };
     if (m.r === 'a' && !Array.isArray(m.src)) m.src = [];
+    if (m.cut) m.cut = m.cut === 'filtered' ? m.cut : 'cut';
   });
   function save() {
     try {
@@ -102,7 +113,7 @@
       else if (k.slice(0, 2) === 'on') e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : v);
     }
-    (kids || []).forEach(function (c) { if (c != null) e.append(c); });
+    (kids || []).forEach(function (c) { if (c != null && c !== false) e.append(c); });
     return e;
   }
   function svg(d) {
@@ -122,10 +133,11 @@
   var ICON_STOP = 'M7 7h10v10H7z';
 
   // ---- safe Markdown subset -----------------------------------------------------------------
-  function safeUrl(u) {
+  // Absolute URLs only (new URL without a base throws on relative ones).
+  function safeUrl(u, schemes) {
     try {
       var x = new URL(u);
-      return /^(https?|mailto):$/.test(x.protocol) ? x.href : null;
+      return (schemes || /^(https?|mailto):$/).test(x.protocol) ? x.href : null;
     } catch (e) { return null; }
   }
   // 1-2 code, 3 **bold**, 4 *em*, 5-7 [text](url), 8 bare URL. No _ forms: they misfire on
@@ -300,6 +312,8 @@
     '.b pre{overflow-x:auto;padding:8px 10px;background:rgba(127,127,127,.14);border-radius:8px}',
     '.b pre code{background:none;padding:0;white-space:pre}',
     '.n{margin-top:4px;font-size:13px;color:var(--mu);font-style:italic}',
+    '.v{display:flex;align-items:center;gap:8px;margin:4px 0;font-size:13px;color:var(--mu)}',
+    '.v:before,.v:after{content:"";flex:1;border-top:1px solid var(--bd)}',
     '.s{margin-top:8px;padding-top:6px;border-top:1px solid var(--bd);font-size:13px;color:var(--mu)}',
     '.s ul{list-style:none;margin:2px 0 0;padding:0;display:flex;flex-wrap:wrap;gap:4px}',
     '.s li{padding:2px 8px;border:1px solid var(--bd);border-radius:999px;background:var(--bg);',
@@ -381,7 +395,16 @@
     return t('rate', { wait: n });
   }
 
+  function chip(s) {
+    var name = s.title || s.filename || s.path || '';
+    var u = typeof s.url === 'string' && safeUrl(s.url, /^https?:$/);
+    var kid = u ? link(u) : name;
+    if (u) kid.textContent = name;
+    return el('li', { title: s.path || s.filename || '' }, [kid]);
+  }
+
   function msgNodes(m, last) {
+    if (m.r === 'n') return [el('p', { class: 'v', text: T.fresh })];
     if (m.r === 'u') return [el('div', { class: 'm u' }, [el('span', { class: 'sr', text: T.you + ' ' }), m.t])];
     var out = [];
     var live = m.st === 'live';
@@ -392,16 +415,13 @@
       var b = el('div', { class: 'm b', 'aria-busy': live ? 'true' : null },
         [el('span', { class: 'sr', text: T.bot + ' ' }), body]);
       if (m.st === 'stopped') b.append(el('div', { class: 'n', text: T.stopped }));
-      if (m.src && m.src.length) {
-        b.append(el('div', { class: 's' }, [T.sources, el('ul', {}, m.src.map(function (s) {
-          return el('li', { title: s.path || s.filename || '', text: s.filename || s.path || '' });
-        }))]));
-      }
+      if (m.cut) b.append(el('div', { class: 'n', text: T[m.cut] }));
+      if (m.src && m.src.length) b.append(el('div', { class: 's' }, [T.sources, el('ul', {}, m.src.map(chip))]));
       out.push(b);
     }
     if (m.st === 'err') {
       var retryBtn = last && el('button', { type: 'button', class: 'r', text: T.retry, onclick: retry });
-      if (retryBtn && m.err.k === 'rate' && m.err.until > Date.now()) {
+      if (retryBtn && m.err.until > Date.now()) {
         retryBtn.disabled = true;
         setTimeout(function () { retryBtn.disabled = false; }, m.err.until - Date.now());
       }
@@ -479,18 +499,22 @@
     }
   }
 
+  // Retry stays disabled until Retry-After has passed (429, and 409 conversation_busy).
   function httpError(res, code) {
-    if (res.status === 429) {
+    var st = res.status;
+    if (st === 429 || st === 409) {
       var h = res.headers.get('Retry-After');
       var s = Number(h);
       if (h && isNaN(s)) s = (Date.parse(h) - Date.now()) / 1000;
       s = s > 0 ? Math.ceil(s) : 0;
-      return { k: 'rate', s: s, until: Date.now() + s * 1000 };
+      return { k: st === 409 ? 'locked' : 'rate', s: s, until: Date.now() + s * 1000 };
     }
-    if (res.status === 413) return { k: 'tooLong' };
-    if (res.status === 503) return { k: 'busy' };
-    return { k: 'failed', code: code || String(res.status) };
+    if (st === 413) return { k: 'tooLong' };
+    if (st === 503) return { k: code === 'upstream_quota' ? 'quota' : 'busy' };
+    return { k: 'failed', code: code || String(st) };
   }
+  // The relay refuses a token it will never accept again: a new chat is the only way on.
+  var ENDED = /^(invalid_conversation|conversation_expired|conversation_full)$/;
 
   async function ask(q, again) {
     var a = { r: 'a', t: '', src: [], st: 'live' };
@@ -523,12 +547,20 @@
         var code = '';
         try { code = ((await res.json()).error || {}).code || ''; } catch (e) { /* not JSON */ }
         err = httpError(res, code);
-        // A token that no longer verifies (secret rotated, conversation expired): start afresh once.
-        if (!again && sentToken && res.status === 400 && /conversation|token/i.test(code)) {
+        // Start a new chat once, by itself: the old transcript stays, above a divider placed
+        // before the question that opens the new conversation.
+        if (!again && sentToken && res.status === 400 && ENDED.test(code)) {
           token = null;
           msgs.pop();
           nodes.get(a).forEach(function (n) { n.remove(); });
           ctl = null;
+          var v = { r: 'n', t: '' };
+          var qi = msgs.length - 1;
+          while (qi > 0 && msgs[qi].r !== 'u') qi--;
+          var at = (nodes.get(msgs[qi]) || [])[0];
+          msgs.splice(qi, 0, v);
+          nodes.set(v, msgNodes(v));
+          if (at) at.before(nodes.get(v)[0]);
           return ask(q, true);
         }
       } else if (!/event-stream/.test(res.headers.get('Content-Type') || '')) {
@@ -537,18 +569,22 @@
         await readSse(res.body, function (ev, data) {
           var d;
           try { d = JSON.parse(data); } catch (e) { return; }
+          if (!d || typeof d !== 'object') return;
           if (ev === 'conversation' && d.conversation) { token = d.conversation; save(); }
           else if (ev === 'delta' && typeof d.text === 'string') { a.t += d.text; later(); }
           else if (ev === 'source') {
             var key = d.file_id || d.path;
             if (!a.src.some(function (s) { return (s.file_id || s.path) === key; })) {
-              a.src.push({ file_id: d.file_id, filename: d.filename, path: d.path });
+              a.src.push({ file_id: d.file_id, filename: d.filename, path: d.path, title: d.title, url: d.url });
               later();
             }
-          } else if (ev === 'done') ended = true;
-          else if (ev === 'error') {
+          } else if (ev === 'done') {
             ended = true;
-            err = /rate_limit/.test(d.code) ? { k: 'rate', s: 0 } : { k: 'failed', code: d.code };
+            if (d.incomplete) a.cut = d.incomplete === 'content_filter' ? 'filtered' : 'cut';
+          } else if (ev === 'error') {
+            ended = true;
+            err = /rate_limit/.test(d.code) ? { k: 'rate', s: 0 }
+              : d.code === 'upstream_quota' ? { k: 'quota' } : { k: 'failed', code: d.code };
           }
         });
         if (!ended) err = { k: 'lost' };
