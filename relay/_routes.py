@@ -107,5 +107,5 @@ async def demo(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/schema/openapi.json", summary="This OpenAPI document", media_type="application/json")
-async def openapi() -> dict[str, Any]:
-    return document()
+async def openapi(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return document(request.app)
