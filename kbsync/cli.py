@@ -17,6 +17,7 @@ import click
 
 from kbcore import __version__
 from kbcore.output import exit_with
+from kbsync._gap_groups import MIN_SCORE as GAP_MIN_SCORE
 
 
 def _default_kb() -> Path:
@@ -147,3 +148,35 @@ def watch(kb_dir: Path, apply_changes: bool) -> None:
     from kbsync._watch import watch as run_watch
 
     exit_with(lambda: run_watch(kb_dir, apply_changes=apply_changes))
+
+
+@main.command()
+@kb_option
+@click.argument("logs", nargs=-1, required=True)
+@click.option(
+    "--since",
+    metavar="WHEN",
+    help="Only chats since then: a duration (7d, 12h, 30m, 2w) or a date (2026-05-01).",
+)
+@click.option(
+    "--min-score",
+    default=GAP_MIN_SCORE,
+    show_default=True,
+    type=click.FloatRange(0, 1),
+    help="A chat whose best result scored under this found only a weak match.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON document.")
+def gaps(
+    kb_dir: Path, logs: tuple[str, ...], since: str | None, min_score: float, as_json: bool
+) -> None:
+    """What visitors asked that the KB could not answer, from the relay's access logs.
+
+    LOG... are the relay's JSON log files, plain or gzipped (- reads standard input).
+    With --kb naming a KB folder that exists, only that KB's chats are read."""
+    from kbsync._gaps import GapsOptions
+    from kbsync._gaps import gaps as run_gaps
+
+    options = GapsOptions(
+        logs=logs, kb_dir=kb_dir, since=since, min_score=min_score, as_json=as_json
+    )
+    exit_with(lambda: run_gaps(options))

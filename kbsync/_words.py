@@ -1,0 +1,101 @@
+"""The significant words of a visitor's question, Russian and English.
+
+A word is a run of letters (``\\w`` minus digits and ``_``), lower-cased, ``ё`` folded to
+``е``. Stop words (question words, pronouns, auxiliaries, greetings, prepositions) are
+dropped, and so are the relay's masks (``[email]``, ``[phone]``, ``[number]``): they say
+that something was hidden, not what the visitor asked about. What remains is reduced
+to a stem by a small suffix stripper, so that "абонемента" and "абонементы", or
+"prices" and "price", count as one word.
+
+Why a hand-written stripper and not Snowball: the gap report only has to put the same
+question asked two ways in one group; over-stemming ("parking" → "park") costs nothing
+there, and the kbsync command line stays free of another dependency. The stripper is
+deliberately light: it never cuts a word below three letters.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+_MASK = re.compile(r"\[(?:email|phone|number)\]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_CYRILLIC = re.compile(r"[а-я]")
+
+_STOP_EN = """
+a about all also am an and any anyone are as at be been but by can cannot could did do
+does doing don't for from get got had has have having he hello her here hi him his how
+i i'd i'm if in into is isn't it it's its just me might more most much must my near need no
+not now of off on one or our out please she should so some tell than thank thanks that
+the their them then there these they this those to too up us very want was we were
+what when where which who whom why will with would yes you your
+"""
+_STOP_RU = """
+а без бы был была были было быть в вам вас ваш ваша ваше ваши весь во вот все всё вы
+где да даже для до добрый день его ее её если есть еще ещё же за здравствуйте и из или
+им их к как какая какие каким какой какое когда кто ли либо меня мне можно мой мы на
+над надо нам нас не нет ни но ну о об от очень по под подскажите пожалуйста после при
+привет про с сейчас скажите со спасибо так также там то тоже только ты у уже хочу хотел
+хотела чем через что чтобы эта эти это этот я
+"""
+STOP_WORDS = frozenset(re.findall(r"\S+", (_STOP_EN + _STOP_RU).replace("ё", "е")))
+
+# Longest first, so that "ами" is cut before "и".
+_RU_ENDINGS = sorted(
+    re.findall(
+        r"\S+",
+        """
+        иями ями ами ого его ому ему ыми ими ешь ете ите ишь ует уют ает яет ают яют
+        ость ости ение ения ений ании ание ания ой ей ий ый ая яя ое ее ую юю ов ев ам
+        ям ах ях ом ем ым им ет ит ут ют ат ят ся сь ы и а я о е у ю ь
+        """,
+    ),
+    key=len,
+    reverse=True,
+)
+_MIN_STEM = 3
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def stem(word: str) -> str:
+    """The stem of one lower-cased word."""
+    if _CYRILLIC.search(word):
+        for ending in _RU_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+                return word[: -len(ending)]
+        return word
+    word = word.replace("’", "'").removesuffix("'s")
+    if len(word) <= _MIN_STEM:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith(("sses", "ches", "shes", "xes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    for ending in ("ing", "ed", "ly"):
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            word = word[: -len(ending)]
+            break
+    if word.endswith("e") and len(word) > _MIN_STEM + 1:
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Significant:
+    """The stems of a question, in order of first use, and the word each came from."""
+
+    stems: tuple[str, ...]
+    words: tuple[str, ...]  # the surface word of each stem, same order
+
+
+def significant(text: str) -> Significant:
+    """The question's significant words: no stop words, no masks, no numbers."""
+    stems: dict[str, str] = {}
+    for word in _WORD.findall(_MASK.sub(" ", text.lower().replace("ё", "е"))):
+        if word in STOP_WORDS or len(word) < 2:
+            continue
+        stems.setdefault(stem(word), word)
+    return Significant(tuple(stems), tuple(stems.values()))
