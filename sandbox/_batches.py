@@ -8,6 +8,7 @@ from litestar import Response, get, post
 
 from sandbox._chunking import resolve
 from sandbox._errors import ApiError, bad_request
+from sandbox._faults import Fault, faults_of
 from sandbox._http import AnyRequest, json_body, ok
 from sandbox._processing import (
     attach,
@@ -16,7 +17,7 @@ from sandbox._processing import (
     set_status,
     vector_store_or_404,
 )
-from sandbox._state import JSON, Store, fault_of, new_id, now, store_of
+from sandbox._state import JSON, Store, new_id, now, store_of
 from sandbox._vs_files import POLL, files_page
 
 MAX_FILES = 2000
@@ -58,7 +59,7 @@ async def create_batch(request: AnyRequest, vector_store_id: str) -> Response[An
     key = "files" if "files" in body else "file_ids"
     for n, (file_id, _, _) in enumerate(entries):
         check_attachable(store, file_id, param=f"{key}[{n}]")
-    stuck = fault_of(request) == "stuck"
+    stuck = faults_of(request).picked is Fault.STUCK
     file_ids: list[str] = []
     for file_id, attributes, strategy in entries:
         attach(

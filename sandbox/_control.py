@@ -14,33 +14,11 @@ from typing import Any
 from litestar import Response, get, post
 
 from sandbox._errors import bad_request
+from sandbox._faults import Fault, Faults, parse_faults
 from sandbox._http import AnyRequest, json_body, ok
 from sandbox._state import store_of
 
-KINDS = ("429", "500", "503", "reset", "timeout", "stuck", "drop", "stream_error")
 LOG_SIZE = 1000
-_FAULT_KEYS = {"rate", "kinds", "seed", "latency_ms", "token_delay_ms", "retry_after_ms"}
-
-
-@dataclass(frozen=True)
-class Faults:
-    rate: float = 0.0
-    kinds: tuple[str, ...] = ()
-    seed: int | None = None
-    latency_ms: int = 0
-    token_delay_ms: int = 0
-    # how long a 429 asks the client to wait (``retry-after`` is this, rounded up to seconds)
-    retry_after_ms: int = 1000
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "rate": self.rate,
-            "kinds": list(self.kinds),
-            "seed": self.seed,
-            "latency_ms": self.latency_ms,
-            "token_delay_ms": self.token_delay_ms,
-            "retry_after_ms": self.retry_after_ms,
-        }
 
 
 @dataclass
@@ -55,7 +33,7 @@ class Control:
         self.faults = faults
         self.rng = random.Random(faults.seed)
 
-    def pick(self) -> str | None:
+    def pick(self) -> Fault | None:
         """The fault for the next ``/v1`` request, if any."""
         faults = self.faults
         if faults.rate <= 0 or not faults.kinds:
@@ -74,36 +52,6 @@ class Control:
 def control_of(request: AnyRequest) -> Control:
     control: Control = request.app.state.control
     return control
-
-
-def _int(body: dict[str, Any], key: str, default: int) -> int:
-    value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise bad_request(f"'{key}' must be a non-negative integer, not {value!r}.", param=key)
-    return value
-
-
-def parse_faults(body: dict[str, Any]) -> Faults:
-    unknown = sorted(set(body) - _FAULT_KEYS)
-    if unknown:
-        raise bad_request(f"Unknown fault setting '{unknown[0]}'.", param=unknown[0])
-    rate = body.get("rate", 0.0)
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
-        raise bad_request(f"'rate' must be a number in [0, 1], not {rate!r}.", param="rate")
-    kinds = body.get("kinds", [])
-    if not isinstance(kinds, list) or any(k not in KINDS for k in kinds):
-        raise bad_request(f"'kinds' must be a list of {', '.join(KINDS)}.", param="kinds")
-    seed = body.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise bad_request(f"'seed' must be an integer, not {seed!r}.", param="seed")
-    return Faults(
-        rate=float(rate),
-        kinds=tuple(kinds),
-        seed=seed,
-        latency_ms=_int(body, "latency_ms", 0),
-        token_delay_ms=_int(body, "token_delay_ms", 0),
-        retry_after_ms=_int(body, "retry_after_ms", 1000),
-    )
 
 
 @get("/_sandbox/stats")

@@ -8,7 +8,8 @@ from litestar import Request, delete, get, post
 
 from sandbox._errors import ApiError
 from sandbox._http import json_body
-from sandbox._items import includes, page, present, to_items
+from sandbox._items import includes, present, to_items
+from sandbox._pagination import ListQuery, items_page, list_query
 from sandbox._schema import validate_body
 from sandbox._state import JSON, Store, new_id, now, store_of
 
@@ -76,8 +77,11 @@ async def create_items(request: Request[Any, Any, Any], conversation_id: str) ->
     added = to_items(body["items"])
     store.conversation_items[conversation_id] += added
     store.changed()
-    return page(
-        added, order="asc", after=None, limit=MAX_ITEMS_PER_REQUEST, include=includes(request)
+    include = includes(request)
+    return items_page(
+        added,
+        lambda item: present(item, include),
+        ListQuery(limit=MAX_ITEMS_PER_REQUEST, descending=False),
     )
 
 
@@ -85,16 +89,11 @@ async def create_items(request: Request[Any, Any, Any], conversation_id: str) ->
 async def list_items(request: Request[Any, Any, Any], conversation_id: str) -> JSON:
     store = store_of(request)
     _conversation(store, conversation_id)
-    params = request.query_params
-    raw_limit = params.get("limit") or "20"
-    if not raw_limit.isdigit():
-        raise ApiError(400, f"Invalid 'limit': {raw_limit!r} is not an integer.", param="limit")
-    return page(
+    include = includes(request)
+    return items_page(
         store.conversation_items[conversation_id],
-        order=params.get("order") or "desc",
-        after=params.get("after"),
-        limit=int(raw_limit),
-        include=includes(request),
+        lambda item: present(item, include),
+        list_query(request.query_params),
     )
 
 

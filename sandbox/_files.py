@@ -9,7 +9,7 @@ from litestar.datastructures import UploadFile
 
 from sandbox._errors import bad_request, not_found
 from sandbox._http import AnyRequest, ok
-from sandbox._pagination import page
+from sandbox._pagination import list_query, page
 from sandbox._persist import delete_blob, save_blob
 from sandbox._processing import detach
 from sandbox._state import JSON, Store, new_id, now, store_of
@@ -113,7 +113,8 @@ async def list_files(request: AnyRequest) -> Response[Any]:
         return file if purpose is None or file["purpose"] == purpose else None
 
     index = store.order("files", files)
-    return ok(page(index, render, request.query_params, default_limit=10000, max_limit=10000))
+    query = list_query(request.query_params, default_limit=10000, max_limit=10000)
+    return ok(page(index, render, query))
 
 
 @get("/v1/files/{file_id:str}")

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request
 
-from sandbox._errors import bad_request, not_found
+from sandbox._errors import bad_request
 from sandbox._state import JSON, new_id
 
 INCLUDE_RESULTS = "file_search_call.results"
@@ -101,28 +101,3 @@ def present(item: JSON, include: set[str] | list[str] | None) -> JSON:
     if shown.get("type") == "file_search_call" and INCLUDE_RESULTS not in (include or ()):
         shown["results"] = None
     return shown
-
-
-def page(
-    items: list[JSON], *, order: str, after: str | None, limit: int, include: set[str]
-) -> JSON:
-    """A ``ConversationItemList`` / ``ResponseItemList`` page of ``items`` (oldest first)."""
-    if order not in ("asc", "desc"):
-        raise bad_request(f"Invalid value for 'order': {order!r}.", param="order")
-    if not 1 <= limit <= 100:
-        raise bad_request("Invalid 'limit': expected an integer from 1 to 100.", param="limit")
-    ordered = items if order == "asc" else list(reversed(items))
-    start = 0
-    if after:
-        ids = [item["id"] for item in ordered]
-        if after not in ids:
-            raise not_found("item", after)
-        start = ids.index(after) + 1
-    chosen = ordered[start : start + limit]
-    return {
-        "object": "list",
-        "data": [present(item, include) for item in chosen],
-        "first_id": chosen[0]["id"] if chosen else "",
-        "last_id": chosen[-1]["id"] if chosen else "",
-        "has_more": start + limit < len(ordered),
-    }

@@ -16,8 +16,9 @@ from typing import Any, cast
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox._control import Control, Faults
+from sandbox._control import Control
 from sandbox._errors import ApiError
+from sandbox._faults import Fault, Faults, RequestFaults, deal
 
 OPENAI_VERSION = "2020-10-01"
 _MAX_LOGGED_BODY = 1 << 20
@@ -103,16 +104,16 @@ def _logged_body(chunks: list[bytes]) -> Any:
         return None
 
 
-async def _misbehave(kind: str | None, faults: Faults, receive: Receive, send: Send) -> bool:
+async def _misbehave(fault: Fault | None, faults: Faults, receive: Receive, send: Send) -> bool:
     """Answer in place of the app for the faults the gate handles itself; ``False`` lets
     the request through (no fault, or one the handler acts on: drop, stuck, ...)."""
-    if kind == "429":
+    if fault is Fault.RATE_LIMIT:
         await _send_error(send, _rate_limited(faults.retry_after_ms))
-    elif kind in ("500", "503"):
-        await _send_error(send, _server_error(int(kind)))
-    elif kind == "timeout":
+    elif fault is Fault.SERVER_ERROR or fault is Fault.OVERLOADED:
+        await _send_error(send, _server_error(int(fault.value)))
+    elif fault is Fault.TIMEOUT:
         await _hang(receive)
-    elif kind == "reset":
+    elif fault is Fault.RESET:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         raise ResetConnection("sandbox fault: connection reset")
     else:
@@ -153,21 +154,17 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
             return message
 
         faults = control.faults
-        state["sandbox_token_delay_ms"] = faults.token_delay_ms
         try:
             if not _has_bearer(scope):
                 await _send_error(send, _unauthorized())
                 return
             if faults.latency_ms:
                 await asyncio.sleep(faults.latency_ms / 1000)
-            kind = control.pick()
-            if kind == "drop" and not (method == "POST" and template == "/v1/responses"):
-                kind = "reset"
-            if kind == "stream_error" and not (method == "POST" and template == "/v1/responses"):
-                kind = "500"
-            if kind is not None:
-                state["sandbox_fault"] = kind
-            if not await _misbehave(kind, faults, receive, send):
+            fault = control.pick()
+            if fault is not None and not (method == "POST" and template == "/v1/responses"):
+                fault = fault.outside_streams()
+            deal(state, RequestFaults(fault, faults))
+            if not await _misbehave(fault, faults, receive, send):
                 await app(asgi_scope, logging_receive, send)
         finally:
             logged = state.get("sandbox_log_body")

@@ -1,4 +1,5 @@
-"""Cursor pagination over ids kept in creation order.
+"""Cursor pagination, for every list the sandbox serves: files, vector stores, a
+store's files, a batch's files, conversation items and response input items.
 
 ``OrderedIndex`` is a list of ids with a position map, so a page that starts ``after``
 (or ends ``before``) a cursor is found in O(1) instead of by scanning every object.
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sandbox._errors import bad_request
+from sandbox._errors import bad_request, not_found
 
 
 class OrderedIndex:
@@ -83,10 +85,20 @@ class OrderedIndex:
                 yield object_id
 
 
-def parse_list_query(
+@dataclass(frozen=True)
+class ListQuery:
+    """The paging parameters of a list request: ``limit``, ``order``, ``after``, ``before``."""
+
+    limit: int = 20
+    descending: bool = True
+    after: str | None = None
+    before: str | None = None
+
+
+def list_query(
     query: Mapping[str, str], *, default_limit: int = 20, max_limit: int = 100
-) -> tuple[int, bool, str | None, str | None]:
-    """``(limit, descending, after, before)`` from the query string, with 400s naming the param."""
+) -> ListQuery:
+    """The paging parameters of ``query``, with 400s naming the param."""
     raw = query.get("limit")
     limit = default_limit
     if raw is not None:
@@ -100,32 +112,27 @@ def parse_list_query(
             raise bad_request(
                 f"Invalid 'limit': {limit}; it must be between 1 and {max_limit}.", param="limit"
             )
-    order = query.get("order", "desc")
+    order = query.get("order") or "desc"
     if order not in ("asc", "desc"):
         raise bad_request(f"Invalid 'order': {order!r}; use 'asc' or 'desc'.", param="order")
-    return limit, order == "desc", query.get("after") or None, query.get("before") or None
+    return ListQuery(
+        limit, order == "desc", query.get("after") or None, query.get("before") or None
+    )
 
 
 def page(
-    index: OrderedIndex,
-    render: Callable[[str], dict[str, Any] | None],
-    query: Mapping[str, str],
-    *,
-    default_limit: int = 20,
-    max_limit: int = 100,
+    index: OrderedIndex, render: Callable[[str], dict[str, Any] | None], query: ListQuery
 ) -> dict[str, Any]:
     """A ``{"object": "list", "data", "first_id", "last_id", "has_more"}`` page; ``render``
     returns ``None`` for ids to skip (e.g. a status ``filter``)."""
-    limit, descending, after, before = parse_list_query(
-        query, default_limit=default_limit, max_limit=max_limit
-    )
     data: list[dict[str, Any]] = []
     has_more = False
-    for object_id in index.walk(descending=descending, after=after, before=before):
+    walk = index.walk(descending=query.descending, after=query.after, before=query.before)
+    for object_id in walk:
         item = render(object_id)
         if item is None:
             continue
-        if len(data) == limit:
+        if len(data) == query.limit:
             has_more = True
             break
         data.append(item)
@@ -138,3 +145,17 @@ def page(
         "last_id": data[-1]["id"] if data else "",
         "has_more": has_more,
     }
+
+
+def items_page(
+    items: Sequence[dict[str, Any]],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+    query: ListQuery,
+) -> dict[str, Any]:
+    """A page of a short list kept oldest first (conversation or response items). Unlike
+    the long lists, whose cursor may have been deleted in the meantime, an ``after`` that
+    is not an item here is a 404, as upstream answers it."""
+    by_id = {item["id"]: item for item in items}
+    if query.after is not None and query.after not in by_id:
+        raise not_found("item", query.after)
+    return page(OrderedIndex(by_id), lambda item_id: render(by_id[item_id]), query)

@@ -11,14 +11,16 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 
 from sandbox._errors import ApiError, bad_request, not_found
+from sandbox._faults import Fault, faults_of
 from sandbox._http import json_body
-from sandbox._items import includes, last_user_text, page, to_items
+from sandbox._items import includes, last_user_text, present, to_items
 from sandbox._models import MODELS
+from sandbox._pagination import items_page, list_query
 from sandbox._response_object import new_response, show
 from sandbox._run import Run
 from sandbox._schema import validate_body
 from sandbox._sse import CutResponse, EventStream
-from sandbox._state import JSON, Store, fault_of, store_of, token_delay_ms
+from sandbox._state import JSON, Store, store_of
 
 MAX_NUM_RESULTS = 50
 
@@ -37,6 +39,7 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
         tool = None  # the tools are echoed but not called
     response = new_response(body, conversation_id=conversation_id)
     streaming = body.get("stream") is True
+    dealt = faults_of(request)
     run = Run(
         store,
         response,
@@ -44,17 +47,17 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
         input_items=input_items,
         question=last_user_text([*context, *input_items]),
         tool=tool,
-        delay_s=token_delay_ms(request) / 1000 if streaming else 0.0,
-        fault=fault_of(request) if streaming else None,
+        delay_s=dealt.config.token_delay_ms / 1000 if streaming else 0.0,
+        fault=dealt.picked if streaming else None,
     )
     if streaming:
         return EventStream(run.events(), store)
-    if fault_of(request) == "stream_error":
+    if dealt.picked is Fault.STREAM_ERROR:
         message = "The server had an error while processing your request (sandbox fault)."
         raise ApiError(500, message, type="server_error", code="server_error")
     async for _ in run.events():
         pass
-    if fault_of(request) == "drop":
+    if dealt.picked is Fault.DROP:
         return CutResponse(b"")
     return Response(show(response), status_code=200)
 
@@ -78,13 +81,11 @@ async def delete_response(request: Request[Any, Any, Any], response_id: str) -> 
 async def list_input_items(request: Request[Any, Any, Any], response_id: str) -> JSON:
     store = store_of(request)
     _response(store, response_id)
-    params = request.query_params
-    return page(
+    include = includes(request)
+    return items_page(
         store.response_input_items.get(response_id, []),
-        order=params.get("order") or "desc",
-        after=params.get("after"),
-        limit=_int(params.get("limit"), 20, "limit"),
-        include=includes(request),
+        lambda item: present(item, include),
+        list_query(request.query_params),
     )
 
 
@@ -159,15 +160,6 @@ def _file_search_tool(store: Store, tools: list[JSON]) -> JSON | None:
                 raise not_found("vector store", vector_store_id)
         return tool
     return None
-
-
-def _int(raw: str | None, default: int, name: str) -> int:
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise bad_request(f"Invalid '{name}': {raw!r} is not an integer.", param=name) from None
 
 
 ROUTES: list[Any] = [create_response, retrieve_response, delete_response, list_input_items]

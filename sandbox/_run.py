@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from sandbox._answer import Answer, Citation, compose, hit_text, restore_layout, search
 from sandbox._errors import ApiError
+from sandbox._faults import Fault
 from sandbox._items import count_tokens, item_text, output_text_part, present
 from sandbox._response_object import show, usage
 from sandbox._sse import Dropped
@@ -42,7 +43,7 @@ class Run:
     question: str
     tool: JSON | None
     delay_s: float = 0.0
-    fault: str | None = None
+    fault: Fault | None = None
     _sequence: int = field(default=0, init=False)
 
     async def events(self) -> AsyncGenerator[JSON, None]:
@@ -117,9 +118,9 @@ class Run:
         for sent, delta in enumerate(deltas):
             if sent and self.delay_s:
                 await asyncio.sleep(self.delay_s)
-            if sent == cut and self.fault == "drop":
+            if sent == cut and self.fault is Fault.DROP:
                 raise Dropped
-            if sent == cut and self.fault == "stream_error":
+            if sent == cut and self.fault is Fault.STREAM_ERROR:
                 reason = "The server had an error while processing your request (sandbox fault)."
                 async for event in self._fail("server_error", reason):
                     yield event

@@ -7,7 +7,8 @@ not ``await`` in the middle needs no lock.
 Seam between the two halves of the sandbox:
 - files / vector stores / batches / processing / search / faults / persistence
   (``_files.py``, ``_vector_stores.py``, ``_vs_files.py``, ``_batches.py``,
-  ``_processing.py``, ``_search.py``, ``_control.py``, ``_middleware.py``, ``_persist.py``)
+  ``_processing.py``, ``_search.py``, ``_faults.py``, ``_control.py``, ``_middleware.py``,
+  ``_persist.py``)
 - responses / conversations / models (``_responses.py``, ``_conversations.py``,
   ``_models.py``, ``_answer.py``), which use only what is declared here.
 """
@@ -167,16 +168,3 @@ class Store:
 def store_of(request: Request[Any, Any, Any]) -> Store:
     store: Store = request.app.state.store
     return store
-
-
-def fault_of(request: Request[Any, Any, Any]) -> str | None:
-    """The fault the fault middleware picked for this request and left for the handler
-    to act on (``"drop"``: cut a response stream in the middle), else ``None``."""
-    value = request.scope.get("state", {}).get("sandbox_fault")
-    return value if isinstance(value, str) else None
-
-
-def token_delay_ms(request: Request[Any, Any, Any]) -> int:
-    """Delay between streamed text deltas, set through ``POST /_sandbox/faults``."""
-    value = request.scope.get("state", {}).get("sandbox_token_delay_ms", 0)
-    return int(value)

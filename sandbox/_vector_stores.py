@@ -7,8 +7,9 @@ from typing import Any
 from litestar import Response, delete, get, post
 
 from sandbox._chunking import resolve
+from sandbox._faults import Fault, faults_of
 from sandbox._http import AnyRequest, json_body, ok
-from sandbox._pagination import page
+from sandbox._pagination import list_query, page
 from sandbox._processing import (
     attach,
     check_attachable,
@@ -16,7 +17,7 @@ from sandbox._processing import (
     empty_counts,
     vector_store_or_404,
 )
-from sandbox._state import JSON, Store, fault_of, new_id, now, store_of
+from sandbox._state import JSON, Store, new_id, now, store_of
 
 DAY_S = 86400
 
@@ -68,7 +69,7 @@ async def create_vector_store(request: AnyRequest) -> Response[Any]:
     store.vector_stores[vs["id"]] = vs
     index.add(vs["id"])
     store.vs_files[vs["id"]] = {}
-    stuck = fault_of(request) == "stuck"
+    stuck = faults_of(request).picked is Fault.STUCK
     for file_id in file_ids:
         attach(store, vs["id"], file_id, attributes=None, strategy=strategy, stuck=stuck)
     store.changed()
@@ -80,7 +81,8 @@ async def list_vector_stores(request: AnyRequest) -> Response[Any]:
     store = store_of(request)
     stores = store.vector_stores
     index = store.order("vector_stores", stores)
-    return ok(page(index, lambda vs_id: render(stores[vs_id]), request.query_params))
+    query = list_query(request.query_params)
+    return ok(page(index, lambda vs_id: render(stores[vs_id]), query))
 
 
 @get("/v1/vector_stores/{vector_store_id:str}")

@@ -9,10 +9,11 @@ from litestar import Response, delete, get, post
 
 from sandbox._chunking import resolve
 from sandbox._errors import ApiError, bad_request
+from sandbox._faults import Fault, faults_of
 from sandbox._http import AnyRequest, json_body, ok
-from sandbox._pagination import OrderedIndex, page
+from sandbox._pagination import OrderedIndex, list_query, page
 from sandbox._processing import POLL_AFTER_MS, attach, check_attachable, detach, vector_store_or_404
-from sandbox._state import JSON, Store, fault_of, store_of
+from sandbox._state import JSON, Store, store_of
 
 POLL = {"openai-poll-after-ms": str(POLL_AFTER_MS)}
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
@@ -41,7 +42,7 @@ def files_page(store: Store, vs_id: str, index: OrderedIndex, query: Mapping[str
             return None
         return obj
 
-    return page(index, render, query)
+    return page(index, render, list_query(query))
 
 
 @post("/v1/vector_stores/{vector_store_id:str}/files")
@@ -56,7 +57,7 @@ async def create_vs_file(request: AnyRequest, vector_store_id: str) -> Response[
         body["file_id"],
         attributes=body.get("attributes"),
         strategy=resolve(body.get("chunking_strategy")),
-        stuck=fault_of(request) == "stuck",
+        stuck=faults_of(request).picked is Fault.STUCK,
     )
     store.changed()
     return ok(dict(obj), POLL)  # a snapshot: processing may change obj any moment
