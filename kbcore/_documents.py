@@ -17,23 +17,27 @@ from kbcore._ignore import Excluder, compile_pattern
 from kbcore._settings import ATTRIBUTE_VALUE_MAX
 from kbcore.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
 from kbcore.output import display_path, human_size
+from kbcore.wire import KB_PATH, KB_SHA256, MAX_ATTRIBUTES
 
-MAX_USER_ATTRIBUTES = 14  # 16 per file, minus kb_path and kb_sha256
+_OURS = (KB_PATH, KB_SHA256)  # the attributes kbsync sets on every file
+MAX_USER_ATTRIBUTES = MAX_ATTRIBUTES - len(_OURS)
 _SUPPORTED = ", ".join(sorted(SUPPORTED_EXTENSIONS))
 
 
 @dataclass(frozen=True)
-class Found:
-    path: str
+class Document:
+    """One file of ``kb/files/`` that can be sent, as the loader found and hashed it."""
+
+    path: str  # POSIX path under kb/files/
     abs_path: Path
     size: int
     sha256: str
-    attributes: dict[str, str]
+    attributes: dict[str, str] = field(default_factory=dict)  # user attributes only
 
 
 @dataclass
 class Collected:
-    documents: list[Found] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -83,7 +87,7 @@ def collect(
         if reason is not None:
             out.problems.append(_problem(files_dir, rel, reason))
         else:
-            out.documents.append(Found(rel, path, result.size, result.sha256, merged))
+            out.documents.append(Document(rel, path, result.size, result.sha256, merged))
     out.problems.sort()  # each starts with the file's path: the report reads in path order
     return out
 
@@ -108,7 +112,7 @@ def _check(rel: str, path: Path, merged: dict[str, str]) -> tuple[int, list[str]
     if len(rel) > ATTRIBUTE_VALUE_MAX:
         reasons.append(
             f"the path is {len(rel)} characters, over the {ATTRIBUTE_VALUE_MAX} that"
-            " the kb_path attribute can hold; shorten it."
+            f" the {KB_PATH} attribute can hold; shorten it."
         )
     suffix = _suffix(rel)
     if not suffix:
@@ -124,7 +128,8 @@ def _check(rel: str, path: Path, merged: dict[str, str]) -> tuple[int, list[str]
     if len(merged) > MAX_USER_ATTRIBUTES:
         reasons.append(
             f"has {len(merged)} user attributes ({', '.join(sorted(merged))}), over the"
-            f" {MAX_USER_ATTRIBUTES} a file can carry (16 minus kb_path and kb_sha256);"
+            f" {MAX_USER_ATTRIBUTES} a file can carry ({MAX_ATTRIBUTES} minus"
+            f" {' and '.join(_OURS)});"
             " remove some from attributes in kb/assistant.yaml."
         )
     try:

@@ -25,16 +25,29 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from kbcore import _documents
-from kbcore._settings import PATH_PLACEHOLDER, parse_settings
+from kbcore._documents import Document
+from kbcore._settings import DEFAULT_MODEL, PATH_PLACEHOLDER, Chunking, Settings, parse_settings
 from kbcore.errors import KbError
 from kbcore.output import display_path
 
-DEFAULT_MODEL = "gpt-5.4-mini"
+__all__ = [
+    "DEFAULT_MODEL",
+    "AssistantSpec",
+    "Chunking",
+    "Document",
+    "KnowledgeBase",
+    "Settings",
+    "files_digest",
+    "load_kb",
+    "load_spec",
+    "source_url",
+    "spec_digest",
+]
 
 
 @dataclass(frozen=True)
@@ -50,31 +63,6 @@ class AssistantSpec:
     digest: str  # kb_spec_sha256: hex sha256 over instructions + settings
     reasoning_effort: str | None = None  # "minimal" | "low" | "medium" | "high"
     source_url: str | None = None  # "https://…{path}…": where a visitor reads a document
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The parsed ``kb/assistant.yaml`` (defaults filled in)."""
-
-    name: str
-    model: str = DEFAULT_MODEL
-    temperature: float | None = None
-    max_output_tokens: int | None = None
-    max_num_results: int | None = None
-    chunking: dict[str, int] | None = None  # {"max_chunk_size_tokens", "chunk_overlap_tokens"}
-    exclude: tuple[str, ...] = ()
-    attributes: tuple[tuple[str, dict[str, str]], ...] = ()  # (glob, attrs) in file order
-    reasoning_effort: str | None = None
-    source_url: str | None = None
-
-
-@dataclass(frozen=True)
-class Document:
-    path: str  # POSIX path under kb/files/
-    abs_path: Path
-    size: int
-    sha256: str
-    attributes: dict[str, str] = field(default_factory=dict)  # user attributes only
 
 
 @dataclass(frozen=True)
@@ -125,9 +113,7 @@ def load_kb(
             on_hashed=on_hashed,
         )
         problems.extend(found.problems)
-        documents = [
-            Document(d.path, d.abs_path, d.size, d.sha256, d.attributes) for d in found.documents
-        ]
+        documents = found.documents
     if problems or spec is None:
         raise KbError(problems)
     documents.sort(key=lambda d: d.path)
@@ -154,7 +140,7 @@ def spec_digest(settings: Settings, instructions: str) -> str:
         "temperature": settings.temperature,
         "max_output_tokens": settings.max_output_tokens,
         "max_num_results": settings.max_num_results,
-        "chunking": settings.chunking,
+        "chunking": settings.chunking.static() if settings.chunking is not None else None,
         "attributes": [[glob, attrs] for glob, attrs in settings.attributes],
     }
     if settings.reasoning_effort is not None:
@@ -187,8 +173,8 @@ def _load_settings_and_spec(
         )
         problem = f"{display_path(kb_dir)}: {state}; pass --kb DIR or set KB_DIR."
         return Settings(name=default_name), None, [problem], False
-    parsed = parse_settings(kb_dir / "assistant.yaml")
-    settings = Settings(**{"name": default_name, **parsed.values})
+    parsed = parse_settings(kb_dir / "assistant.yaml", default_name)
+    settings = parsed.settings
     problems = list(parsed.problems)
     instructions = _read_instructions(kb_dir / "instructions.md", problems)
     if problems or instructions is None:

@@ -47,6 +47,7 @@ RESERVED_PREFIX = "kb_"
 KB_PATH = "kb_path"
 KB_SHA256 = "kb_sha256"
 KB_TITLE = "kb_title"
+MAX_ATTRIBUTES = 16  # per vector-store file, kbsync's own included
 
 KB_NAME = "kb_name"
 KB_PREVIEW = "kb_preview"

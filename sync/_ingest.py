@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kbcore.errors import RemoteError
+from kbcore.kb import Chunking
 from kbcore.wire import upload_name
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
@@ -50,7 +51,7 @@ def ingest(
     progress: Progress,
     *,
     store: str,
-    chunking: dict[str, int] | None,
+    chunking: Chunking | None,
     concurrency: int,
     deadline: float,
     sleep: Callable[[float], None] = time.sleep,

@@ -25,6 +25,7 @@ import httpx2
 import openai
 
 from kbcore.errors import RemoteError
+from kbcore.kb import Chunking
 from kbcore.wire import display_name
 from sync._remote_errors import translate
 from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
@@ -222,14 +223,14 @@ class Remote:
         self,
         store_id: str,
         files: Sequence[tuple[str, dict[str, AttributeValue]]],
-        chunking: dict[str, int] | None,
+        chunking: Chunking | None,
     ) -> tuple[str, BatchStatus]:
         """Attach up to 2000 files with their own attributes in one batch."""
         entries: list[Any] = []
         for file_id, attributes in files:
             entry: dict[str, Any] = {"file_id": file_id, "attributes": attributes}
             if chunking is not None:
-                entry["chunking_strategy"] = {"type": "static", "static": dict(chunking)}
+                entry["chunking_strategy"] = {"type": "static", "static": chunking.static()}
             entries.append(entry)
         raw = self._call(
             f"attaching {len(entries)} files to vector store {store_id}",

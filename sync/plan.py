@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from kbcore import __version__
-from kbcore.kb import Document, KnowledgeBase
+from kbcore.kb import Chunking, Document, KnowledgeBase
 from sync._remote_state import (
     AttributeValue,
     RemoteFile,
@@ -73,7 +73,7 @@ class Plan:
     stamp_stale: bool  # the stamp differs (besides revision and tool version)
     remote_files: int  # files in the store now
     documents: int  # documents in kb/files
-    chunking: dict[str, int] | None = None  # the chunking to attach with (None: auto)
+    chunking: Chunking | None = None  # the chunking to attach with (None: auto)
     desired_attributes: dict[str, dict[str, AttributeValue]] = field(default_factory=dict)
     orphans: tuple[str, ...] = ()  # Files kbsync uploaded for this store, attached nowhere
 

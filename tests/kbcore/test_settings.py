@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kbcore.errors import KbError
-from kbcore.kb import Settings, load_kb, load_spec
+from kbcore.kb import Chunking, Settings, load_kb, load_spec
 from tests.kbcore._kb_trees import make_kb
 
 TOP_KEYS = (
@@ -59,7 +59,7 @@ def test_every_key(tmp_path: Path) -> None:
         temperature=1.0,
         max_output_tokens=1024,
         max_num_results=50,
-        chunking={"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
+        chunking=Chunking(max_chunk_size_tokens=800, chunk_overlap_tokens=400),
         exclude=("**/drafts/**", "!keep.md"),
         attributes=(
             (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from kbcore.kb import AssistantSpec, Document, KnowledgeBase, Settings, files_digest
+from kbcore.kb import AssistantSpec, Chunking, Document, KnowledgeBase, Settings, files_digest
 from sync._remote_state import AttributeValue, RemoteFile, RemoteState, RemoteStore
 
 SPEC_DIGEST = "5" * 64
@@ -19,7 +19,7 @@ def make_kb(
     docs: dict[str, str],
     *,
     attributes: dict[str, dict[str, str]] | None = None,
-    chunking: dict[str, int] | None = None,
+    chunking: Chunking | None = None,
     name: str = "demo",
 ) -> KnowledgeBase:
     """``docs`` maps path → content; the files are not on disk (only their hashes matter)."""

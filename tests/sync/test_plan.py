@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kbcore.kb import Chunking
 from sync._remote_state import RemoteState
 from sync.plan import Action, Change, Plan, attributes_for, diff
 from tests.sync._plan_fixtures import (
@@ -155,16 +156,16 @@ def test_unmanaged_files_are_shown_by_name() -> None:
 def test_chunking_change_rechunks_every_file() -> None:
     kb = make_kb(
         {"a.md": "a", "b.md": "b"},
-        chunking={"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100},
+        chunking=Chunking(max_chunk_size_tokens=400, chunk_overlap_tokens=100),
     )
     state = stamped(kb, remote_file("file-a", "a.md", "a"), remote_file("file-b", "b.md", "b"))
     plan = diff(kb, state)
     assert actions(plan) == [("rechunk", "a.md"), ("rechunk", "b.md")]
-    assert plan.chunking == {"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100}
+    assert plan.chunking == Chunking(max_chunk_size_tokens=400, chunk_overlap_tokens=100)
 
 
 def test_a_rechunk_cut_short_keeps_the_rechunked_copy() -> None:
-    chunking = {"max_chunk_size_tokens": 400, "chunk_overlap_tokens": 100}
+    chunking = Chunking(max_chunk_size_tokens=400, chunk_overlap_tokens=100)
     kb = make_kb({"a.md": "a"}, chunking=chunking)
     state = stamped(
         kb,
