@@ -8,12 +8,15 @@ golden question's expected document scores above 0.3, while questions about thin
 KB does not cover score under it. An operator tunes it with ``--min-score``.
 
 Grouping: each gap question goes to the group of its *topic word*: of its significant
-words (``_words``), the one that is most frequent among the gap questions relative to
-all logged questions, scored ``gaps(w)² / asked(w)`` where ``gaps(w)`` counts the gap
-chats whose question holds the word and ``asked(w)`` all chats whose question holds it.
-So "parking", asked eight times and never answered, outranks "price", asked in a third
-of all chats and in five gaps: "How much is parking?" lands with the other parking
-questions, not with the prices. A group's label is its topic word, then the words that
+words (``_words``), the one found in the most gap questions beyond what its share of all
+questions predicts: ``gaps(w) - rate * asked(w)``, where ``asked(w)`` counts the logged
+questions that hold the word, ``gaps(w)`` the gap questions among them, and ``rate`` is
+the share of gaps among all logged questions. "parking", asked eight times and never
+answered, outranks "price", asked in a third of all questions and mostly answered:
+"How much is parking?" lands with the other parking questions, not with the prices;
+and a word as common in answered questions as in gaps (a greeting, "call me back at
+[phone]") leads no group. Ties go to the word more gap questions hold, then to the
+word the visitor wrote first. A group's label is its topic word, then the words that
 more than half of its questions share. Questions with no significant word at all
 ("hello?") form one group of their own, last.
 """
@@ -67,21 +70,24 @@ def group(chats: Iterable[tuple[Chat, str | None]]) -> list[Group]:
     asked: Counter[str] = Counter()
     in_gaps: Counter[str] = Counter()
     gaps: list[tuple[str, Significant, Chat, str]] = []
+    questions = 0
     for chat, why in chats:
         if chat.question is None:
             continue
+        questions += 1
         question = " ".join(chat.question.split())
         words = _significant(question)
         asked.update(words.stems)
         if why is not None:
             in_gaps.update(words.stems)
             gaps.append((question, words, chat, why))
+    rate = len(gaps) / questions if questions else 0.0
     members: defaultdict[str, list[tuple[str, Significant, Chat, str]]] = defaultdict(list)
     for gap in gaps:
         stems = gap[1].stems
-        # On a tie, the word the visitor wrote first.
+        # max() keeps the first of equals: on a full tie, the word written first.
         topic = (
-            max(stems, key=lambda w: (in_gaps[w] ** 2 / asked[w], in_gaps[w]))
+            max(stems, key=lambda w: (in_gaps[w] - rate * asked[w], in_gaps[w]))
             if stems
             else ""
         )

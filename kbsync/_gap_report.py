@@ -61,19 +61,20 @@ def to_markdown(report: Report) -> str:
             "so that it stays answered.",
             "",
         ]
-    for number, g in enumerate(report.groups, 1):
+    repeated = [g for g in report.groups if g.count > 1]
+    once = [g for g in report.groups if g.count == 1]
+    for number, g in enumerate(repeated, 1):
         label = " · ".join(g.words) if g.words else "(no significant words)"
-        chats = "1 chat" if g.count == 1 else f"{g.count} chats"
-        lines += [f"## {number}. {label} — {chats}", ""]
-        lines.append(", ".join(f"{_REASON_TEXT[r]}: {n}" for r, n in g.reasons.items() if n) + ".")
-        lines.append("")
+        reasons = ", ".join(f"{_REASON_TEXT[r]}: {n}" for r, n in g.reasons.items() if n)
+        lines += [f"## {number}. {label} — {g.count} chats", "", reasons.capitalize() + ".", ""]
         lines += [f"- {_quote(q)}" for q in g.examples]
-        lines.append("")
-        if g.closest:
-            found = ", ".join(f"`{path}` ({n})" for path, n in g.closest)
-            lines.append(f"Closest documents: {found}.")
-        else:
-            lines.append("Closest documents: none found.")
+        lines += ["", f"Closest documents: {_closest(g)}.", ""]
+    if once:
+        lines += ["## Asked once", ""]
+        lines += [
+            f"- {_quote(g.examples[0])} — {_REASON_TEXT[_only(g)]}; closest: {_closest(g)}"
+            for g in once
+        ]
         lines.append("")
     if report.unlogged:
         lines += [
@@ -87,6 +88,18 @@ def to_markdown(report: Report) -> str:
             "",
         ]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _closest(group: Group) -> str:
+    if not group.closest:
+        return "none found"
+    if group.count == 1:
+        return ", ".join(f"`{path}`" for path, _ in group.closest)
+    return ", ".join(f"`{path}` ({n})" for path, n in group.closest)
+
+
+def _only(group: Group) -> str:
+    return next(r for r, n in group.reasons.items() if n)
 
 
 def _overview(report: Report) -> str:
