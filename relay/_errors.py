@@ -91,3 +91,17 @@ class ConversationGone(UpstreamError):
 
     status = 400
     code = "conversation_not_found"
+
+
+class ConversationBusy(UpstreamError):
+    """An answer in this conversation is still running upstream (``conversation_locked``)."""
+
+    status = 409
+    code = "conversation_busy"
+
+
+class UpstreamQuota(UpstreamError):
+    """The API key's quota is exhausted (``insufficient_quota``): retrying soon cannot help."""
+
+    status = 503
+    code = "upstream_quota"

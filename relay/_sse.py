@@ -47,6 +47,7 @@ class Outcome:
     first_delta: float | None = None  # loop time of the first delta
     result: str = "pending"  # done | error | aborted
     error_code: str | None = None
+    incomplete: str | None = None  # done, but cut short: max_output_tokens, content_filter
 
     @property
     def ttft(self) -> float | None:
@@ -161,5 +162,13 @@ class AnswerStream:
             elif isinstance(event, Completed):
                 outcome.result = "done"
                 usage = {"input_tokens": event.input_tokens, "output_tokens": event.output_tokens}
-                yield frame("done", {"response_id": event.response_id, "usage": usage})
+                outcome.incomplete = event.incomplete
+                yield frame(
+                    "done",
+                    {
+                        "response_id": event.response_id,
+                        "usage": usage,
+                        "incomplete": event.incomplete,
+                    },
+                )
                 return

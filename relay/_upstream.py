@@ -17,20 +17,23 @@ from typing import Any
 import anyio
 import httpx2
 import openai
-from openai import AsyncAPIResponse, AsyncOpenAI, omit
+from openai import AsyncOpenAI
 
 from kbcore.kb import AssistantSpec
 from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
 from kbcore.wire import KB_NAME
 from relay._errors import (
+    ConversationBusy,
     ConversationGone,
     UpstreamError,
+    UpstreamQuota,
     UpstreamRateLimited,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
     VectorStoreGone,
 )
+from relay._request import answer_body
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Completed:
     response_id: str
     input_tokens: int
     output_tokens: int
+    incomplete: str | None = None  # why the answer was cut short: max_output_tokens, …
 
 
 AnswerEvent = TextDelta | Cited | Searched | Completed
@@ -70,12 +74,12 @@ class Answer:
     into a typed model, which costs more than the rest of the relay's work per event
     and sits directly on the time to the first token."""
 
-    def __init__(self, response: AsyncAPIResponse[Any]) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         self._response = response
 
     async def events(self) -> AsyncGenerator[AnswerEvent, None]:
         try:
-            async for data in _sse_data(_sse_lines(self._response.iter_bytes())):
+            async for data in _sse_data(_sse_lines(self._response.aiter_bytes())):
                 for translated in _translate(data):
                     yield translated
         except UpstreamError:
@@ -90,7 +94,7 @@ class Answer:
             raise UpstreamError("The upstream API sent a malformed event.") from exc
 
     async def aclose(self) -> None:
-        await self._response.close()
+        await self._response.aclose()
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -174,27 +178,18 @@ class Upstream:
         return conversation.id
 
     async def open_answer(
-        self, spec: AssistantSpec, vector_store_id: str, conversation_id: str, message: str
+        self, spec: AssistantSpec, vector_store_id: str, conversation_id: str | None, message: str
     ) -> Answer:
-        """Start the streamed response; errors before the first byte raise here."""
-        tool: dict[str, Any] = {"type": "file_search", "vector_store_ids": [vector_store_id]}
-        if spec.max_num_results is not None:
-            tool["max_num_results"] = spec.max_num_results
+        """Start the streamed response; errors before the first byte raise here.
+
+        Sent through the SDK's own client (auth, base URL, headers, status errors), with
+        the body already encoded (``relay._request``): ``responses.create`` would
+        transform and validate every parameter again on each call."""
+        body = answer_body(spec, vector_store_id).encode(message, conversation_id)
         try:
-            request = self._client.responses.with_streaming_response.create(
-                model=spec.model,
-                instructions=spec.instructions,
-                input=message,
-                conversation=conversation_id,
-                tools=[tool],  # type: ignore[list-item]
-                include=["file_search_call.results"],
-                temperature=omit if spec.temperature is None else spec.temperature,
-                max_output_tokens=omit
-                if spec.max_output_tokens is None
-                else spec.max_output_tokens,
-                stream=True,
+            response = await self._client.post(
+                "/responses", content=body, cast_to=httpx2.Response, stream=True
             )
-            response = await request.__aenter__()  # closed by Answer.aclose()
         except openai.NotFoundError as exc:
             if _about(exc, "conversation"):
                 raise ConversationGone(
@@ -251,25 +246,45 @@ def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
             )
         return found
     if kind in ("response.completed", "response.incomplete"):
-        # An incomplete answer (max_output_tokens) is still an answer: report it as done.
+        # An incomplete answer (max_output_tokens) is still an answer: done, saying why.
         response = event["response"]
         usage = response.get("usage") or {}
+        incomplete = None
+        if kind == "response.incomplete":
+            details = response.get("incomplete_details") or {}
+            incomplete = str(details.get("reason") or "max_output_tokens")
         return [
             Completed(
                 str(response["id"]),
                 int(usage.get("input_tokens") or 0),
                 int(usage.get("output_tokens") or 0),
+                incomplete,
             )
         ]
     if kind == "response.failed":
         error = event["response"].get("error") or {}
-        raise UpstreamError(f"The answer failed upstream ({error.get('code') or 'no code'}).")
+        raise _stream_error(error.get("code"))
     if kind == "error" or event.get("error"):
         # The documented flat shape, or the nested one the live API sends.
         nested = event.get("error")
         code = event.get("code") or (nested.get("code") if isinstance(nested, dict) else None)
-        raise UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
+        raise _stream_error(code)
     return []
+
+
+_BUSY = "An answer in this conversation is still running; try again in a moment."
+_BUSY_RETRY = 2  # seconds: the lock lasts as long as the running answer
+_QUOTA = "The assistant is unavailable: its API quota is used up. Try again later."
+CONVERSATION_LOCKED = "conversation_locked"
+INSUFFICIENT_QUOTA = "insufficient_quota"
+
+
+def _stream_error(code: object) -> UpstreamError:
+    if code == CONVERSATION_LOCKED:
+        return ConversationBusy(_BUSY, retry_after=_BUSY_RETRY)
+    if code == INSUFFICIENT_QUOTA:
+        return UpstreamQuota(_QUOTA)
+    return UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
 
 
 def _about(exc: openai.APIStatusError, subject: str) -> bool:
@@ -292,6 +307,11 @@ def _translate_error(exc: openai.OpenAIError) -> UpstreamError:
         return UpstreamTimeout("The upstream API did not answer in time.")
     if isinstance(exc, openai.APIConnectionError):
         return UpstreamUnavailable("The upstream API could not be reached.")
+    if isinstance(exc, openai.APIStatusError) and exc.code == INSUFFICIENT_QUOTA:
+        # A 429 that is not a rate limit: waiting a second cannot help (never "retry in 1 s").
+        return UpstreamQuota(_QUOTA)
+    if isinstance(exc, openai.APIStatusError) and exc.code == CONVERSATION_LOCKED:
+        return ConversationBusy(_BUSY, retry_after=_BUSY_RETRY)
     if isinstance(exc, openai.RateLimitError):
         return UpstreamRateLimited(
             "The upstream API is rate limiting the relay; try again shortly.",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kbcore.wire import KB_PATH
-from relay._errors import UpstreamError
+from relay._errors import ConversationBusy, UpstreamError, UpstreamQuota
 from relay._upstream import Cited, Completed, Searched, TextDelta, _sse_data, _translate
 
 
@@ -73,7 +73,11 @@ def test_translate() -> None:
         Completed("resp_1", 5, 7)
     ]
     assert _translate({"type": "response.incomplete", "response": {"id": "r", "usage": None}}) == [
-        Completed("r", 0, 0)
+        Completed("r", 0, 0, "max_output_tokens")
+    ]
+    filtered = {"id": "r", "usage": None, "incomplete_details": {"reason": "content_filter"}}
+    assert _translate({"type": "response.incomplete", "response": filtered}) == [
+        Completed("r", 0, 0, "content_filter")
     ]
     assert _translate({"type": "response.in_progress", "response": {}}) == []
 
@@ -82,12 +86,30 @@ def test_translate() -> None:
     "event",
     [
         {"type": "error", "code": "server_error", "message": "boom", "param": None},
-        {"type": "error", "error": {"type": "insufficient_quota", "code": "insufficient_quota"}},
+        {"type": "error", "error": {"type": "server_error", "code": "server_error"}},
         {"type": "response.failed", "response": {"error": {"code": "server_error"}}},
     ],
 )
 def test_upstream_error_events(event: dict[str, Any]) -> None:
-    with pytest.raises(
-        UpstreamError, match=r"failed upstream \((server_error|insufficient_quota)\)"
-    ):
+    with pytest.raises(UpstreamError, match=r"failed upstream \(server_error\)"):
         _translate(event)
+
+
+@pytest.mark.parametrize(
+    ("event", "error"),
+    [
+        ({"type": "error", "code": "conversation_locked", "message": "x"}, ConversationBusy),
+        ({"type": "error", "error": {"code": "insufficient_quota"}}, UpstreamQuota),
+        (
+            {"type": "response.failed", "response": {"error": {"code": "insufficient_quota"}}},
+            UpstreamQuota,
+        ),
+    ],
+)
+def test_stream_errors_with_their_own_code(
+    event: dict[str, Any], error: type[UpstreamError]
+) -> None:
+    with pytest.raises(error) as raised:
+        _translate(event)
+    assert raised.value.code in {"conversation_busy", "upstream_quota"}
+    assert "retry" not in str(raised.value).lower() or raised.value.code == "conversation_busy"
