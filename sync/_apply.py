@@ -6,7 +6,7 @@
    (unmanaged files only with ``prune_unmanaged``, and then only detached: their
    File may serve other stores, and deletes never reach beyond this store);
 6. rewrite the attributes of moved and retagged files;
-7. delete the orphaned uploads the plan found (``sync/_orphans.py``: Files kbsync
+7. delete the orphaned uploads the plan found (``kbcore/wire.py``: Files kbsync
    uploaded for this store that an interrupted run never attached or never deleted);
 8. stamp the store, only when everything above succeeded.
 
@@ -20,18 +20,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from kbcore.errors import RemoteError
 from kbcore.output import plural
+from sync._changes import UPLOADS, Rewrite, Unmanaged
 from sync._ingest import Failure, ingest, parallel
 from sync._progress import Progress
 from sync._remote import Remote
-from sync.plan import RETAGGING, UPLOADING, Action, Change, Plan, attributes_for
+from sync.plan import Plan
 
 __all__ = ["ApplyReport", "Failure", "apply"]
 
+T = TypeVar("T")
+
 DEFAULT_DEADLINE = 1800.0  # seconds to wait for processing before giving up on a file
-_ORPHAN = Change(Action.DELETE, "(orphaned upload)")  # names orphan-delete failures
+_ORPHAN = "(orphaned upload)"  # names orphan-delete failures
 
 
 @dataclass
@@ -76,7 +80,7 @@ def apply(
     store = report.store_id
 
     ingested = ingest(
-        plan.of(*UPLOADING),
+        plan.uploads(),
         remote,
         progress,
         store=store,
@@ -89,34 +93,44 @@ def apply(
     report.failures += ingested.failures
     ready = ingested.ready
 
-    doomed: list[tuple[Change, str]] = []
+    # (path, file id, whether its File goes too): unmanaged Files may serve other stores,
+    # so they are only detached.
+    doomed: list[tuple[str, str, bool]] = []
     for change in plan.changes:
-        if change.action in UPLOADING and change.path not in ready:
+        if isinstance(change, UPLOADS) and change.path not in ready:
             continue  # keep the old version until a new one is in the store
-        if change.action is Action.UNMANAGED and not prune_unmanaged:
+        if isinstance(change, Unmanaged) and not prune_unmanaged:
             continue
-        doomed.extend((change, file_id) for file_id in change.remove)
+        owned = not isinstance(change, Unmanaged)
+        doomed.extend((change.path, file_id, owned) for file_id in change.remove)
 
-    def remove(item: tuple[Change, str]) -> None:
-        change, file_id = item
+    def remove(item: tuple[str, str, bool]) -> None:
+        _, file_id, owned = item
         remote.detach(store, file_id)
-        if change.action is not Action.UNMANAGED:
+        if owned:
             remote.delete_file(file_id)
 
-    def retag(item: tuple[Change, str]) -> None:
-        change, file_id = item
-        assert change.document is not None
-        remote.set_attributes(store, file_id, attributes_for(change.document))
+    def rewrite(change: Rewrite) -> None:
+        remote.set_attributes(store, change.target, change.attributes)
 
-    retags = [(c, c.target) for c in plan.of(*RETAGGING) if c.target is not None]
-    report.removed = _each(progress, "removed", doomed, remove, concurrency, report.failures)
-    report.retagged = _each(progress, "retagged", retags, retag, concurrency, report.failures)
-    orphans = [(_ORPHAN, file_id) for file_id in plan.orphans]
+    report.removed = _each(
+        progress, "removed", doomed, lambda i: i[0], remove, concurrency, report.failures
+    )
+    report.retagged = _each(
+        progress,
+        "retagged",
+        plan.rewrites(),
+        lambda c: c.path,
+        rewrite,
+        concurrency,
+        report.failures,
+    )
     report.orphans_deleted = _each(
         progress,
         "orphans deleted",
-        orphans,
-        lambda item: remote.delete_file(item[1]),
+        list(plan.orphans),
+        lambda _: _ORPHAN,
+        remote.delete_file,
         concurrency,
         report.failures,
     )
@@ -130,18 +144,20 @@ def apply(
 def _each(
     progress: Progress,
     label: str,
-    items: list[tuple[Change, str]],
-    work: Callable[[tuple[Change, str]], None],
+    items: list[T],
+    path_of: Callable[[T], str],
+    work: Callable[[T], None],
     concurrency: int,
     failures: list[Failure],
 ) -> int:
-    """Run ``work`` on every (change, file id); returns how many succeeded."""
+    """Run ``work`` on every item; a failure is recorded under ``path_of(item)``.
+    Returns how many succeeded."""
     step = progress.step(label, len(items))
     done = 0
-    for (change, _), outcome in parallel(items, work, concurrency):
+    for item, outcome in parallel(items, work, concurrency):
         step.advance()
         if isinstance(outcome, RemoteError):
-            failures.append(Failure(change.path, str(outcome)))
+            failures.append(Failure(path_of(item), str(outcome)))
         else:
             done += 1
     return done

@@ -19,10 +19,10 @@ from typing import TypeVar
 from kbcore.errors import RemoteError
 from kbcore.kb import Chunking
 from kbcore.wire import upload_name
+from sync._changes import Upload
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
 from sync._remote_state import RemoteFile
-from sync.plan import Change, attributes_for
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -46,7 +46,7 @@ class Ingested:
 
 
 def ingest(
-    changes: Sequence[Change],
+    changes: Sequence[Upload],
     remote: Remote,
     progress: Progress,
     *,
@@ -61,17 +61,13 @@ def ingest(
     if not changes:
         return result
     size = min(BATCH_LIMIT, max(MIN_BATCH, math.ceil(len(changes) / BATCHES_WHILE_UPLOADING)))
-    new_files: dict[str, Change] = {}  # new file id -> its change
+    new_files: dict[str, Upload] = {}  # new file id -> its change
     batches: dict[str, list[str]] = {}  # batch id -> its file ids
     statuses: dict[str, BatchStatus] = {}
     pending: list[str] = []
 
     def attach() -> None:
-        entries = []
-        for file_id in pending:
-            document = new_files[file_id].document
-            assert document is not None
-            entries.append((file_id, attributes_for(document)))
+        entries = [(file_id, new_files[file_id].attributes) for file_id in pending]
         try:
             batch_id, statuses[batch_id] = remote.attach(store, entries, chunking)
             batches[batch_id] = list(pending)
@@ -80,8 +76,7 @@ def ingest(
             _forget(remote, pending)
         pending.clear()
 
-    def upload(change: Change) -> str:
-        assert change.document is not None
+    def upload(change: Upload) -> str:
         name = change.document.path.rsplit("/", 1)[-1]
         return remote.upload(change.document.abs_path, upload_name(name, store))
 
@@ -118,7 +113,7 @@ def ingest(
 
 def _forget(remote: Remote, file_ids: Sequence[str]) -> None:
     """Delete uploads that could not be attached; one that survives is an orphan that the
-    next plan finds by its name (``sync/_orphans.py``), so a failure here is not reported."""
+    next plan finds by its name (``kbcore/wire.py``), so a failure here is not reported."""
     for file_id in file_ids:
         try:
             remote.delete_file(file_id)

@@ -24,11 +24,18 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
-from kbcore.errors import RemoteError
+from kbcore.errors import KbsyncError, RemoteError
 from kbcore.kb import Chunking
-from kbcore.wire import display_name
+from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
+from kbcore.wire import KB_NAME, display_name, store_name
 from sync._remote_errors import translate
-from sync._remote_state import AttributeValue, RemoteFile, RemoteStore
+from sync._remote_state import (
+    AttributeValue,
+    FileCounts,
+    ProcessingError,
+    RemoteFile,
+    RemoteStore,
+)
 from sync._retry import RetryPolicy
 
 T = TypeVar("T")
@@ -124,37 +131,25 @@ class Remote:
             raise
 
     def find_store(self, kb_name: str) -> RemoteStore | None:
-        """The store named by ``VECTOR_STORE_ID``, else the one stamped ``kb_name``."""
+        """The KB's store by the one ``kbcore.store`` rule: the store ``VECTOR_STORE_ID``
+        names (which must carry this ``kb_name``), else the single main store claiming it."""
         chosen = os.environ.get("VECTOR_STORE_ID")
         if chosen:
             store = _store(
                 self._call(
                     f"reading vector store {chosen} (VECTOR_STORE_ID)",
                     lambda: self._client.vector_stores.retrieve(chosen),
-                    missing=f"VECTOR_STORE_ID={chosen} names no vector store for this key; "
-                    "unset it to find or create the store by name.",
+                    missing=missing_chosen(chosen),
                 )
             )
-            owner = store.metadata.get("kb_name")
-            if owner not in (None, kb_name):
-                raise RemoteError(
-                    f"Vector store {chosen} (VECTOR_STORE_ID) belongs to knowledge base "
-                    f"{owner!r}, not {kb_name!r}; fix VECTOR_STORE_ID or `name:` in "
-                    "kb/assistant.yaml."
-                )
+            check_chosen(kb_name, _ref(store))
             return store
-        found = [
-            _store(s)
+        stores = {
+            s.id: _store(s)
             for s in self._pages("listing vector stores", self._client.vector_stores.list)
-            if (s.metadata or {}).get("kb_name") == kb_name
-        ]
-        if len(found) > 1:
-            ids = ", ".join(s.id for s in found)
-            raise RemoteError(
-                f"{len(found)} vector stores claim knowledge base {kb_name!r} ({ids}); "
-                "set VECTOR_STORE_ID to the one to keep."
-            )
-        return found[0] if found else None
+        }
+        found = choose_store(kb_name, (_ref(s) for s in stores.values()))
+        return stores[found.id] if found else None
 
     def list_files(self, store_id: str) -> list[RemoteFile]:
         """Every file of the store, following ``has_more`` to the end."""
@@ -198,12 +193,11 @@ class Remote:
     # -- writing -------------------------------------------------------------------------
 
     def create_store(self, kb_name: str) -> RemoteStore:
+        name = store_name(kb_name)
         return _store(
             self._call(
-                f"creating vector store kb:{kb_name}",
-                lambda: self._client.vector_stores.create(
-                    name=f"kb:{kb_name}", metadata={"kb_name": kb_name}
-                ),
+                f"creating vector store {name}",
+                lambda: self._client.vector_stores.create(name=name, metadata={KB_NAME: kb_name}),
             )
         )
 
@@ -298,12 +292,12 @@ class Remote:
         what: str,
         send: Callable[[], T],
         *,
-        missing: str | None = None,
+        missing: KbsyncError | None = None,
         gone_ok: bool = False,
     ) -> T:
         """Run ``send``, repeating transient failures; translate the final failure once.
 
-        ``missing``: the message for a 404; ``gone_ok``: a 404 means done (returns None)."""
+        ``missing``: the error for a 404; ``gone_ok``: a 404 means done (returns None)."""
         attempt = 0
         while True:
             attempt += 1
@@ -326,7 +320,7 @@ class Remote:
                 if gone_ok:
                     return None  # type: ignore[return-value]
                 if missing is not None:
-                    raise RemoteError(missing) from exc
+                    raise missing from exc
                 raise translate(exc, what, attempt) from exc
             except openai.OpenAIError as exc:
                 raise translate(exc, what, attempt) from exc
@@ -357,7 +351,23 @@ def _status(batch: Any, headers: Any) -> BatchStatus:
 
 
 def _store(store: Any) -> RemoteStore:
-    return RemoteStore(id=store.id, name=store.name or "", metadata=dict(store.metadata or {}))
+    counts = store.file_counts
+    return RemoteStore(
+        id=store.id,
+        name=store.name or "",
+        metadata=dict(store.metadata or {}),
+        file_counts=FileCounts(
+            in_progress=counts.in_progress,
+            completed=counts.completed,
+            failed=counts.failed,
+            cancelled=counts.cancelled,
+            total=counts.total,
+        ),
+    )
+
+
+def _ref(store: RemoteStore) -> StoreRef:
+    return StoreRef(store.id, store.metadata)
 
 
 def _file(file: Any) -> RemoteFile:
@@ -372,6 +382,6 @@ def _file(file: Any) -> RemoteFile:
         status=file.status,
         created_at=file.created_at,
         attributes=dict(file.attributes or {}),
-        last_error=f"{error.code}: {error.message}" if error else None,
+        last_error=ProcessingError(str(error.code), error.message) if error else None,
         chunking=chunking,
     )

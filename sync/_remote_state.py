@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kbcore.kb import Chunking
 from kbcore.wire import KB_PATH, KB_SHA256
 
 AttributeValue = str | float | bool
@@ -99,14 +100,14 @@ class RemoteState:
     orphans: tuple[str, ...] = ()
 
 
-def chunking_label(chunking: dict[str, int] | None) -> str:
+def chunking_label(chunking: Chunking | None) -> str:
     """The ``kb_chunking`` stamp value: ``auto`` or ``static:800/400``."""
     if chunking is None:
         return "auto"
-    return f"static:{chunking['max_chunk_size_tokens']}/{chunking['chunk_overlap_tokens']}"
+    return f"static:{chunking.max_chunk_size_tokens}/{chunking.chunk_overlap_tokens}"
 
 
-def effective_chunking(chunking: dict[str, int] | None) -> tuple[int, int]:
+def effective_chunking(chunking: Chunking | None) -> tuple[int, int]:
     if chunking is None:
         return AUTO_CHUNKING
-    return (chunking["max_chunk_size_tokens"], chunking["chunk_overlap_tokens"])
+    return (chunking.max_chunk_size_tokens, chunking.chunk_overlap_tokens)

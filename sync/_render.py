@@ -24,7 +24,7 @@ JSON (``--json``), one document, keys always in this order::
       "spec_changed": false,                # instructions/settings differ from the stamp
       "pending": false,                     # applying (without pruning) would write
       "orphans": ["file-…"]                 # only when some: kbsync's uploads attached
-    }                                       # nowhere, deleted by apply (sync/_orphans.py)
+    }                                       # nowhere, deleted by apply (kbcore/wire.py)
 
 ``kbsync --json`` adds one last key, ``"applied"``: ``null`` for a dry run or when
 nothing was pending, else ``{"uploaded", "removed", "retagged", "stamped",
@@ -41,7 +41,8 @@ import json
 from typing import Any
 
 from kbcore.output import plural
-from sync.plan import Action, Change, Plan, attributes_for
+from sync._changes import Action, Change, Duplicate, Move, Rechunk, Retag, Retry, Unmanaged
+from sync.plan import Plan, file_ids
 
 SYMBOLS: dict[Action, str] = {
     Action.CREATE: "+",
@@ -74,19 +75,19 @@ _NAMED = frozenset({Action.RETRY, Action.RETAG, Action.DUPLICATE, Action.UNMANAG
 
 def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
     """The short explanation of a change (may be empty)."""
-    match change.action:
-        case Action.MOVE:
+    match change:
+        case Move():
             return f"from {change.from_path}"
-        case Action.RETRY:
-            return change.error or "processing failed"
-        case Action.RETAG:
+        case Retry():
+            return change.error
+        case Retag():
             return _attribute_diff(change)
-        case Action.DUPLICATE:
+        case Duplicate():
             return f"stale copy {', '.join(change.remove)}"
-        case Action.UNMANAGED:
+        case Unmanaged():
             fate = "detached" if prune_unmanaged else "kept (--prune-unmanaged detaches it)"
             return f"{', '.join(change.remove)}, not added by kbsync: {fate}"
-        case Action.RECHUNK:
+        case Rechunk():
             return "chunking changed"
         case _:
             return ""
@@ -104,9 +105,8 @@ def _text_line(change: Change, prune_unmanaged: bool) -> str:
     return f"{line}  ({note})" if note else line
 
 
-def _attribute_diff(change: Change) -> str:
-    before = change.attributes_before or {}
-    after = _new_attributes(change) or {}
+def _attribute_diff(change: Retag) -> str:
+    before, after = change.before, change.attributes
     parts = []
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)
@@ -117,12 +117,6 @@ def _attribute_diff(change: Change) -> str:
 
 def _value(value: object) -> str:
     return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _new_attributes(change: Change) -> dict[str, Any] | None:
-    if change.document is None or change.action not in (Action.MOVE, Action.RETAG):
-        return None
-    return dict(attributes_for(change.document))
 
 
 def counts_line(plan: Plan) -> str:
@@ -184,21 +178,16 @@ def as_dict(plan: Plan) -> dict[str, Any]:
 
 def _change_dict(change: Change) -> dict[str, Any]:
     item: dict[str, Any] = {"action": change.action.value, "path": change.path}
-    if change.from_path is not None:
+    if isinstance(change, Move):
         item["from"] = change.from_path
-    item["file_ids"] = list(change.file_ids)
-    if change.action is Action.RETRY:
+    item["file_ids"] = list(file_ids(change))
+    if isinstance(change, Retry):
         item["error"] = change.error
-    attributes = _new_attributes(change)
-    if attributes is not None:
-        item["attributes"] = attributes
-    if change.attributes_before is not None:
-        item["attributes_before"] = change.attributes_before
+    if isinstance(change, Move | Retag):
+        item["attributes"] = dict(change.attributes)
+    if isinstance(change, Retag):
+        item["attributes_before"] = dict(change.before)
     return item
-
-
-def as_json(plan: Plan) -> str:
-    return json.dumps(as_dict(plan), indent=2, ensure_ascii=False)
 
 
 def markdown(plan: Plan, *, prune_unmanaged: bool = False) -> str:

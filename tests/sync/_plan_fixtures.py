@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from kbcore.kb import AssistantSpec, Chunking, Document, KnowledgeBase, Settings, files_digest
-from sync._remote_state import AttributeValue, RemoteFile, RemoteState, RemoteStore
+from kbcore.wire import KB_CHUNKING, KB_FILES_SHA256, KB_NAME, KB_PATH, KB_SHA256, KB_SPEC_SHA256
+from sync._remote_state import (
+    AttributeValue,
+    ProcessingError,
+    RemoteFile,
+    RemoteState,
+    RemoteStore,
+)
 
 SPEC_DIGEST = "5" * 64
 
@@ -27,7 +34,14 @@ def make_kb(
     settings = Settings(name=name, chunking=chunking)
     spec = AssistantSpec(name, settings.model, "Be brief.", None, None, None, SPEC_DIGEST)
     documents = tuple(
-        Document(path, Path("/nowhere") / path, len(text), sha(text), attributes.get(path, {}))
+        Document(
+            path,
+            Path("/nowhere") / path,
+            len(text),
+            sha(text),
+            PurePosixPath(path).stem,
+            attributes.get(path, {}),
+        )
         for path, text in sorted(docs.items())
     )
     digest = files_digest((d.path, d.sha256) for d in documents)
@@ -42,25 +56,29 @@ def remote_file(
     status: str = "completed",
     created_at: int = 1000,
     extra: dict[str, AttributeValue] | None = None,
-    error: str | None = None,
+    error: str | None = None,  # "code: message"
     chunking: tuple[int, int] | None = (800, 400),
     filename: str | None = None,
 ) -> RemoteFile:
     attributes: dict[str, AttributeValue] = dict(extra or {})
     if path is not None:
-        attributes["kb_path"] = path
+        attributes[KB_PATH] = path
     if text is not None:
-        attributes["kb_sha256"] = sha(text)
-    return RemoteFile(file_id, status, created_at, attributes, error, chunking, filename)
+        attributes[KB_SHA256] = sha(text)
+    last_error = None
+    if error is not None:
+        code, _, message = error.partition(": ")
+        last_error = ProcessingError(code, message)
+    return RemoteFile(file_id, status, created_at, attributes, last_error, chunking, filename)
 
 
 def stamped(kb: KnowledgeBase, *files: RemoteFile, store_id: str = "vs_demo") -> RemoteState:
     """A store stamped as in sync with ``kb``'s spec, holding ``files``."""
     metadata = {
-        "kb_name": kb.settings.name,
-        "kb_spec_sha256": kb.spec.digest,
-        "kb_files_sha256": kb.files_digest,
-        "kb_chunking": "auto" if kb.settings.chunking is None else "static",
+        KB_NAME: kb.settings.name,
+        KB_SPEC_SHA256: kb.spec.digest,
+        KB_FILES_SHA256: kb.files_digest,
+        KB_CHUNKING: "auto" if kb.settings.chunking is None else "static",
     }
     return RemoteState(RemoteStore(store_id, f"kb:{kb.settings.name}", metadata), files)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kbcore.kb import Chunking
+from sync._changes import Move, Retag, Retry, Update
 from sync._remote_state import RemoteState
 from sync.plan import Action, Change, Plan, attributes_for, diff
 from tests.sync._plan_fixtures import (
@@ -51,21 +52,23 @@ def test_revision_alone_does_not_make_the_plan_pending() -> None:
 def test_update_removes_the_old_version_after_upload() -> None:
     kb = make_kb({"a.md": "new"})
     change = only(diff(kb, stamped(kb, remote_file("file-old", "a.md", "old"))))
-    assert change.action is Action.UPDATE
+    assert isinstance(change, Update)
     assert change.remove == ("file-old",)
-    assert change.document is not None
     assert change.document.sha256 == sha("new")
+    assert change.attributes == {"kb_path": "a.md", "kb_sha256": sha("new")}
 
 
 def test_move_keeps_the_file_and_rewrites_attributes() -> None:
     kb = make_kb({"new/place.md": "bytes"})
     change = only(diff(kb, stamped(kb, remote_file("file-1", "old/place.md", "bytes"))))
+    assert isinstance(change, Move)
     assert (change.action, change.from_path, change.target) == (
         Action.MOVE,
         "old/place.md",
         "file-1",
     )
     assert change.remove == ()
+    assert change.attributes == {"kb_path": "new/place.md", "kb_sha256": sha("bytes")}
 
 
 def test_a_copy_is_a_move_plus_a_create_when_the_source_is_gone() -> None:
@@ -89,6 +92,7 @@ def test_failed_file_is_retried_with_its_error() -> None:
     kb = make_kb({"a.pdf": "pdf"})
     state = stamped(kb, remote_file("file-1", "a.pdf", "pdf", status="failed", error="x: y"))
     change = only(diff(kb, state))
+    assert isinstance(change, Retry)
     assert (change.action, change.error, change.remove) == (Action.RETRY, "x: y", ("file-1",))
 
 
@@ -96,9 +100,10 @@ def test_retag_sends_the_whole_map() -> None:
     kb = make_kb({"a.md": "a"}, attributes={"a.md": {"lang": "ru", "topic": "faq"}})
     state = stamped(kb, remote_file("file-1", "a.md", "a", extra={"lang": "en", "old": "x"}))
     change = only(diff(kb, state))
-    assert change.action is Action.RETAG
-    assert change.document is not None
-    assert attributes_for(change.document) == {
+    assert isinstance(change, Retag)
+    assert change.before == {"lang": "en", "old": "x", "kb_path": "a.md", "kb_sha256": sha("a")}
+    assert change.attributes == attributes_for(kb.documents[0])
+    assert change.attributes == {
         "lang": "ru",
         "topic": "faq",
         "kb_path": "a.md",

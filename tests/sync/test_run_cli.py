@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kbcore.servers import Server
+from kbcore.store import missing_chosen
 from kbsync.cli import main
 from sync import _run
 from tests.conftest import need, sandbox_call
@@ -219,24 +220,28 @@ def test_revision_is_stamped_inside_a_git_work_tree(tmp_path: Path, client: Any)
     assert client.vector_stores.retrieve(store_id).metadata["kb_revision"] == head
 
 
-def test_vector_store_id_selects_adopts_or_refuses(
+def test_vector_store_id_selects_or_refuses(
     tmp_path: Path, client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha"})
     monkeypatch.setenv("VECTOR_STORE_ID", "vs_nope")
     missing = kbsync(kb, "--dry-run")
     assert missing.exit_code == 1
-    assert missing.stderr.splitlines()[-1] == (
-        "error: VECTOR_STORE_ID=vs_nope names no vector store for this key; unset it to find "
-        "or create the store by name."
-    )
+    assert missing.stderr.splitlines()[-1] == "error: " + str(missing_chosen("vs_nope"))
     theirs = client.vector_stores.create(name="x", metadata={"kb_name": "other"})
     monkeypatch.setenv("VECTOR_STORE_ID", theirs.id)
     refused = kbsync(kb, "--dry-run")
     assert refused.exit_code == 1
     assert "belongs to knowledge base 'other', not 'test'" in refused.stderr
+    # kbcore.store's rule: the named store must carry this KB's kb_name (DESIGN "Data flow").
     blank = client.vector_stores.create(name="made by hand")
     monkeypatch.setenv("VECTOR_STORE_ID", blank.id)
+    unclaimed = kbsync(kb, "--yes")
+    assert unclaimed.exit_code == 1
+    assert "belongs to no knowledge base (no kb_name), not 'test'" in unclaimed.stderr
+    assert client.vector_stores.retrieve(blank.id).metadata == {}
+    ours = client.vector_stores.create(name="kb:test", metadata={"kb_name": "test"})
+    monkeypatch.setenv("VECTOR_STORE_ID", ours.id)
     apply_ok(kb)
-    assert client.vector_stores.retrieve(blank.id).metadata["kb_name"] == "test"
+    assert plan_of(kb)["vector_store_id"] == ours.id
     assert_in_sync(kb)
