@@ -15,11 +15,12 @@ from pathlib import Path
 from kbcore._hashing import FileHash, HashJob, hash_files
 from kbcore._ignore import Excluder, compile_pattern
 from kbcore._settings import ATTRIBUTE_VALUE_MAX
+from kbcore._titles import title_of
 from kbcore.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
 from kbcore.output import display_path, human_size
-from kbcore.wire import KB_PATH, KB_SHA256, MAX_ATTRIBUTES
+from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE, MAX_ATTRIBUTES
 
-_OURS = (KB_PATH, KB_SHA256)  # the attributes kbsync sets on every file
+_OURS = (KB_PATH, KB_SHA256, KB_TITLE)  # the attributes kbsync sets on every file
 MAX_USER_ATTRIBUTES = MAX_ATTRIBUTES - len(_OURS)
 _SUPPORTED = ", ".join(sorted(SUPPORTED_EXTENSIONS))
 
@@ -32,6 +33,7 @@ class Document:
     abs_path: Path
     size: int
     sha256: str
+    title: str  # its own title (kbcore._titles), at most 512 characters
     attributes: dict[str, str] = field(default_factory=dict)  # user attributes only
 
 
@@ -87,7 +89,8 @@ def collect(
         if reason is not None:
             out.problems.append(_problem(files_dir, rel, reason))
         else:
-            out.documents.append(Document(rel, path, result.size, result.sha256, merged))
+            title = title_of(path, rel)
+            out.documents.append(Document(rel, path, result.size, result.sha256, title, merged))
     out.problems.sort()  # each starts with the file's path: the report reads in path order
     return out
 
@@ -129,7 +132,7 @@ def _check(rel: str, path: Path, merged: dict[str, str]) -> tuple[int, list[str]
         reasons.append(
             f"has {len(merged)} user attributes ({', '.join(sorted(merged))}), over the"
             f" {MAX_USER_ATTRIBUTES} a file can carry ({MAX_ATTRIBUTES} minus"
-            f" {' and '.join(_OURS)});"
+            f" {', '.join(_OURS[:-1])} and {_OURS[-1]});"
             " remove some from attributes in kb/assistant.yaml."
         )
     try:

@@ -38,6 +38,7 @@ def test_loads_documents_sorted_with_sizes_and_hashes(tmp_path: Path) -> None:
         (kb / "files" / "a.pdf").absolute(),
         7,
         hashlib.sha256(b"%PDF-\xff\xfe").hexdigest(),
+        "a",
     )
     assert loaded.total_bytes == 15
     assert loaded.spec.instructions == "Answer briefly, from the documents."
@@ -156,14 +157,21 @@ def test_path_longer_than_an_attribute_value(tmp_path: Path) -> None:
     ]
 
 
-def test_more_than_14_user_attributes(tmp_path: Path) -> None:
-    many = ", ".join(f"k{i:02}: v" for i in range(15))
+def test_more_than_13_user_attributes(tmp_path: Path) -> None:
+    many = ", ".join(f"k{i:02}: v" for i in range(14))
     kb = make_kb(tmp_path, settings=f'attributes:\n  "*.md": {{{many}}}\n')
-    names = ", ".join(f"k{i:02}" for i in range(15))
+    names = ", ".join(f"k{i:02}" for i in range(14))
     assert problems_of(kb) == [
-        f"kb/files/a.md: has 15 user attributes ({names}), over the 14 a file can carry"
-        " (16 minus kb_path and kb_sha256); remove some from attributes in kb/assistant.yaml."
+        f"kb/files/a.md: has 14 user attributes ({names}), over the 13 a file can carry"
+        " (16 minus kb_path, kb_sha256 and kb_title); remove some from attributes in"
+        " kb/assistant.yaml."
     ]
+
+
+def test_13_user_attributes_are_allowed(tmp_path: Path) -> None:
+    many = ", ".join(f"k{i:02}: v" for i in range(13))
+    kb = make_kb(tmp_path, settings=f'attributes:\n  "*.md": {{{many}}}\n')
+    assert len(load_kb(kb).documents[0].attributes) == 13
 
 
 def test_invalid_attribute_is_refused_with_its_line(tmp_path: Path) -> None:
