@@ -199,3 +199,14 @@ def test_loaded_documents_carry_their_titles(tmp_path: Path) -> None:
         "ru/prices.md": "Цены",
         "terms.docx": "Membership terms",
     }
+
+
+def test_every_example_document_has_its_own_title() -> None:
+    example = Path(__file__).resolve().parents[2] / "kb"
+    documents = load_kb(example).documents
+    assert len(documents) == 12
+    for document in documents:
+        assert document.title != Path(document.path).stem, document.path
+        assert "Club Santé" in document.title, document.path
+    titles = [d.title for d in documents]
+    assert len(set(titles)) == len(titles)  # en/ and ru/ versions can be told apart
