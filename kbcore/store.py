@@ -45,6 +45,24 @@ def choose_store(kb_name: str, stores: Iterable[StoreRef]) -> StoreRef | None:
     return found[0] if found else None
 
 
+def choose_preview(kb_name: str, preview: str, stores: Iterable[StoreRef]) -> StoreRef | None:
+    """The one store of ``kb_name`` whose ``kb_preview`` is ``preview`` (``pr-12``, …).
+
+    Raises ``StoreChoiceError`` naming every claimant when there are several."""
+    found = [
+        store
+        for store in stores
+        if store.metadata.get(KB_NAME) == kb_name and store.metadata.get(KB_PREVIEW) == preview
+    ]
+    if len(found) > 1:
+        ids = ", ".join(sorted(store.id for store in found))
+        raise StoreChoiceError(
+            f"{len(found)} vector stores are preview {preview!r} of knowledge base "
+            f"{kb_name!r} ({ids}); delete all but one."
+        )
+    return found[0] if found else None
+
+
 def check_chosen(kb_name: str, store: StoreRef) -> StoreRef:
     """``store`` (named by ``VECTOR_STORE_ID``) if it carries this KB's ``kb_name``."""
     owner = store.metadata.get(KB_NAME)

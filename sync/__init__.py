@@ -5,7 +5,7 @@
 
 from sync._apply import ApplyReport, apply
 from sync._progress import make as make_progress
-from sync._remote import Remote
+from sync._remote import Remote, SearchHit
 from sync._render import text as render_text
 from sync._run import RunOptions, load, make_plan, run
 from sync._safety import raise_if_unsafe
@@ -16,6 +16,7 @@ __all__ = [
     "Plan",
     "Remote",
     "RunOptions",
+    "SearchHit",
     "apply",
     "load",
     "make_plan",

@@ -26,8 +26,8 @@ import openai
 
 from kbcore.errors import KbsyncError, RemoteError
 from kbcore.kb import Chunking
-from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
-from kbcore.wire import KB_NAME, display_name, store_name
+from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
+from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
 from sync._remote_errors import translate
 from sync._remote_state import (
     AttributeValue,
@@ -60,6 +60,21 @@ def timeout_from_env() -> float:
             "fix or unset it."
         )
     return value
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One chunk found by ``Remote.search``."""
+
+    file_id: str
+    filename: str
+    score: float
+    attributes: dict[str, AttributeValue]
+
+    @property
+    def path(self) -> str | None:
+        value = self.attributes.get(KB_PATH)
+        return value if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
@@ -192,23 +207,97 @@ class Remote:
 
     # -- writing -------------------------------------------------------------------------
 
-    def create_store(self, kb_name: str) -> RemoteStore:
-        name = store_name(kb_name)
+    def create_store(
+        self,
+        kb_name: str,
+        *,
+        name: str | None = None,
+        preview: str | None = None,
+        expires_after_days: int | None = None,
+    ) -> RemoteStore:
+        """The KB's store ``kb:<name>``; or, with ``preview``, a preview or check store
+        (metadata ``kb_preview``), named ``name`` and expiring ``expires_after_days`` after
+        its last activity."""
+        shown = name or store_name(kb_name)
+        metadata = {KB_NAME: kb_name, **({KB_PREVIEW: preview} if preview else {})}
+        expires: Any = (
+            {"anchor": "last_active_at", "days": expires_after_days}
+            if expires_after_days
+            else openai.omit
+        )
         return _store(
             self._call(
-                f"creating vector store {name}",
-                lambda: self._client.vector_stores.create(name=name, metadata={KB_NAME: kb_name}),
+                f"creating vector store {shown}",
+                lambda: self._client.vector_stores.create(
+                    name=shown, metadata=metadata, expires_after=expires
+                ),
             )
         )
 
-    def upload(self, path: Path, filename: str) -> str:
-        """Upload bytes as a File (purpose ``assistants``); returns its id."""
+    def list_stores(self) -> list[RemoteStore]:
+        """Every vector store of this key (all pages)."""
+        return [
+            _store(s) for s in self._pages("listing vector stores", self._client.vector_stores.list)
+        ]
+
+    def find_preview(self, kb_name: str, preview: str) -> RemoteStore | None:
+        """The store of ``kb_name`` whose ``kb_preview`` is ``preview`` (``kbcore.store``)."""
+        stores = {s.id: s for s in self.list_stores()}
+        found = choose_preview(kb_name, preview, (_ref(s) for s in stores.values()))
+        return stores[found.id] if found else None
+
+    def delete_store(self, store_id: str) -> None:
+        """Delete a vector store (its files are detached; their File objects stay)."""
+        self._call(
+            f"deleting vector store {store_id}",
+            lambda: self._client.vector_stores.delete(store_id),
+            gone_ok=True,
+        )
+
+    def search(
+        self,
+        store_id: str,
+        query: str,
+        *,
+        max_num_results: int | None = None,
+        rewrite_query: bool = True,
+    ) -> list[SearchHit]:
+        """``vector_stores.search``: the retrieval step of file_search, best first."""
+        page = self._call(
+            f"searching vector store {store_id}",
+            lambda: self._client.vector_stores.search(
+                store_id,
+                query=query,
+                max_num_results=openai.omit if max_num_results is None else max_num_results,
+                rewrite_query=rewrite_query,
+            ),
+        )
+        return [
+            SearchHit(
+                file_id=hit.file_id,
+                filename=hit.filename or "",
+                score=float(hit.score),
+                attributes=dict(hit.attributes or {}),
+            )
+            for hit in page.data
+        ]
+
+    def upload(self, path: Path, filename: str, *, expires_after_seconds: int | None = None) -> str:
+        """Upload bytes as a File (purpose ``assistants``); returns its id.
+
+        ``expires_after_seconds`` (from creation; 3600 to 2592000) only for temporary
+        uploads: an expiry cannot be cleared, so a KB's documents never get one."""
         mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        expires: Any = (
+            {"anchor": "created_at", "seconds": expires_after_seconds}
+            if expires_after_seconds
+            else openai.omit
+        )
 
         def send() -> Any:
             with path.open("rb") as stream:
                 return self._client.files.create(
-                    file=(filename, stream, mime), purpose="assistants"
+                    file=(filename, stream, mime), purpose="assistants", expires_after=expires
                 )
 
         return str(self._call(f"uploading {display_name(filename)}", send).id)
