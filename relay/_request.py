@@ -18,7 +18,7 @@ import msgspec
 
 from kbcore.kb import AssistantSpec
 
-_encode = msgspec.json.Encoder().encode
+encode_json = msgspec.json.Encoder().encode
 
 SEARCH_RESULTS = "file_search_call.results"
 
@@ -47,9 +47,9 @@ class AnswerBody:
     _head: bytes  # the encoded constant object without its closing brace
 
     def encode(self, message: str, conversation_id: str | None) -> bytes:
-        parts = [self._head, b',"input":', _encode(message)]
+        parts = [self._head, b',"input":', encode_json(message)]
         if conversation_id is not None:
-            parts += [b',"conversation":', _encode(conversation_id)]
+            parts += [b',"conversation":', encode_json(conversation_id)]
         parts.append(b"}")
         return b"".join(parts)
 
@@ -66,4 +66,4 @@ def answer_body(spec: AssistantSpec, vector_store_id: str) -> AnswerBody:
         "include": [SEARCH_RESULTS],
         "stream": True,
     }
-    return AnswerBody(_encode(body)[:-1])
+    return AnswerBody(encode_json(body)[:-1])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +33,7 @@ from relay._errors import (
     UpstreamUnavailable,
     VectorStoreGone,
 )
-from relay._request import answer_body
+from relay._request import answer_body, encode_json
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,19 @@ class Completed:
 
 
 AnswerEvent = TextDelta | Cited | Searched | Completed
+Translate = Callable[[openai.OpenAIError], UpstreamError]
+
+
+class ParameterRefused(UpstreamRejected):
+    """The model refused a parameter of the spec (a 400 naming it); for operators only.
+
+    ``message`` is OpenAI's own: the relay never shows it to visitors (``Upstream`` raises
+    this only with ``operator=True``)."""
+
+    def __init__(self, param: str | None, message: str) -> None:
+        super().__init__(f"The model refused the parameter {param!r}: {message}")
+        self.param = param
+        self.message = message
 
 
 class Answer:
@@ -74,8 +87,9 @@ class Answer:
     into a typed model, which costs more than the rest of the relay's work per event
     and sits directly on the time to the first token."""
 
-    def __init__(self, response: httpx2.Response) -> None:
+    def __init__(self, response: httpx2.Response, translate: Translate) -> None:
         self._response = response
+        self._translate_error = translate
 
     async def events(self) -> AsyncGenerator[AnswerEvent, None]:
         try:
@@ -89,7 +103,7 @@ class Answer:
         except (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream) as exc:
             raise UpstreamUnavailable("The upstream API dropped the connection.") from exc
         except openai.OpenAIError as exc:
-            raise _translate_error(exc) from exc
+            raise self._translate_error(exc) from exc
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UpstreamError("The upstream API sent a malformed event.") from exc
 
@@ -141,7 +155,12 @@ async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
 
 
 class Upstream:
-    def __init__(self, *, api_key: str | None, base_url: str | None, timeout: float) -> None:
+    """``operator=True`` (the command line, ``relay.ask``): errors carry OpenAI's own words
+    and a refused parameter is a ``ParameterRefused``; the relay's visitors get neither."""
+
+    def __init__(
+        self, *, api_key: str | None, base_url: str | None, timeout: float, operator: bool = False
+    ) -> None:
         self._client = AsyncOpenAI(
             # A placeholder key lets the relay start (and say "not ready") without one.
             api_key=api_key or "missing-OPENAI_API_KEY",
@@ -149,6 +168,17 @@ class Upstream:
             timeout=timeout,
             max_retries=0,
         )
+        self._operator = operator
+
+    def _error(self, exc: openai.OpenAIError) -> UpstreamError:
+        error = _translate_error(exc)
+        if not self._operator or not isinstance(exc, openai.APIStatusError):
+            return error
+        said = _said(exc)
+        if exc.status_code == 400 and isinstance(param := _body(exc).get("param"), str):
+            return ParameterRefused(param, said or "no message")
+        sentence = f"{error} OpenAI said: {said}" if said else str(error)
+        return type(error)(sentence, retry_after=error.retry_after)
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -166,7 +196,7 @@ class Upstream:
                 return check_chosen(kb_name, _ref(store)).id
             stores = [_ref(store) async for store in self._client.vector_stores.list(limit=100)]
         except openai.OpenAIError as exc:
-            raise _translate_error(exc) from exc
+            raise self._error(exc) from exc
         chosen = choose_store(kb_name, stores)
         return chosen.id if chosen else None
 
@@ -174,7 +204,7 @@ class Upstream:
         try:
             conversation = await self._client.conversations.create(metadata={KB_NAME: kb_name})
         except openai.OpenAIError as exc:
-            raise _translate_error(exc) from exc
+            raise self._error(exc) from exc
         return conversation.id
 
     async def open_answer(
@@ -200,10 +230,19 @@ class Upstream:
                     "The knowledge base is being set up again; try again shortly.",
                     retry_after=5,
                 ) from exc
-            raise _translate_error(exc) from exc
+            raise self._error(exc) from exc
         except openai.OpenAIError as exc:
-            raise _translate_error(exc) from exc
-        return Answer(response)
+            raise self._error(exc) from exc
+        return Answer(response, self._error)
+
+    async def probe(self, params: Mapping[str, object], question: str) -> None:
+        """One small non-streamed request with exactly ``params``; raises if refused."""
+        body = encode_json({**params, "input": question})
+        try:
+            response = await self._client.post("/responses", content=body, cast_to=httpx2.Response)
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        await response.aclose()
 
     async def file_attributes(
         self, vector_store_id: str, file_id: str
@@ -287,8 +326,20 @@ def _stream_error(code: object) -> UpstreamError:
     return UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
 
 
+def _body(exc: openai.APIStatusError) -> dict[str, Any]:
+    body = exc.body
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]  # the SDK usually unwraps it; a proxy may not have
+    return body if isinstance(body, dict) else {}
+
+
+def _said(exc: openai.APIStatusError) -> str | None:
+    message = _body(exc).get("message")
+    return message.strip() if isinstance(message, str) and message.strip() else None
+
+
 def _about(exc: openai.APIStatusError, subject: str) -> bool:
-    body = exc.body if isinstance(exc.body, dict) else {}
+    body = _body(exc)
     param, message = body.get("param"), body.get("message")
     return param == subject or (isinstance(message, str) and subject in message.lower())
 

@@ -65,6 +65,7 @@ def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Se
         assert source["path"] == seeded.file_paths[source["file_id"]]
         assert source["path"] in DOCS
     done = events[-1].data
+    assert done["incomplete"] is None  # a complete answer
     assert done["response_id"].startswith("resp")
     assert done["usage"]["input_tokens"] > 0
     assert done["usage"]["output_tokens"] > 0
@@ -75,6 +76,8 @@ def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Se
     assert body["input"] == QUESTION
     assert body["instructions"].startswith("You answer questions about the Club Sante")
     assert body["include"] == ["file_search_call.results"]
+    assert body["truncation"] == "auto"  # a long conversation never outgrows the context
+    assert "reasoning" not in body  # only when assistant.yaml sets reasoning.effort
     assert body["tools"] == [
         {"type": "file_search", "vector_store_ids": [seeded.vector_store_id], "max_num_results": 4}
     ]
@@ -481,3 +484,83 @@ def test_deleted_vector_store_is_found_again(
     wait_for(lambda: relay.get("/readyz").status_code == 200, what="the new vector store")
     assert runtime(relay).vector_store_id == fresh.vector_store_id
     assert ask(relay, QUESTION).status_code == 200
+
+
+def test_reasoning_effort_and_truncation_sent(
+    make_relay: MakeRelay, kb: Any, sandbox: Server
+) -> None:
+    sandbox_call(
+        sandbox,
+        "POST",
+        "/_sandbox/models",
+        {"models": [{"id": "o-think", "reasoning": True, "context_tokens": 16000}]},
+    )
+    (kb / "assistant.yaml").write_text(
+        f"name: {KB_NAME}\nmodel: o-think\nreasoning:\n  effort: low\n"
+    )
+    with make_relay() as http:
+        events, _ = parse_sse(ask(http, QUESTION).text)
+    assert events[-1].event == "done", events[-1]
+    (sent,) = responses_requests(sandbox)
+    assert sent["body"]["model"] == "o-think"
+    assert sent["body"]["reasoning"] == {"effort": "low"}
+    assert sent["body"]["truncation"] == "auto"
+
+
+def test_reasoning_model_refusing_temperature(
+    make_relay: MakeRelay, kb: Any, sandbox: Server
+) -> None:
+    sandbox_call(
+        sandbox,
+        "POST",
+        "/_sandbox/models",
+        {"models": [{"id": "o-think", "reasoning": True, "context_tokens": 16000}]},
+    )
+    (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\nmodel: o-think\ntemperature: 0.3\n")
+    with make_relay() as http:
+        message = error_of(ask(http, QUESTION), 502, "upstream_rejected")
+    assert "400" in message
+    assert "temperature" not in message  # upstream wording is for operators (kbsync check)
+
+
+def test_long_conversation_is_truncated_not_refused(
+    make_relay: MakeRelay, kb: Any, sandbox: Server
+) -> None:
+    # A context window of 600 "tokens" (words): the third long turn would overflow it.
+    sandbox_call(
+        sandbox,
+        "POST",
+        "/_sandbox/models",
+        {"models": [{"id": "tiny-context", "reasoning": False, "context_tokens": 600}]},
+    )
+    (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\nmodel: tiny-context\n")
+    long_question = QUESTION + " Please" + " really" * 150 + " answer."
+    with make_relay() as http:
+        token = None
+        for _ in range(4):
+            events, _ = parse_sse(ask(http, long_question, token).text)
+            assert events[-1].event == "done", events[-1]
+            token = events[0].data["conversation"]
+
+
+def test_incomplete_answer_says_why(make_relay: MakeRelay, kb: Any) -> None:
+    (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\nmax_output_tokens: 16\n")
+    with make_relay() as http:
+        events, _ = parse_sse(ask(http, QUESTION).text)
+        assert events[-1].event == "done"
+        assert events[-1].data["incomplete"] == "max_output_tokens"
+        text = "".join(e.data["text"] for e in events if e.event == "delta")
+        assert len(text.split()) <= 16
+
+
+def test_upstream_quota_is_not_a_rate_limit(relay: TestClient[Any], sandbox: Server) -> None:
+    token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
+    sandbox_call(sandbox, "POST", "/_sandbox/faults", {"quota": True})
+    for conversation in (None, token):  # conversation create, then responses.create
+        response = ask(relay, QUESTION, conversation)
+        message = error_of(response, 503, "upstream_quota")
+        assert "quota" in message
+        assert "retry-after" not in response.headers  # waiting a second cannot help
+    metrics = relay.get("/metrics").text
+    assert 'relay_upstream_errors_total{code="upstream_quota"} 2' in metrics
+    assert "upstream_rate_limited" not in metrics

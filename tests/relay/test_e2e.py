@@ -224,3 +224,25 @@ def test_client_gone_before_the_first_byte(run_relay: RunRelay, sandbox: Server)
             what="the relay to free the slot",
         )
         assert stream_stats(sandbox)["completed"] == 0
+
+
+def test_second_message_while_the_first_runs_is_busy(run_relay: RunRelay, sandbox: Server) -> None:
+    with run_relay() as relay:
+        token = parse_sse(chat(relay, QUESTION).text)[0][0].data["conversation"]
+        slow_tokens(sandbox, 200)
+        body = {"message": QUESTION, "conversation": token}
+        with httpx.stream("POST", relay.url + "/api/chat", json=body, timeout=30) as held:
+            assert held.status_code == 200
+            lines = held.iter_lines()  # kept referenced: dropping it closes the connection
+            while not next(lines).startswith("event: delta"):
+                pass
+            busy = chat(relay, "And the pool?", token)
+            assert busy.status_code == 409, busy.text
+            assert busy.json()["error"]["code"] == "conversation_busy"
+            assert int(busy.headers["retry-after"]) >= 1
+            assert "Traceback" not in busy.text
+        slow_tokens(sandbox, 0)
+        wait_for(
+            lambda: chat(relay, "And the pool?", token).status_code == 200,
+            what="the conversation free again",
+        )
