@@ -87,9 +87,7 @@ def group(chats: Iterable[tuple[Chat, str | None]]) -> list[Group]:
         stems = gap[1].stems
         # max() keeps the first of equals: on a full tie, the word written first.
         topic = (
-            max(stems, key=lambda w: (in_gaps[w] - rate * asked[w], in_gaps[w]))
-            if stems
-            else ""
+            max(stems, key=lambda w: (in_gaps[w] - rate * asked[w], in_gaps[w])) if stems else ""
         )
         members[topic].append(gap)
     wordless = members.pop("", [])

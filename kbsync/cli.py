@@ -180,3 +180,14 @@ def gaps(
         logs=logs, kb_dir=kb_dir, since=since, min_score=min_score, as_json=as_json
     )
     exit_with(lambda: run_gaps(options))
+
+
+@main.command()
+@kb_option
+@click.option("--json", "as_json", is_flag=True, help="Print the steps as one JSON document.")
+def check(kb_dir: Path, as_json: bool) -> None:
+    """Prove this KB's spec works on the configured API: model, parameters, a temporary
+    store and one answer that cites it. Everything it creates is deleted before it exits."""
+    from kbsync._check import check as run_check
+
+    exit_with(lambda: run_check(kb_dir, as_json=as_json))

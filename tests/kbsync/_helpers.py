@@ -1,0 +1,71 @@
+"""Helpers of the command tests: a KB on disk, the CLI in-process, the sandbox's contents."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from kbcore.servers import Server
+from kbsync.cli import main
+from tests.conftest import API_KEY, sandbox_call
+
+
+def write_kb(
+    root: Path,
+    files: Mapping[str, str],
+    settings: str = "name: test\n",
+    evals: str | None = None,
+) -> Path:
+    """A KB folder at ``root/kb``: ``files`` under ``files/``, and ``evals.yaml`` if given."""
+    kb = root / "kb"
+    (kb / "files").mkdir(parents=True, exist_ok=True)
+    (kb / "instructions.md").write_text("Answer from the documents only.\n", encoding="utf-8")
+    (kb / "assistant.yaml").write_text(settings, encoding="utf-8")
+    if evals is not None:
+        (kb / "evals.yaml").write_text(evals, encoding="utf-8")
+    for path, content in files.items():
+        target = kb / "files" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    return kb
+
+
+def kbsync(*args: str) -> Result:
+    """``kbsync ARGS`` in-process."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def stores(server: Server) -> list[dict[str, Any]]:
+    """Every vector store in the sandbox (one page is all a test makes)."""
+    data: list[dict[str, Any]] = sandbox_v1(server, "GET", "/v1/vector_stores?limit=100")["data"]
+    return data
+
+
+def files(server: Server) -> list[dict[str, Any]]:
+    data: list[dict[str, Any]] = sandbox_v1(server, "GET", "/v1/files")["data"]
+    return data
+
+
+def sandbox_v1(server: Server, method: str, path: str, body: Any = None) -> Any:
+    """A call to the sandbox's API (``/v1``), with a key."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(
+        server.url + path,
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def requests(server: Server) -> list[dict[str, Any]]:
+    logged: list[dict[str, Any]] = sandbox_call(server, "GET", "/_sandbox/requests?limit=1000")[
+        "requests"
+    ]
+    return logged
