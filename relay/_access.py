@@ -17,6 +17,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from relay import _log
+from relay._mask import mask
 from relay._metrics import Metrics
 from relay._sse import Outcome
 
@@ -27,18 +28,21 @@ _STATE_KEY = "relay_access"
 class AccessRecord:
     """What a handler adds to its request's log line (filled in as the request runs)."""
 
+    kb_name: str | None = None  # the chat was admitted for this KB
     outcome: Outcome | None = None  # the answer stream, once it started
     upstream_error: str | None = None  # refused by the upstream before the stream
-    question: str | None = None  # only with LOG_QUESTIONS=1
+    question: str | None = None  # set only with LOG_QUESTIONS=1; masked when written
 
     def fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {}
+        if self.kb_name is not None:
+            fields["kb_name"] = self.kb_name
         if self.outcome is not None:
             fields.update(self.outcome.log_fields())
         if self.upstream_error is not None:
             fields["upstream_error"] = self.upstream_error
         if self.question is not None:
-            fields["question"] = self.question
+            fields["question"] = mask(self.question)
         return fields
 
 

@@ -111,7 +111,7 @@ async def admit(
             "message_too_long",
             f"The message is longer than {config.max_message_chars} characters.",
         )
-    if config.log_messages:
+    if config.log_questions:
         access.question = message
     if not origin_allowed(request, runtime):
         return refuse(403, "origin_not_allowed", "This origin may not use the chat.")

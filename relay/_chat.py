@@ -28,6 +28,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     if isinstance(admitted, Response):
         return admitted
     spec, upstream, vector_store_id = admitted.spec, admitted.upstream, admitted.vector_store_id
+    access.kb_name = spec.name
     try:
         conversation_id = admitted.conversation_id or await upstream.create_conversation(spec.name)
         answer = await upstream.open_answer(
@@ -48,6 +49,8 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         runtime.metrics.streams[outcome.result] += 1
         if outcome.error_code is not None and outcome.error_code != "relay_error":
             runtime.metrics.upstream_errors[outcome.error_code] += 1
+        if outcome.result == "done" and outcome.cited == 0:
+            runtime.metrics.answers_without_source += 1
         if (ttft := outcome.ttft) is not None:
             runtime.metrics.ttft.observe(ttft)
 

@@ -43,7 +43,7 @@ class Config:
     trusted_proxies: tuple[Network, ...] = ()
     redis_url: str | None = None
     demo: bool = False
-    log_messages: bool = False
+    log_questions: bool = False  # LOG_QUESTIONS=1: masked questions in the access log
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 16 * 1024
@@ -77,7 +77,7 @@ class Config:
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
             redis_url=env.text("REDIS_URL"),
             demo=env.flag("RELAY_DEMO"),
-            log_messages=env.flag("LOG_MESSAGES"),
+            log_questions=env.flag("LOG_QUESTIONS"),
             host=env.text("HOST") or "127.0.0.1",
             port=env.integer("PORT", 8000, minimum=1, maximum=65535),
             max_body_bytes=env.integer("MAX_BODY_BYTES", 16 * 1024, minimum=256),

@@ -50,6 +50,7 @@ class Metrics:
         self.upstream_errors: Counter[str] = Counter()  # code
         self.rate_limited = 0
         self.spec_reloads = 0
+        self.answers_without_source = 0
 
     def render(self) -> str:
         out: list[str] = []
@@ -106,6 +107,12 @@ class Metrics:
             "counter",
             "Assistant spec loads that changed the spec.",
             [f"relay_spec_reloads_total {self.spec_reloads}"],
+        )
+        family(
+            "relay_answers_without_source_total",
+            "counter",
+            "Answers that ended without citing a document (see kbsync gaps).",
+            [f"relay_answers_without_source_total {self.answers_without_source}"],
         )
         return "\n".join(out) + "\n"
 

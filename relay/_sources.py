@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
-from kbcore.kb import AssistantSpec
+from kbcore.kb import AssistantSpec, source_url
 from kbcore.wire import KB_PATH, KB_TITLE, display_name
 
 
@@ -103,7 +103,8 @@ class AnswerSources:
         self._cited.add(file_id)
         info = self._searched.get(file_id) or await self._cache.info(self._vector_store_id, file_id)
         name = display_name(filename)
-        url = None  # TODO(issue 15): sources.url once kbcore.kb.source_url lands
+        template = self._spec.source_url
+        url = source_url(template, info.path) if template and info.path else None
         return Source(file_id, name, info.path or name, info.title or name, url)
 
     @property

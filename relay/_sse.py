@@ -48,6 +48,9 @@ class Outcome:
     result: str = "pending"  # done | error | aborted
     error_code: str | None = None
     incomplete: str | None = None  # done, but cut short: max_output_tokens, content_filter
+    results: int = 0  # file_search results returned
+    top_score: float | None = None  # the best of their scores
+    cited: int = 0  # documents cited (source events sent)
 
     @property
     def ttft(self) -> float | None:
@@ -58,6 +61,10 @@ class Outcome:
         fields: dict[str, Any] = {
             "stream": self.result,
             "ttft_ms": None if ttft is None else round(ttft * 1000, 1),
+            "results": self.results,
+            "top_score": self.top_score,
+            "cited": self.cited,
+            "incomplete": self.incomplete,
         }
         if self.error_code:
             fields["upstream_error"] = self.error_code
@@ -155,9 +162,15 @@ class AnswerStream:
                 yield frame("delta", {"text": event.text})
             elif isinstance(event, Searched):
                 sources.searched(event.file_id, event.attributes)
+                outcome.results += 1
+                if event.score is not None and (
+                    outcome.top_score is None or event.score > outcome.top_score
+                ):
+                    outcome.top_score = event.score
             elif isinstance(event, Cited):
                 source = await sources.cite(event.file_id, event.filename)
                 if source is not None:
+                    outcome.cited += 1
                     yield frame("source", source.as_event())
             elif isinstance(event, Completed):
                 outcome.result = "done"

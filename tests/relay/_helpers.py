@@ -34,18 +34,31 @@ class Seeded:
     file_paths: dict[str, str]  # file id -> kb_path
 
 
-def seed(client: Any, kb_name: str = KB_NAME) -> Seeded:
-    """Upload ``DOCS`` through the SDK into a vector store owned by ``kb_name``."""
+def title_of(text: str) -> str:
+    """The document's own title as kbsync would stamp it: its first Markdown heading."""
+    return text.splitlines()[0].removeprefix("# ").strip()
+
+
+def seed(client: Any, kb_name: str = KB_NAME, docs: dict[str, str] = DOCS) -> Seeded:
+    """Upload ``docs`` through the SDK into a vector store owned by ``kb_name``, with the
+    attributes a sync gives them (``kb_path``, ``kb_sha256``, ``kb_title``)."""
     paths: dict[str, str] = {}
     entries: list[dict[str, Any]] = []
-    for path, text in DOCS.items():
+    for path, text in docs.items():
         name = path.rsplit("/", 1)[-1]
         uploaded = client.files.create(
             file=(name, text.encode(), "text/markdown"), purpose="assistants"
         )
         paths[uploaded.id] = path
         entries.append(
-            {"file_id": uploaded.id, "attributes": {wire.KB_PATH: path, wire.KB_SHA256: "0" * 64}}
+            {
+                "file_id": uploaded.id,
+                "attributes": {
+                    wire.KB_PATH: path,
+                    wire.KB_SHA256: "0" * 64,
+                    wire.KB_TITLE: title_of(text),
+                },
+            }
         )
     store = client.vector_stores.create(
         name=wire.store_name(kb_name), metadata={wire.KB_NAME: kb_name}

@@ -12,7 +12,16 @@ from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
 from tests.conftest import sandbox_call
-from tests.relay._helpers import DOCS, KB_NAME, QUESTION, Seeded, parse_sse, seed, wait_for
+from tests.relay._helpers import (
+    DOCS,
+    KB_NAME,
+    QUESTION,
+    Seeded,
+    parse_sse,
+    seed,
+    title_of,
+    wait_for,
+)
 from tests.relay.conftest import SECRET, MakeRelay
 
 
@@ -64,6 +73,8 @@ def test_full_event_sequence(relay: TestClient[Any], seeded: Seeded, sandbox: Se
         assert set(source) == {"file_id", "filename", "path", "title", "url"}
         assert source["path"] == seeded.file_paths[source["file_id"]]
         assert source["path"] in DOCS
+        assert source["title"] == title_of(DOCS[source["path"]])
+        assert source["url"] is None  # no sources.url in assistant.yaml
     done = events[-1].data
     assert done["incomplete"] is None  # a complete answer
     assert done["response_id"].startswith("resp")
@@ -401,12 +412,54 @@ def test_one_json_log_line_per_request(
     assert "sk-test" not in caplog.text
 
 
-def test_log_messages_when_asked(make_relay: MakeRelay, caplog: pytest.LogCaptureFixture) -> None:
+def test_log_questions_when_asked(make_relay: MakeRelay, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="relay")
-    with make_relay(log_messages=True) as http:
-        assert ask(http, f"  {QUESTION}  ").status_code == 200
+    personal = f"  {QUESTION} Mail anna@example.ru or call +7 (912) 345-67-89.  "
+    with make_relay(log_questions=True) as http:
+        assert ask(http, personal).status_code == 200
     (line,) = [line for line in request_lines(caplog) if line["route"] == "/api/chat"]
-    assert line["question"] == QUESTION
+    assert line["question"] == f"{QUESTION} Mail [email] or call [phone]."
+    assert "anna@example.ru" not in caplog.text
+    assert "345-67-89" not in caplog.text
+
+
+def test_gap_report_fields(relay: TestClient[Any], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="relay")
+    events, _ = parse_sse(ask(relay, QUESTION).text)
+    (line,) = [line for line in request_lines(caplog) if line["route"] == "/api/chat"]
+    assert line["kb_name"] == KB_NAME
+    assert line["stream"] == "done"
+    assert 1 <= line["results"] <= 4  # max_num_results: 4
+    assert 0 < line["top_score"] <= 1
+    assert line["cited"] == sum(1 for e in events if e.event == "source") >= 1
+    assert line["incomplete"] is None
+    assert "question" not in line  # LOG_QUESTIONS is off: no question text at all
+    assert QUESTION not in caplog.text
+
+
+def test_answers_without_a_source_are_counted(relay: TestClient[Any]) -> None:
+    events, _ = parse_sse(ask(relay, "zqxv wprt ykjh?").text)
+    assert events[-1].event == "done"
+    assert "source" not in [e.event for e in events]
+    assert "relay_answers_without_source_total 1" in relay.get("/metrics").text
+    assert parse_sse(ask(relay, QUESTION).text)[0][-1].event == "done"
+    assert "relay_answers_without_source_total 1" in relay.get("/metrics").text
+
+
+def test_source_titles_and_links(make_relay: MakeRelay, kb: Any, client: Any) -> None:
+    seed(client, "linked", {"ru/цены 2024.md": "# Цены клуба\n\n" + DOCS["prices.md"]})
+    (kb / "assistant.yaml").write_text(
+        'name: linked\nsources:\n  url: "https://club.example/docs/{path}?from=chat"\n'
+    )
+    with make_relay() as http:
+        events, _ = parse_sse(ask(http, QUESTION).text)
+    (source,) = [e.data for e in events if e.event == "source"]
+    assert source["path"] == "ru/цены 2024.md"
+    assert source["filename"] == "цены 2024.md"
+    assert source["title"] == "Цены клуба"
+    assert source["url"] == (
+        "https://club.example/docs/ru/%D1%86%D0%B5%D0%BD%D1%8B%202024.md?from=chat"
+    )
 
 
 def test_missing_secret_warns_loudly(

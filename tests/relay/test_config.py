@@ -35,7 +35,7 @@ def test_every_variable(tmp_path: Path) -> None:
             "TRUSTED_PROXIES": "10.0.0.0/8, ::1",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "RELAY_DEMO": "1",
-            "LOG_MESSAGES": "true",
+            "LOG_QUESTIONS": "true",
             "HOST": "0.0.0.0",
             "PORT": "9000",
         },
@@ -52,7 +52,7 @@ def test_every_variable(tmp_path: Path) -> None:
         ipaddress.ip_network("::1"),
     )
     assert config.demo
-    assert config.log_messages
+    assert config.log_questions
     assert (config.host, config.port) == ("0.0.0.0", 9000)
 
 

@@ -66,7 +66,7 @@ def test_event_sequence_and_two_turns(
         log = relay.output()
         assert "sk-test" not in log  # the API key never reaches a log line
         assert '"event": "request"' in log
-        assert QUESTION not in log  # no message text unless LOG_MESSAGES=1
+        assert QUESTION not in log  # no question text unless LOG_QUESTIONS=1
 
 
 def test_refusals(run_relay: RunRelay, sandbox: Server) -> None:
