@@ -68,6 +68,21 @@ GAP_TOPICS: dict[str, list[str]] = {
     ],
     "массаж": ["Есть ли массаж?", "Сколько стоит массаж?", "массаж после бассейна"],
 }
+# topic → the documents file_search comes closest with (what an editor would extend)
+NEAR: dict[str, list[str]] = {
+    "parking": ["en/contacts.md", "en/faq.md"],
+    "sauna": ["en/faq.md", "en/prices.md", "pool-rules.pdf"],
+    "towels": ["en/rules.md", "pool-rules.pdf"],
+    "trainer": ["en/schedule.md", "en/prices.md"],
+    "birthday": ["en/faq.md", "en/rules.md"],
+    "wifi": ["en/faq.md"],
+    "парковка": ["ru/contacts.md", "ru/faq.md"],
+    "сауна": ["ru/faq.md", "ru/prices.md", "pool-rules.pdf"],
+    "полотенца": ["ru/rules.md", "pool-rules.pdf"],
+    "тренер": ["ru/schedule.md", "ru/prices.md"],
+    "заморозка": ["membership-terms.docx", "ru/prices.md"],
+    "массаж": ["ru/prices.md"],
+}
 ANSWERED = [
     "How much is a monthly membership?",
     "What is the price of a single visit?",
@@ -134,7 +149,7 @@ def generate(chats: int, seed: int = 7) -> tuple[list[Path], dict[str, str]]:
             question = vary(rng.choice(GAP_TOPICS[topic]), rng)
             topic_of[" ".join(question.split())] = topic
             kind = rng.random()
-            found = rng.sample(DOCS, 3)
+            found = rng.sample(NEAR[topic], len(NEAR[topic]))
             if kind < 0.4:
                 record |= {"results": 0, "top_score": None, "cited": 0}
             elif kind < 0.8:

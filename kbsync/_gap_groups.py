@@ -60,7 +60,7 @@ class Group:
     words: tuple[str, ...]  # topic word, then shared words, as visitors wrote them
     count: int
     reasons: dict[str, int]  # REASONS → chats
-    examples: tuple[str, ...]  # distinct questions, most asked first
+    examples: tuple[str, ...]  # one question per wording, most asked first
     closest: tuple[tuple[str, int], ...]  # (kb path, chats that found it), most first
 
 
@@ -120,11 +120,15 @@ def _merge(topic: str, members: list[tuple[str, Significant, Chat, str]]) -> Gro
             break
         if stem != topic:
             label.append(stem)
-    examples = sorted(questions.items(), key=lambda item: (-item[1], item[0]))[:EXAMPLES]
+    # One example per wording: "towel?" and "towel? thanks" say the same thing.
+    by_wording: dict[frozenset[str], str] = {}
+    for question, _ in sorted(questions.items(), key=lambda item: (-item[1], item[0])):
+        by_wording.setdefault(frozenset(_significant(question).stems), question)
+    examples = list(by_wording.values())[:EXAMPLES]
     return Group(
         words=tuple(surface[stem].most_common(1)[0][0] for stem in label),
         count=len(members),
         reasons={r: reasons[r] for r in REASONS},
-        examples=tuple(q for q, _ in examples),
+        examples=tuple(examples),
         closest=tuple(sorted(closest.items(), key=lambda item: (-item[1], item[0]))[:CLOSEST]),
     )

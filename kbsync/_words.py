@@ -2,8 +2,9 @@
 
 A word is a run of letters (``\\w`` minus digits and ``_``), lower-cased, ``ё`` folded to
 ``е``. Stop words (question words, pronouns, auxiliaries, greetings, prepositions) are
-dropped, and so are the relay's masks (``[email]``, ``[phone]``, ``[number]``): they say
-that something was hidden, not what the visitor asked about. What remains is reduced
+dropped, and so are the relay's masks (``[email]``, ``[phone]``, ``[number]``) with the
+label before them ("my email is [email]"): they say that a visitor left a contact, not
+what they asked about. What remains is reduced
 to a stem by a small suffix stripper, so that "абонемента" and "абонементы", or
 "prices" and "price", count as one word.
 
@@ -19,7 +20,11 @@ import functools
 import re
 from dataclasses import dataclass
 
-_MASK = re.compile(r"\[(?:email|phone|number)\]")
+# A mask, with the label a visitor puts before it ("my email is [email]", "тел: [phone]").
+_MASK = re.compile(
+    r"(?:\b(?:e-?mail|mail|phone|tel|тел|телефон|почта|номер|number|card|карта)\b"
+    r"\W{0,3}(?:is\s+|:\s*)?)?\[(?:email|phone|number)\]"
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CYRILLIC = re.compile(r"[а-я]")
 
