@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,14 @@ def test_source_has_no_html_sinks() -> None:
     source = WIDGET.read_text()
     assert [sink for sink in SINKS if sink in source] == []
     assert not re.search(r"\bsetTimeout\(\s*['\"`]", source)  # no string-evaluated timers
+    # Nothing a strict CSP (no 'unsafe-eval', no inline handlers or styles) would refuse.
+    assert not re.search(r"setAttribute\(\s*['\"](on\w+|style)['\"]", source)
+    assert "cssText" not in source
+
+
+def test_widget_stays_small() -> None:
+    # The budget from the widget's brief: 12 KB gzipped (gzip -9), for a phone on 3G.
+    assert len(gzip.compress(WIDGET.read_bytes(), compresslevel=9, mtime=0)) <= 12 * 1024
 
 
 @pytest.mark.browser

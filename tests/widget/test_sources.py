@@ -74,8 +74,9 @@ def test_a_chip_is_a_link_with_the_title(new_page: Any, relay: FakeRelay) -> Non
     # The chips survive a reload exactly as they were.
     page.reload()
     ui.textarea(page).wait_for(state="visible")
-    assert page.get_by_role("link", name="Membership prices").get_attribute("href") == (
-        PRICES_EN["url"]
+    assert (
+        page.get_by_role("link", name="Membership prices").get_attribute("href")
+        == (PRICES_EN["url"])
     )
     assert chips(page).nth(1).locator("a").count() == 0
 
@@ -117,3 +118,21 @@ def test_a_source_without_a_title_shows_its_file_name(new_page: Any, relay: Fake
     ui.wait_idle(page)
     assert chips(page).all_inner_texts() == ["hours.md", "a/b.md"]
     assert ui.answers(page).last.locator("a").count() == 0
+
+
+def test_chips_are_styled_under_a_strict_csp(new_page: Any, relay: FakeRelay) -> None:
+    """No 'unsafe-inline', no 'unsafe-eval', no style-src at all: the widget's styles come
+    from a constructed stylesheet, which the page's style-src does not govern."""
+    answer_with(relay, PRICES_EN)
+    page = new_page()
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text))
+    csp = f"default-src 'none'; script-src {relay.url}/widget.js; connect-src {relay.url}/api/"
+    ui.serve_page(page, relay.url + "/csp", ui.host_page(), {"Content-Security-Policy": csp})
+    ui.open_chat(page, relay.url + "/csp")
+    ui.ask(page, "How much?")
+    ui.wait_idle(page)
+    chip = chips(page).first
+    assert chip.evaluate("li => getComputedStyle(li).borderTopLeftRadius") == "999px"
+    assert page.get_by_role("link", name="Membership prices").is_visible()
+    assert [text for text in violations if "Content Security Policy" in text] == []
