@@ -119,11 +119,14 @@ class Run:
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
     stdout: str = ""
     failed: bool = False
+    evals: bool = True  # whether the pull request's kb/ has an evals.yaml
 
     def __post_init__(self) -> None:
         (self.tmp / "bin").mkdir()
         (self.tmp / "runner").mkdir()
-        (self.tmp / "work").mkdir()
+        (self.tmp / "work" / "kb").mkdir(parents=True)
+        if self.evals:
+            (self.tmp / "work" / "kb" / "evals.yaml").write_text("- q: Hours?\n")
         kbsync = self.tmp / "bin" / "kbsync"
         kbsync.write_text(FAKE_KBSYNC.format(python=sys.executable))
         kbsync.chmod(0o755)
@@ -222,9 +225,14 @@ def _shell_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def run_job(
-    tmp_path: Path, workflow: str, job: str, env: dict[str, str], **fake: dict[str, Any]
+    tmp_path: Path,
+    workflow: str,
+    job: str,
+    env: dict[str, str],
+    evals: bool = True,
+    **fake: dict[str, Any],
 ) -> Run:
-    run = Run(tmp_path, env, fake)
+    run = Run(tmp_path, env, fake, evals=evals)
     for step in _shell_steps(_load(workflow)["jobs"][job]):
         run.step(step)
     return run
@@ -322,6 +330,18 @@ def test_a_failed_preview_skips_its_eval_and_says_why(tmp_path: Path) -> None:
     body = run.outputs["comment"]["comment"]
     assert "**The preview store could not be built** (kbsync preview exited with 1)" in body
     assert run.failed
+
+
+def test_without_evals_yaml_the_comment_says_how_to_add_them(tmp_path: Path) -> None:
+    run = run_job(tmp_path, "kb-plan.yml", "plan", ONLINE, evals=False, plan={"exit": 0})
+    assert run.calls == _plan_calls(tmp_path)[:3]  # no eval without golden questions
+    assert not run.failed, run.stdout
+    body = run.outputs["comment"]["comment"]
+    assert "No golden questions yet: add kb/evals.yaml to see here whether the assistant" in body
+    assert body.endswith(
+        "<sub>Merging this pull request changes nothing in the vector store. Planned at "
+        "0123456; this comment is updated on every push.</sub>"
+    )
 
 
 @pytest.mark.parametrize(
