@@ -57,13 +57,24 @@ async def create_batch(request: AnyRequest, vector_store_id: str) -> Response[An
     if len(entries) > MAX_FILES:
         raise bad_request(f"A batch holds at most {MAX_FILES} files.", param="file_ids")
     key = "files" if "files" in body else "file_ids"
+    dealt = faults_of(request)
+    # Every file is checked before any is attached, so one missing File (unknown, or too
+    # young under consistency_ms) refuses the whole batch with a 404 naming the first
+    # such file: the live API answers a batch that way, and attaches nothing.
     for n, (file_id, _, _) in enumerate(entries):
-        check_attachable(store, file_id, param=f"{key}[{n}]")
-    stuck = faults_of(request).picked is Fault.STUCK
+        check_attachable(
+            store, file_id, param=f"{key}[{n}]", consistency_ms=dealt.config.consistency_ms
+        )
     file_ids: list[str] = []
     for file_id, attributes, strategy in entries:
         attach(
-            store, vector_store_id, file_id, attributes=attributes, strategy=strategy, stuck=stuck
+            store,
+            vector_store_id,
+            file_id,
+            attributes=attributes,
+            strategy=strategy,
+            stuck=dealt.picked is Fault.STUCK,
+            max_tokens=dealt.config.max_file_tokens,
         )
         if file_id not in file_ids:
             file_ids.append(file_id)

@@ -1,4 +1,5 @@
-"""The control surface ``/_sandbox/*``: request counters and log, faults, reset.
+"""The control surface ``/_sandbox/*``: request counters and log, faults, the model
+table, reset.
 
 Faults are drawn from one ``random.Random(seed)`` per configuration, one draw per
 ``/v1`` request, so a given seed and request sequence always misbehave the same way.
@@ -16,6 +17,7 @@ from litestar import Response, get, post
 from sandbox._errors import bad_request
 from sandbox._faults import Fault, Faults, parse_faults
 from sandbox._http import AnyRequest, json_body, ok
+from sandbox._model_table import DEFAULT_TABLE, ModelTable, parse_table
 from sandbox._state import store_of
 
 LOG_SIZE = 1000
@@ -28,6 +30,7 @@ class Control:
     log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
+    models: ModelTable = DEFAULT_TABLE
 
     def configure(self, faults: Faults) -> None:
         self.faults = faults
@@ -47,6 +50,7 @@ class Control:
         self.counts.clear()
         self.log.clear()
         self.configure(Faults())
+        self.models = DEFAULT_TABLE
 
 
 def control_of(request: AnyRequest) -> Control:
@@ -90,6 +94,19 @@ async def set_faults(request: AnyRequest) -> Response[Any]:
     return ok(faults.public())
 
 
+@get("/_sandbox/models")
+async def get_models(request: AnyRequest) -> Response[Any]:
+    return ok({"models": [model.table_entry() for model in control_of(request).models]})
+
+
+@post("/_sandbox/models")
+async def set_models(request: AnyRequest) -> Response[Any]:
+    """Replace the model table: ``{"models": [{"id", "reasoning", "context_tokens"}]}``."""
+    control = control_of(request)
+    control.models = parse_table(await json_body(request))
+    return ok({"models": [model.table_entry() for model in control.models]})
+
+
 @post("/_sandbox/reset")
 async def reset(request: AnyRequest) -> Response[Any]:
     store_of(request).reset()
@@ -97,4 +114,4 @@ async def reset(request: AnyRequest) -> Response[Any]:
     return ok({"ok": True})
 
 
-ROUTES: list[Any] = [stats, requests, get_faults, set_faults, reset]
+ROUTES: list[Any] = [stats, requests, get_faults, set_faults, get_models, set_models, reset]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Response, delete, get, post
 from litestar.datastructures import UploadFile
 
 from sandbox._errors import bad_request, not_found
+from sandbox._faults import faults_of
 from sandbox._http import AnyRequest, ok
 from sandbox._pagination import list_query, page
 from sandbox._persist import delete_blob, save_blob
-from sandbox._processing import detach
+from sandbox._processing import detach, is_young
 from sandbox._state import JSON, Store, new_id, now, store_of
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
@@ -97,6 +99,7 @@ async def create_file(request: AnyRequest) -> Response[Any]:
     store.blobs[file["id"]] = data
     index = store.order("files", store.files)
     store.files[file["id"]] = file
+    store.runtime.born[file["id"]] = time.monotonic()
     index.add(file["id"])
     store.changed()
     return ok(file)
@@ -119,7 +122,10 @@ async def list_files(request: AnyRequest) -> Response[Any]:
 
 @get("/v1/files/{file_id:str}")
 async def retrieve_file(request: AnyRequest, file_id: str) -> Response[Any]:
-    return ok(_file_or_404(store_of(request), file_id))
+    store = store_of(request)
+    if is_young(store, file_id, faults_of(request).config.consistency_ms):
+        raise not_found("file", file_id)
+    return ok(_file_or_404(store, file_id))
 
 
 @delete("/v1/files/{file_id:str}", status_code=200)
@@ -132,6 +138,7 @@ async def delete_file(request: AnyRequest, file_id: str) -> Response[Any]:
     del store.files[file_id]
     store.blobs.pop(file_id, None)
     store.texts.pop(file_id, None)
+    store.runtime.born.pop(file_id, None)
     delete_blob(store, file_id)
     store.changed()
     return ok({"id": file_id, "object": "file", "deleted": True})

@@ -1,4 +1,4 @@
-"""Conversation and response items: normalising input, showing, paging, counting tokens.
+"""Conversation and response items: normalising input, showing, reading their text.
 
 Items are kept in full (a ``file_search_call`` keeps its ``results``); ``present`` hides
 what the caller did not ``include``, as the real API does.
@@ -7,7 +7,6 @@ what the caller did not ``include``, as the real API does.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from litestar import Request
@@ -16,13 +15,7 @@ from sandbox._errors import bad_request
 from sandbox._state import JSON, new_id
 
 INCLUDE_RESULTS = "file_search_call.results"
-_TOKEN = re.compile(r"\w+|[^\w\s]")
 _INPUT_PART = {"user": "input_text", "system": "input_text", "developer": "input_text"}
-
-
-def count_tokens(text: str) -> int:
-    """Approximate tokens: words and punctuation marks (deterministic, no tokenizer)."""
-    return len(_TOKEN.findall(text))
 
 
 def output_text_part(text: str, annotations: list[JSON] | None = None) -> JSON:

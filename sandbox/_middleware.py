@@ -1,5 +1,6 @@
 """The ``/v1`` gate: counts and logs each request, checks the bearer key, applies
-latency and faults; plus the ``before_send`` hook stamping OpenAI's response headers.
+latency, an exhausted quota and faults; plus the ``before_send`` hook stamping OpenAI's
+response headers.
 
 It runs after routing (Litestar route middleware), so stats carry route templates.
 """
@@ -54,6 +55,20 @@ def _rate_limited(retry_after_ms: int) -> ApiError:
             "x-ratelimit-remaining-tokens": "0",
             "x-ratelimit-reset-tokens": f"{retry_after_ms}ms",
         },
+    )
+
+
+def _quota_exhausted() -> ApiError:
+    """Upstream's answer once the account's credit is spent: a 429 that no wait will fix,
+    so no ``retry-after``, and ``x-should-retry: false`` tells the SDK not to retry."""
+    return ApiError(
+        429,
+        "You exceeded your current quota, please check your plan and billing details. For "
+        "more information on this error, read the docs: "
+        "https://platform.openai.com/docs/guides/error-codes/api-errors.",
+        type="insufficient_quota",
+        code="insufficient_quota",
+        headers={"x-should-retry": "false"},
     )
 
 
@@ -160,6 +175,9 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
                 return
             if faults.latency_ms:
                 await asyncio.sleep(faults.latency_ms / 1000)
+            if faults.quota:
+                await _send_error(send, _quota_exhausted())
+                return
             fault = control.pick()
             if fault is not None and not (method == "POST" and template == "/v1/responses"):
                 fault = fault.outside_streams()

@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from sandbox._errors import ApiError, bad_request, not_found
 from sandbox._extract import InvalidFile, extension, extract_text, is_supported
+from sandbox._faults import DEFAULT_MAX_FILE_TOKENS
 from sandbox._state import JSON, Store, now
+from sandbox._tokens import count_tokens
 
 _log = logging.getLogger("sandbox")
 
@@ -28,10 +31,20 @@ def empty_counts() -> dict[str, int]:
     return {"in_progress": 0, "completed": 0, "failed": 0, "cancelled": 0, "total": 0}
 
 
-def check_attachable(store: Store, file_id: str, *, param: str = "file_id") -> None:
-    """404 for an unknown file, 400 ``unsupported_file`` for an extension file_search refuses."""
+def is_young(store: Store, file_id: str, consistency_ms: int) -> bool:
+    """Whether the File was uploaded less than ``consistency_ms`` ago: the live API's
+    vector-store side may not know it yet (eventual consistency)."""
+    born = store.runtime.born.get(file_id)
+    return born is not None and (time.monotonic() - born) * 1000 < consistency_ms
+
+
+def check_attachable(
+    store: Store, file_id: str, *, param: str = "file_id", consistency_ms: int = 0
+) -> None:
+    """404 for an unknown (or, under ``consistency_ms``, too young) file, 400
+    ``unsupported_file`` for an extension file_search refuses."""
     file = store.files.get(file_id)
-    if file is None:
+    if file is None or is_young(store, file_id, consistency_ms):
         raise ApiError(404, f"No file found with id '{file_id}'.", param=param)
     if not is_supported(file["filename"]):
         ext = extension(file["filename"]) or "(none)"
@@ -80,8 +93,10 @@ def attach(
     attributes: dict[str, Any] | None,
     strategy: JSON,
     stuck: bool,
+    max_tokens: int = DEFAULT_MAX_FILE_TOKENS,
 ) -> JSON:
-    """Attach (or re-attach) a checked file; returns the new in_progress object."""
+    """Attach (or re-attach) a checked file; returns the new in_progress object. Its
+    processing fails when the text has more than ``max_tokens`` tokens."""
     detach(store, vs_id, file_id)
     obj: JSON = {
         "id": file_id,
@@ -100,7 +115,7 @@ def attach(
     index.add(file_id)
     _count(store, vs_id, "in_progress", +1)
     if not stuck:
-        store.runtime.queue.append((vs_id, file_id))
+        store.runtime.queue.append((vs_id, file_id, max_tokens))
         _ensure_worker(store)
     return obj
 
@@ -118,12 +133,12 @@ async def _work(store: Store) -> None:
     queue = store.runtime.queue
     done = 0
     while queue:
-        vs_id, file_id = queue.popleft()
+        vs_id, file_id, max_tokens = queue.popleft()
         obj = store.vs_files.get(vs_id, {}).get(file_id)
         if obj is None or obj["status"] != "in_progress":
             continue
         try:
-            await process(store, obj)
+            await process(store, obj, max_tokens)
         except Exception as error:  # a sandbox bug must not stall every later file
             _log.exception("processing %s failed", file_id)
             if obj["status"] == "in_progress":
@@ -135,7 +150,7 @@ async def _work(store: Store) -> None:
     store.changed()
 
 
-async def process(store: Store, obj: JSON) -> None:
+async def process(store: Store, obj: JSON, max_tokens: int = DEFAULT_MAX_FILE_TOKENS) -> None:
     """Parse, chunk and index one attached file; settles its status."""
     file_id = obj["id"]
     file = store.files.get(file_id)
@@ -157,6 +172,16 @@ async def process(store: Store, obj: JSON) -> None:
         error = error or {"code": "server_error", "message": "The file's bytes are gone."}
         set_status(store, obj, "failed", error)
         return
+    tokens = count_tokens(text)
+    if tokens > max_tokens:
+        # the live API refuses a document over its per-file token limit the same way,
+        # every time: re-sending the same bytes cannot help
+        message = (
+            f"The file has too many tokens to be processed: about {tokens:,}, over the limit "
+            f"of {max_tokens:,} tokens per file."
+        )
+        set_status(store, obj, "failed", {"code": "invalid_file", "message": message})
+        return
     usage = len(text.encode())
     obj["usage_bytes"] = usage
     _count(store, obj["vector_store_id"], "in_progress", 0, usage)
@@ -173,7 +198,7 @@ def resume(store: Store) -> None:
     for vs_id, files in store.vs_files.items():
         for file_id, obj in files.items():
             if obj["status"] == "in_progress":
-                store.runtime.queue.append((vs_id, file_id))
+                store.runtime.queue.append((vs_id, file_id, DEFAULT_MAX_FILE_TOKENS))
     if store.runtime.queue:
         _ensure_worker(store)
 

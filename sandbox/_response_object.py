@@ -25,7 +25,7 @@ def tool_echo(tool: JSON) -> JSON:
     }
 
 
-def new_response(body: JSON, *, conversation_id: str | None) -> JSON:
+def new_response(body: JSON, *, conversation_id: str | None, effort: str | None = None) -> JSON:
     """An ``in_progress`` Response echoing the request (``_include`` is kept privately).
 
     ``usage`` is left out until the end: the live API sends ``null`` there, but the spec's
@@ -50,7 +50,7 @@ def new_response(body: JSON, *, conversation_id: str | None) -> JSON:
         "parallel_tool_calls": body.get("parallel_tool_calls", True) is not False,
         "previous_response_id": body.get("previous_response_id"),
         "prompt_cache_key": body.get("prompt_cache_key"),
-        "reasoning": {"effort": None, "summary": None},
+        "reasoning": {"effort": effort, "summary": None},
         "safety_identifier": body.get("safety_identifier"),
         "service_tier": "default",
         "store": body.get("store", True) is not False,
@@ -60,18 +60,18 @@ def new_response(body: JSON, *, conversation_id: str | None) -> JSON:
         "tools": [tool_echo(tool) for tool in body.get("tools") or []],
         "top_logprobs": body.get("top_logprobs") or 0,
         "top_p": 1.0 if top_p is None else top_p,
-        "truncation": "disabled",
+        "truncation": body.get("truncation") or "disabled",
         "metadata": dict(body.get("metadata") or {}),
         "_include": list(body.get("include") or []),
     }
 
 
-def usage(input_tokens: int, output_tokens: int) -> JSON:
+def usage(input_tokens: int, output_tokens: int, reasoning_tokens: int = 0) -> JSON:
     return {
         "input_tokens": input_tokens,
         "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
         "output_tokens": output_tokens,
-        "output_tokens_details": {"reasoning_tokens": 0},
+        "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
         "total_tokens": input_tokens + output_tokens,
     }
 

@@ -6,6 +6,7 @@ errors (even with ``stream: true``); the run itself is in ``_run.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, delete, get, post
@@ -14,7 +15,9 @@ from sandbox._errors import ApiError, bad_request, not_found
 from sandbox._faults import Fault, faults_of
 from sandbox._http import json_body
 from sandbox._items import includes, last_user_text, present, to_items
-from sandbox._models import MODELS
+from sandbox._model_rules import check_sampling, effort, fit_context, reasoning_tokens
+from sandbox._model_table import Model
+from sandbox._models import model_of
 from sandbox._pagination import items_page, list_query
 from sandbox._response_object import new_response, show
 from sandbox._run import Run
@@ -30,14 +33,15 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
     store = store_of(request)
     body = await json_body(request)
     validate_body("CreateResponse", body)
-    _check_model(body.get("model"))
+    model = _model(request, body.get("model"))
+    check_sampling(model, body)
     conversation_id = _conversation_id(store, body)
-    context = _context(store, body, conversation_id)
     input_items = to_items(body.get("input", []))
+    context = fit_context(model, body, _context(store, body, conversation_id), input_items)
     tool = _file_search_tool(store, body.get("tools") or [])
     if body.get("tool_choice") == "none":
         tool = None  # the tools are echoed but not called
-    response = new_response(body, conversation_id=conversation_id)
+    response = new_response(body, conversation_id=conversation_id, effort=effort(model, body))
     streaming = body.get("stream") is True
     dealt = faults_of(request)
     run = Run(
@@ -49,17 +53,48 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
         tool=tool,
         delay_s=dealt.config.token_delay_ms / 1000 if streaming else 0.0,
         fault=dealt.picked if streaming else None,
+        reasoning_tokens=reasoning_tokens(model, body),
     )
-    if streaming:
-        return EventStream(run.events(), store)
-    if dealt.picked is Fault.STREAM_ERROR:
+    if dealt.picked is Fault.STREAM_ERROR and not streaming:
         message = "The server had an error while processing your request (sandbox fault)."
         raise ApiError(500, message, type="server_error", code="server_error")
-    async for _ in run.events():
-        pass
+    # everything that can be refused has been: from here the conversation is busy
+    release = lock_conversation(store, conversation_id, response["id"])
+    if streaming:
+        return EventStream(run.events(), store, on_close=release)
+    try:
+        async for _ in run.events():
+            pass
+    finally:
+        release()
     if dealt.picked is Fault.DROP:
         return CutResponse(b"")
     return Response(show(response), status_code=200)
+
+
+def lock_conversation(
+    store: Store, conversation_id: str | None, response_id: str
+) -> Callable[[], None]:
+    """Mark the conversation busy until the returned function is called; 400
+    ``conversation_locked`` (upstream's words) while another response runs on it."""
+    if conversation_id is None:
+        return lambda: None
+    running = store.runtime.running
+    if conversation_id in running:
+        raise ApiError(
+            400,
+            "Another process is currently operating on this conversation. Please retry in a "
+            "few seconds.",
+            param="conversation",
+            code="conversation_locked",
+        )
+    running[conversation_id] = response_id
+
+    def release() -> None:
+        if running.get(conversation_id) == response_id:
+            del running[conversation_id]
+
+    return release
 
 
 @get("/v1/responses/{response_id:str}")
@@ -96,17 +131,15 @@ def _response(store: Store, response_id: str) -> JSON:
     return found
 
 
-def _check_model(model: Any) -> None:
-    if model is None:
+def _model(request: Request[Any, Any, Any], model_id: Any) -> Model:
+    if model_id is None:
         raise ApiError(
             400,
             "Missing required parameter: 'model'.",
             param="model",
             code="missing_required_parameter",
         )
-    if model not in MODELS:
-        message = f"The requested model '{model}' does not exist."
-        raise ApiError(400, message, param="model", code="model_not_found")
+    return model_of(request, str(model_id), param="model")
 
 
 def _conversation_id(store: Store, body: JSON) -> str | None:

@@ -3,7 +3,10 @@
 The same run serves ``stream: true`` (each event is sent) and ``stream: false`` (the
 events are drained and the final Response returned), so both always agree.
 
-Order: ``response.created``, ``response.in_progress``; with a ``file_search`` tool its
+Order: ``response.created``, ``response.in_progress``; for a reasoning model its
+``reasoning`` item (added, done), whose tokens count toward ``max_output_tokens``: when
+they use it all up, nothing else follows but ``response.incomplete``. With a
+``file_search`` tool its
 ``file_search_call`` item (added, in_progress, searching, completed, done); then the
 assistant message (added, content_part.added, ``output_text.delta``s with each
 ``annotation.added`` right after the delta that reaches its index, output_text.done,
@@ -24,10 +27,11 @@ from dataclasses import dataclass, field
 from sandbox._answer import Answer, Citation, compose, hit_text, restore_layout, search
 from sandbox._errors import ApiError
 from sandbox._faults import Fault
-from sandbox._items import count_tokens, item_text, output_text_part, present
+from sandbox._items import item_text, output_text_part, present
 from sandbox._response_object import show, usage
 from sandbox._sse import Dropped
 from sandbox._state import JSON, Store, new_id, now
+from sandbox._tokens import count_tokens
 
 WORDS_PER_DELTA = 3
 DELTAS_BEFORE_FAULT = 3
@@ -44,7 +48,11 @@ class Run:
     tool: JSON | None
     delay_s: float = 0.0
     fault: Fault | None = None
+    # what a reasoning model spends before it answers (0: not a reasoning model)
+    reasoning_tokens: int = 0
     _sequence: int = field(default=0, init=False)
+    # the file search's hits; None: no file_search tool was called
+    _hits: list[JSON] | None = field(default=None, init=False)
 
     async def events(self) -> AsyncGenerator[JSON, None]:
         """The events; a run left unfinished (client gone, ``drop``) ends ``cancelled``."""
@@ -62,44 +70,75 @@ class Run:
         self._save()
         yield self._event("response.created", response=show(response))
         yield self._event("response.in_progress", response=show(response))
-        hits: list[JSON] | None = None
-        if self.tool is not None:
-            fs: JSON = {
-                "id": new_id("fs"),
-                "type": "file_search_call",
-                "status": "in_progress",
-                "queries": [],
-                "results": None,
-            }
-            where = {"output_index": 0, "item_id": fs["id"]}
-            yield self._event("response.output_item.added", output_index=0, item=dict(fs))
-            yield self._event("response.file_search_call.in_progress", **where)
-            yield self._event("response.file_search_call.searching", **where)
-            await asyncio.sleep(self.delay_s)
-            try:
-                hits = search(self.store, self.tool, self.question)
-            except ApiError as error:
-                async for event in self._fail("vector_store_timeout", error.message):
+        budget = response.get("max_output_tokens")
+        reasoning = min(self.reasoning_tokens, budget) if budget else self.reasoning_tokens
+        if self.reasoning_tokens:
+            async for event in self._reasoning():
+                yield event
+        if budget and reasoning >= budget:
+            # the reasoning spent the whole budget: no search, no text (as upstream)
+            response.update(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
+        else:
+            if self.tool is not None:
+                async for event in self._file_search(self.tool):
                     yield event
+                if response["status"] == "failed":
+                    return
+            answer = compose(self.question, self._hits, lambda hit: restore_layout(self.store, hit))
+            text_budget = budget - reasoning if budget else None
+            async for event in self._message(answer, text_budget):
+                yield event
+            if response["status"] == "failed":
                 return
-            yield self._event("response.file_search_call.completed", **where)
-            fs.update(status="completed", queries=[self.question], results=_results(hits))
-            response["output"].append(fs)
-            yield self._event("response.output_item.done", output_index=0, item=self._show(fs))
-        answer = compose(self.question, hits, lambda hit: restore_layout(self.store, hit))
-        async for event in self._message(answer):
-            yield event
-        if response["status"] == "failed":
-            return
-        response["usage"] = usage(self._input_tokens(hits), count_tokens(_answer_text(response)))
+        response["usage"] = usage(
+            self._input_tokens(self._hits),
+            reasoning + count_tokens(_answer_text(response)),
+            reasoning,
+        )
         if response["status"] == "in_progress":
             response.update(status="completed", completed_at=now())
             self._append_to_conversation()
         self._save()
         yield self._event(f"response.{response['status']}", response=show(response))
 
-    async def _message(self, answer: Answer) -> AsyncGenerator[JSON, None]:
-        text, citations = self._limit(answer)
+    async def _reasoning(self) -> AsyncGenerator[JSON, None]:
+        """A reasoning model's ``reasoning`` item: added, then done at once (its content is
+        never shown; upstream sends an empty summary unless one is asked for)."""
+        index = len(self.response["output"])
+        item: JSON = {"id": new_id("rs"), "type": "reasoning", "summary": []}
+        yield self._event("response.output_item.added", output_index=index, item=dict(item))
+        self.response["output"].append(item)
+        yield self._event("response.output_item.done", output_index=index, item=dict(item))
+
+    async def _file_search(self, tool: JSON) -> AsyncGenerator[JSON, None]:
+        """The ``file_search_call`` item's events; keeps the hits in ``_hits``."""
+        index = len(self.response["output"])
+        fs: JSON = {
+            "id": new_id("fs"),
+            "type": "file_search_call",
+            "status": "in_progress",
+            "queries": [],
+            "results": None,
+        }
+        where = {"output_index": index, "item_id": fs["id"]}
+        yield self._event("response.output_item.added", output_index=index, item=dict(fs))
+        yield self._event("response.file_search_call.in_progress", **where)
+        yield self._event("response.file_search_call.searching", **where)
+        await asyncio.sleep(self.delay_s)
+        try:
+            hits = search(self.store, tool, self.question)
+        except ApiError as error:
+            async for event in self._fail("vector_store_timeout", error.message):
+                yield event
+            return
+        yield self._event("response.file_search_call.completed", **where)
+        fs.update(status="completed", queries=[self.question], results=_results(hits))
+        self.response["output"].append(fs)
+        self._hits = hits
+        yield self._event("response.output_item.done", output_index=index, item=self._show(fs))
+
+    async def _message(self, answer: Answer, budget: int | None) -> AsyncGenerator[JSON, None]:
+        text, citations = _limit(answer, budget)
         index = len(self.response["output"])
         message: JSON = {
             "id": new_id("msg"),
@@ -148,19 +187,6 @@ class Run:
             )
         yield self._event("response.output_item.done", output_index=index, item=dict(message))
 
-    def _limit(self, answer: Answer) -> tuple[str, list[Citation]]:
-        """The answer cut at ``max_output_tokens`` (tokens approximated as in ``count_tokens``)."""
-        limit = self.response.get("max_output_tokens")
-        if not limit or count_tokens(answer.text) <= limit:
-            return answer.text, answer.citations
-        text = ""
-        for piece in _DELTA.findall(answer.text):
-            if count_tokens(text + piece) > limit:
-                break
-            text += piece
-        text = text.rstrip()
-        return text, [c for c in answer.citations if c.index <= len(text)]
-
     async def _fail(self, code: str, message: str) -> AsyncGenerator[JSON, None]:
         error = {"type": "server_error", "code": code, "message": message, "param": None}
         yield self._event("error", error=error)
@@ -196,6 +222,19 @@ class Run:
         if items is not None:
             items += [*self.input_items, *self.response["output"]]
             self.store.changed()
+
+
+def _limit(answer: Answer, budget: int | None) -> tuple[str, list[Citation]]:
+    """The answer cut at ``budget`` tokens (approximated as in ``count_tokens``)."""
+    if budget is None or count_tokens(answer.text) <= budget:
+        return answer.text, answer.citations
+    text = ""
+    for piece in _DELTA.findall(answer.text):
+        if count_tokens(text + piece) > budget:
+            break
+        text += piece
+    text = text.rstrip()
+    return text, [c for c in answer.citations if c.index <= len(text)]
 
 
 def _results(hits: list[JSON]) -> list[JSON]:

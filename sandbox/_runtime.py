@@ -1,5 +1,6 @@
 """Per-process machinery of a ``Store`` that is never persisted: id order indexes,
-the processing queue and its worker task, the pending debounced save."""
+the processing queue and its worker task, the pending debounced save, the upload times
+of Files (for ``consistency_ms``), the conversations a response is running on."""
 
 from __future__ import annotations
 
@@ -13,10 +14,15 @@ from sandbox._pagination import OrderedIndex
 @dataclass
 class Runtime:
     orders: dict[str, OrderedIndex] = field(default_factory=dict)
-    # (vector store id, file id) pairs waiting to be parsed, chunked and indexed
-    queue: deque[tuple[str, str]] = field(default_factory=deque)
+    # (vector store id, file id, max tokens) of files waiting to be parsed, chunked and
+    # indexed; the token limit is the one in force when the file was attached
+    queue: deque[tuple[str, str, int]] = field(default_factory=deque)
     worker: asyncio.Task[None] | None = None
     save_handle: asyncio.TimerHandle | None = None
+    # file id -> time.monotonic() of its upload (only the young ones matter)
+    born: dict[str, float] = field(default_factory=dict)
+    # conversation id -> the response running on it (a second one is conversation_locked)
+    running: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.worker is not None:
@@ -26,3 +32,4 @@ class Runtime:
             self.save_handle.cancel()
             self.save_handle = None
         self.queue.clear()
+        self.running.clear()

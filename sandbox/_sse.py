@@ -13,7 +13,7 @@ incomplete read: the wire picture of a dropped connection.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -39,10 +39,17 @@ def encode(event: JSON) -> bytes:
 class EventStream(Response[bytes]):
     """A ``text/event-stream`` response fed by an async iterator of events."""
 
-    def __init__(self, events: AsyncGenerator[JSON, None], store: Store) -> None:
+    def __init__(
+        self,
+        events: AsyncGenerator[JSON, None],
+        store: Store,
+        *,
+        on_close: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(b"", media_type="text/event-stream", headers=SSE_HEADERS)
         self.events = events
         self.store = store
+        self.on_close = on_close
 
     def to_asgi_response(
         self, app: Any, request: Request[Any, Any, Any], **kwargs: Any
@@ -51,6 +58,7 @@ class EventStream(Response[bytes]):
         return _ASGIEventStream(
             self.events,
             self.store,
+            self.on_close,
             headers=headers,
             encoded_headers=kwargs.get("encoded_headers"),
             media_type="text/event-stream",
@@ -61,10 +69,17 @@ class EventStream(Response[bytes]):
 class _ASGIEventStream(ASGIResponse):
     _should_set_content_length = False
 
-    def __init__(self, events: AsyncGenerator[JSON, None], store: Store, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        events: AsyncGenerator[JSON, None],
+        store: Store,
+        on_close: Callable[[], None],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.events = events
         self.store = store
+        self.on_close = on_close
 
     async def send_body(self, send: Send, receive: Receive) -> None:
         streams = self.store.streams
@@ -98,6 +113,8 @@ class _ASGIEventStream(ASGIResponse):
         finally:
             streams["open"] -= 1
             streams[outcome] += 1
+            # called here, not by the source: a source that never started has no finally
+            self.on_close()
 
 
 class CutResponse(Response[bytes]):

@@ -47,8 +47,11 @@ async def create_vector_store(request: AnyRequest) -> Response[Any]:
     store = store_of(request)
     body = await json_body(request, "CreateVectorStoreRequest")
     file_ids: list[str] = body.get("file_ids", [])
+    dealt = faults_of(request)
     for n, file_id in enumerate(file_ids):
-        check_attachable(store, file_id, param=f"file_ids[{n}]")
+        check_attachable(
+            store, file_id, param=f"file_ids[{n}]", consistency_ms=dealt.config.consistency_ms
+        )
     strategy = resolve(body.get("chunking_strategy"))
     created = now()
     vs: JSON = {
@@ -69,9 +72,16 @@ async def create_vector_store(request: AnyRequest) -> Response[Any]:
     store.vector_stores[vs["id"]] = vs
     index.add(vs["id"])
     store.vs_files[vs["id"]] = {}
-    stuck = faults_of(request).picked is Fault.STUCK
     for file_id in file_ids:
-        attach(store, vs["id"], file_id, attributes=None, strategy=strategy, stuck=stuck)
+        attach(
+            store,
+            vs["id"],
+            file_id,
+            attributes=None,
+            strategy=strategy,
+            stuck=dealt.picked is Fault.STUCK,
+            max_tokens=dealt.config.max_file_tokens,
+        )
     store.changed()
     return ok(render(vs))
 

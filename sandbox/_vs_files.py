@@ -50,14 +50,16 @@ async def create_vs_file(request: AnyRequest, vector_store_id: str) -> Response[
     store = store_of(request)
     vector_store_or_404(store, vector_store_id)
     body = await json_body(request, "CreateVectorStoreFileRequest")
-    check_attachable(store, body["file_id"])
+    dealt = faults_of(request)
+    check_attachable(store, body["file_id"], consistency_ms=dealt.config.consistency_ms)
     obj = attach(
         store,
         vector_store_id,
         body["file_id"],
         attributes=body.get("attributes"),
         strategy=resolve(body.get("chunking_strategy")),
-        stuck=faults_of(request).picked is Fault.STUCK,
+        stuck=dealt.picked is Fault.STUCK,
+        max_tokens=dealt.config.max_file_tokens,
     )
     store.changed()
     return ok(dict(obj), POLL)  # a snapshot: processing may change obj any moment

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
@@ -83,3 +84,25 @@ def set_faults(server: Server, **config: Any) -> Any:
 def raw_json(response: Any) -> Any:
     """The JSON body of an SDK ``with_raw_response`` call, exactly as sent on the wire."""
     return response.http_response.json()
+
+
+@pytest.fixture(autouse=True)
+def _finalize_leaked_async_clients(request: pytest.FixtureRequest) -> None:
+    """An ``AsyncOpenAI`` left to the garbage collector closes itself on whatever event
+    loop is running then; in a later async test that is the wrong loop, and the test
+    fails. Collect such leftovers here, before that test's loop starts."""
+    if request.node.get_closest_marker("anyio") is not None:
+        gc.collect()
+
+
+@pytest.fixture
+async def aclosing_client(base_url: str) -> AsyncIterator[Any]:
+    """An async SDK client closed on the test's own loop (unlike the shared ``aclient``)."""
+    import openai
+
+    from tests.conftest import API_KEY
+
+    async with openai.AsyncOpenAI(
+        api_key=API_KEY, base_url=base_url, max_retries=0, timeout=10
+    ) as client:
+        yield client
