@@ -7,7 +7,8 @@ documents cited), ``incomplete`` and, only with ``LOG_QUESTIONS=1``, ``question`
 (already masked). Any text before the first ``{`` of a line is ignored, so logs that
 journald or a container runtime prefixed with their own time and name read the same.
 Lines that are not such chats (other requests, startup lines, a cut last line) are
-skipped and counted.
+skipped and counted, and so are chats whose stream did not end ``done`` (an upstream
+error, a visitor who left): what they lacked was an answer, not a document.
 
 ``results``, ``cited`` and ``closest`` (the documents file_search found, best first)
 may each be a count or a list (of kb paths, or of objects with a ``path``); a list is
@@ -48,6 +49,7 @@ class Chat:
     incomplete: str | None
     question: str | None  # None unless the relay ran with LOG_QUESTIONS=1
     closest: tuple[str, ...]  # kb paths file_search found, best first (when logged)
+    finished: bool = True  # the stream ended ``done`` (older lines say nothing: finished)
 
 
 @dataclass
@@ -55,6 +57,7 @@ class Tally:
     """What reading skipped, for the report's footnote."""
 
     skipped: int = 0  # lines that are not chats
+    unfinished: int = 0  # chats whose stream ended in an error or was left
     too_old: int = 0  # chats before --since
 
 
@@ -82,6 +85,8 @@ def read_chats(paths: Iterable[str], since: datetime | None, tally: Tally) -> It
                     chat = _chat(line)
                     if chat is None:
                         tally.skipped += 1
+                    elif not chat.finished:
+                        tally.unfinished += 1
                     elif since is not None and (chat.ts is None or chat.ts < since):
                         tally.too_old += 1
                     else:
@@ -137,6 +142,7 @@ def _chat(line: str) -> Chat | None:
         incomplete=incomplete if isinstance(incomplete, str) and incomplete else None,
         question=question if isinstance(question, str) and question.strip() else None,
         closest=_paths(record.get("closest")) or _paths(record.get("results")),
+        finished=record.get("stream", "done") == "done",
     )
 
 

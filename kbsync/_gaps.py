@@ -60,6 +60,7 @@ def build(options: GapsOptions, *, now: datetime) -> Report:
             unlogged += chat.question is None
     skipped = [
         *([f"{tally.skipped} lines that are not chats"] if tally.skipped else []),
+        *([f"{tally.unfinished} chats that ended before an answer"] if tally.unfinished else []),
         *([f"{tally.too_old} chats before {since:%Y-%m-%d %H:%M} UTC"] if tally.too_old else []),
         *([f"{other_kb} chats of other knowledge bases"] if other_kb else []),
     ]

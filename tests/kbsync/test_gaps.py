@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from click.testing import CliRunner, Result
 
+from kbcore.servers import Server, relay_server
 from kbsync.cli import main
+from tests._club import PRICES_MD, SCHEDULE_MD
+from tests.conftest import API_KEY
 from tests.kbsync._golden import check_golden
+from tests.kbsync._helpers import write_kb
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
@@ -245,3 +251,48 @@ def test_bad_input_one_line_each(tmp_path: Path) -> None:
         assert result.stdout == ""
         assert len(result.stderr.splitlines()) == 1, result.stderr
         assert expected in result.stderr
+
+
+def test_the_relays_own_log_lines(tmp_path: Path, sandbox: Server, base_url: str) -> None:
+    """The relay (a real server, LOG_QUESTIONS=1) answers chats from a synced KB; its log
+    is the report's input as it is."""
+    kb = write_kb(tmp_path, {"prices.md": PRICES_MD, "schedule.md": SCHEDULE_MD})
+    synced = CliRunner().invoke(main, ["--kb", str(kb), "--yes"], env={"OPENAI_BASE_URL": base_url})
+    assert synced.exit_code == 0, synced.output
+    env = {
+        "OPENAI_API_KEY": API_KEY,
+        "OPENAI_BASE_URL": base_url,
+        "KB_DIR": str(kb),
+        "RELAY_SECRET": "gaps-test-secret-0123456789abcdef-0123",
+        "LOG_QUESTIONS": "1",
+        "RATE_LIMIT": "off",
+        "ALLOWED_ORIGINS": "*",
+        "REDIS_URL": "",
+    }
+    log = tmp_path / "relay.log"
+    with relay_server(log, env, ready_path="/healthz", cwd=tmp_path) as relay:
+        deadline = time.monotonic() + 20
+        while httpx.get(relay.url + "/readyz").status_code != 200:
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        questions = [
+            "How much is a monthly membership?",
+            "Where can I park my car? Call me on +7 912 345-67-89",
+            "Is there parking for bicycles?",
+            "When does the swimming pool close?",
+        ]
+        for question in questions:
+            answer = httpx.post(relay.url + "/api/chat", json={"message": question}, timeout=30)
+            assert answer.status_code == 200
+            assert "event: done" in answer.text
+    result = CliRunner().invoke(main, ["gaps", "--kb", str(kb), str(log), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["kb_name"] == "test"
+    assert document["chats"] == 4
+    groups = [(g["words"][0], g["count"]) for g in document["groups"]]
+    assert groups == [("park", 2)]
+    (parking,) = document["groups"]
+    assert "Where can I park my car? Call me on [phone]" in parking["examples"]
+    # The sandbox found passages (about the club) but the answer cited none of them.
+    assert parking["reasons"] == {"no_result": 0, "low_score": 0, "not_cited": 2}
