@@ -1,8 +1,8 @@
 """Walk ``kb/files/``, refuse what cannot work, and hash the rest.
 
 Every problem is collected (the caller raises them together). Dot-files and
-dot-folders are skipped, ``files.exclude`` applies with git's rules, and a link
-is followed only when it resolves inside ``kb/files/``.
+dot-folders are skipped, ``files.exclude`` applies with git's rules, and no link is
+followed: each one is a problem (``kbcore._links``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kbcore._hashing import FileHash, HashJob, hash_files
 from kbcore._ignore import Excluder, compile_pattern
+from kbcore._links import link_problem, links_below
 from kbcore._settings import ATTRIBUTE_VALUE_MAX
 from kbcore._titles import title_of
 from kbcore.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
@@ -163,18 +164,20 @@ def _content_problem(result: FileHash) -> str | None:
 
 
 class _Walker:
+    """Lists the documents below ``root`` without following a link: every link met is a
+    problem, even in a dot-folder or an excluded one (which are searched for links only)."""
+
     def __init__(self, root: Path, excluder: Excluder, problems: list[str]) -> None:
         self.root = root
-        self.real_root = root.resolve()
         self.excluder = excluder
         self.problems = problems
         self.found: list[tuple[str, Path]] = []
 
     def walk(self) -> list[tuple[str, Path]]:
-        self._walk(self.root, "", frozenset({self.real_root}))
+        self._walk(self.root, "")
         return self.found
 
-    def _walk(self, directory: Path, prefix: str, ancestors: frozenset[Path]) -> None:
+    def _walk(self, directory: Path, prefix: str) -> None:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
@@ -184,47 +187,21 @@ class _Walker:
             )
             return
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
             rel = prefix + entry.name
             path = Path(entry.path)
-            real: Path | None = None
             if entry.is_symlink():
-                real = Path(os.path.realpath(path))
-                is_dir = real.is_dir()
-            else:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            if self.excluder.excluded(rel, is_dir=is_dir):
+                self.problems.append(link_problem(path))
                 continue
-            if real is not None and not self._link_ok(rel, real, ancestors):
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if entry.name.startswith(".") or self.excluder.excluded(rel, is_dir=is_dir):
+                if is_dir:
+                    self.problems.extend(link_problem(link) for link in links_below(path))
                 continue
             if is_dir:
-                inner = real if real is not None else path.resolve()
-                self._walk(path, rel + "/", ancestors | {inner})
-            elif path.is_file():
+                self._walk(path, rel + "/")
+            elif entry.is_file(follow_symlinks=False):
                 self.found.append((rel, path))
             else:
                 self.problems.append(
                     f"{display_path(path)}: is not a regular file; remove it from kb/files/."
                 )
-
-    def _link_ok(self, rel: str, real: Path, ancestors: frozenset[Path]) -> bool:
-        shown = display_path(self.root / rel)
-        if not real.exists():
-            self.problems.append(
-                f"{shown}: is a link to {display_path(real)}, which does not exist;"
-                " fix or remove the link."
-            )
-        elif not real.is_relative_to(self.real_root):
-            self.problems.append(
-                f"{shown}: is a link to {display_path(real)}, outside kb/files/;"
-                " copy the file into kb/files/ instead of linking to it."
-            )
-        elif real in ancestors:
-            self.problems.append(
-                f"{shown}: is a link to a folder that contains it, which would loop forever;"
-                " remove the link."
-            )
-        else:
-            return True
-        return False

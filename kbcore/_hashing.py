@@ -45,7 +45,9 @@ def hash_file(path: Path, *, check_text: bool = False, block_size: int = BLOCK_S
     head = b""  # the first bytes, kept apart for the LFS check whatever the block size
     checker = _TextCheck() if check_text else None
     try:
-        with open(path, "rb", buffering=0) as stream:
+        # O_NOFOLLOW: a document swapped for a link after the walk is refused, not read.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb", buffering=0) as stream:
             # A small file gets a small buffer: 10,000 files must not zero 10,000 MiB.
             expected = os.fstat(stream.fileno()).st_size
             buffer = bytearray(max(1, min(block_size, expected + 1)))

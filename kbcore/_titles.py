@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
+from kbcore._links import open_nofollow
 from kbcore._settings import ATTRIBUTE_VALUE_MAX
 
 TITLE_MAX = ATTRIBUTE_VALUE_MAX
@@ -52,7 +53,7 @@ def clean(text: str) -> str:
 
 def _head_text(path: Path) -> str:
     """The first ``HEAD_BYTES`` decoded as the loader checks them (UTF-16 by BOM, else UTF-8)."""
-    with open(path, "rb") as stream:
+    with open_nofollow(path) as stream:
         head = stream.read(HEAD_BYTES)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return head.decode("utf-16", "ignore")
@@ -144,7 +145,7 @@ def _pdf(path: Path) -> str | None:
 
     # An open file, not the path: given a path, pypdf reads the whole file into memory.
     # Given a stream it seeks to the trailer, the xref and the information dictionary.
-    with open(path, "rb") as stream:
+    with open_nofollow(path) as stream:
         try:
             metadata = PdfReader(stream).metadata
             title = metadata.title if metadata is not None else None
@@ -164,7 +165,7 @@ def _office(path: Path) -> str | None:
     Read from the zip directly: python-docx would parse the whole document body, and
     python-pptx is not a dependency; both read this same part."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with open_nofollow(path) as stream, zipfile.ZipFile(stream) as archive:
             target = "docProps/core.xml"
             rels = _part(archive, "_rels/.rels")
             if rels is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kbcore._links import LinkRefused, NotRegular, link_problem, read_regular
 from kbcore.output import display_path
 
 STR = "tag:yaml.org,2002:str"
@@ -26,9 +27,15 @@ def compose_file(path: Path, problems: list[str]) -> tuple[Node | None, bool]:
     A problem reading or parsing it is appended to ``problems`` as one sentence."""
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_regular(path).decode("utf-8-sig")
     except FileNotFoundError:
         return None, True
+    except LinkRefused as exc:
+        problems.append(link_problem(exc.path))
+        return None, False
+    except NotRegular:
+        problems.append(f"{shown}: is not a regular file; replace it with one.")
+        return None, False
     except UnicodeDecodeError as exc:
         problems.append(
             f"{shown}: is not UTF-8 text (invalid byte at offset {exc.start}); re-save it as UTF-8."

@@ -31,9 +31,16 @@ from urllib.parse import quote
 
 from kbcore import _documents
 from kbcore._documents import Document
+from kbcore._links import LinkRefused, NotRegular, is_link, link_problem, links_below, read_regular
 from kbcore._settings import DEFAULT_MODEL, PATH_PLACEHOLDER, Chunking, Settings, parse_settings
 from kbcore.errors import KbError
 from kbcore.output import display_path
+
+# The parts of kb/, by name.
+INSTRUCTIONS = "instructions.md"
+SETTINGS = "assistant.yaml"
+EVALS = "evals.yaml"
+FILES = "files"
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -102,11 +109,14 @@ def load_kb(
     ``workers`` threads hash the documents (default: the CPU count).
     ``on_hashed(bytes_done, bytes_total)`` reports hashing progress on the calling thread."""
     settings, spec, problems, exclude_ok = _load_settings_and_spec(kb_dir)
+    if is_link(kb_dir):  # the one problem is said; nothing is read through the link
+        raise KbError(problems)
     root = Path(os.path.abspath(kb_dir))
     documents: list[Document] = []
-    if exclude_ok:  # with a broken files.exclude every excluded file would be a false problem
+    # With a broken files.exclude every excluded file would be a false problem.
+    if exclude_ok and not is_link(root / FILES):
         found = _documents.collect(
-            root / "files",
+            root / FILES,
             exclude=settings.exclude,
             attributes=settings.attributes,
             workers=workers,
@@ -114,6 +124,7 @@ def load_kb(
         )
         problems.extend(found.problems)
         documents = found.documents
+    problems.extend(_links_outside_files(root))
     if problems or spec is None:
         raise KbError(problems)
     documents.sort(key=lambda d: d.path)
@@ -161,10 +172,29 @@ def source_url(template: str, kb_path: str) -> str:
     return template.replace(PATH_PLACEHOLDER, encoded)
 
 
+def _links_outside_files(root: Path) -> list[str]:
+    """A problem for each link in ``kb/`` but not below ``files/`` (the walk reports those),
+    except the settings and instructions, whose readers report them."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda e: e.name)
+    except OSError:
+        return []  # reported by whatever needed to read it
+    links: list[Path] = []
+    for entry in entries:
+        if entry.is_symlink():
+            if entry.name not in (INSTRUCTIONS, SETTINGS):
+                links.append(Path(entry.path))
+        elif entry.is_dir(follow_symlinks=False) and entry.name != FILES:
+            links.extend(links_below(Path(entry.path)))
+    return [link_problem(link) for link in links]
+
+
 def _load_settings_and_spec(
     kb_dir: Path,
 ) -> tuple[Settings, AssistantSpec | None, list[str], bool]:
     default_name = kb_dir.resolve().parent.name
+    if is_link(kb_dir):
+        return Settings(name=default_name), None, [link_problem(kb_dir)], False
     if not kb_dir.is_dir():
         state = (
             "is a file, not the knowledge base folder"
@@ -173,10 +203,10 @@ def _load_settings_and_spec(
         )
         problem = f"{display_path(kb_dir)}: {state}; pass --kb DIR or set KB_DIR."
         return Settings(name=default_name), None, [problem], False
-    parsed = parse_settings(kb_dir / "assistant.yaml", default_name)
+    parsed = parse_settings(kb_dir / SETTINGS, default_name)
     settings = parsed.settings
     problems = list(parsed.problems)
-    instructions = _read_instructions(kb_dir / "instructions.md", problems)
+    instructions = _read_instructions(kb_dir / INSTRUCTIONS, problems)
     if problems or instructions is None:
         return settings, None, problems, parsed.exclude_ok
     spec = AssistantSpec(
@@ -196,7 +226,13 @@ def _load_settings_and_spec(
 def _read_instructions(path: Path, problems: list[str]) -> str | None:
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig").strip()
+        text = read_regular(path).decode("utf-8-sig").strip()
+    except LinkRefused as exc:
+        problems.append(link_problem(exc.path))
+        return None
+    except NotRegular:
+        problems.append(f"{shown}: is not a regular file; replace it with one.")
+        return None
     except FileNotFoundError:
         problems.append(f"{shown}: is missing; create it with the assistant's instructions.")
         return None

@@ -210,3 +210,11 @@ def test_every_example_document_has_its_own_title() -> None:
         assert "Club Santé" in document.title, document.path
     titles = [d.title for d in documents]
     assert len(set(titles)) == len(titles)  # en/ and ru/ versions can be told apart
+
+
+@pytest.mark.parametrize("rel", ["leak.md", "leak.html", "leak.pdf", "leak.docx"])
+def test_a_link_swapped_in_is_not_read_for_the_title(tmp_path: Path, rel: str) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("# SECRET=value\n<title>SECRET</title>\n")
+    (tmp_path / rel).symlink_to(secret)
+    assert title_of(tmp_path / rel, rel) == "leak"
