@@ -50,6 +50,18 @@ class Sandbox:
     def faults(self, **settings: Any) -> None:
         self.call("POST", "/_sandbox/faults", settings)
 
+    def v1(self, method: str, path: str, body: Any = None) -> Any:
+        """A plain API request (as the dashboard would send it), counted like any other."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + "/v1" + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", "Authorization": "Bearer sk-bench"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
 
 @contextmanager
 def sandbox() -> Iterator[Sandbox]:

@@ -69,6 +69,9 @@ class _Commands(click.Group):
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
 @click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over 30 % of the store.")
 @click.option("--prune-unmanaged", is_flag=True, help="Also remove files kbsync did not add.")
+@click.option(
+    "--refresh", is_flag=True, help="List the whole store even when its stamp says in sync."
+)
 @click.version_option(__version__, prog_name="kbsync")
 @click.pass_context
 def main(
@@ -82,6 +85,7 @@ def main(
     concurrency: int,
     allow_mass_delete: bool,
     prune_unmanaged: bool,
+    refresh: bool,
 ) -> None:
     """Reconcile kb/ into the OpenAI vector store (plan, then apply)."""
     if ctx.invoked_subcommand is not None:
@@ -98,6 +102,7 @@ def main(
         concurrency=concurrency,
         allow_mass_delete=allow_mass_delete,
         prune_unmanaged=prune_unmanaged,
+        refresh=refresh,
     )
     exit_with(lambda: run(options))
 
@@ -191,3 +196,54 @@ def check(kb_dir: Path, as_json: bool) -> None:
     from kbsync._check import check as run_check
 
     exit_with(lambda: run_check(kb_dir, as_json=as_json))
+
+
+@main.command(name="eval")
+@kb_option
+@click.option(
+    "--store",
+    type=click.Choice(["main", "preview"]),
+    help="The store to evaluate (default: preview with --pr, else main).",
+)
+@click.option("--pr", type=click.IntRange(1), help="The pull request whose preview to evaluate.")
+@click.option(
+    "--answers",
+    is_flag=True,
+    help="Also ask each question through the relay's request: check `says` and citations.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
+@click.option(
+    "--summary",
+    "summary_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the results as Markdown to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--min-hit",
+    type=click.FloatRange(0, 1),
+    metavar="RATE",
+    help="Exit 1 when hit@k is below RATE (0 to 1).",
+)
+def eval_command(
+    kb_dir: Path,
+    store: str | None,
+    pr: int | None,
+    answers: bool,
+    as_json: bool,
+    summary_file: Path | None,
+    min_hit: float | None,
+) -> None:
+    """Run kb/evals.yaml against a vector store: the rank of each question's document,
+    hit@k and MRR. On a preview, exit 1 when a question that passes on main fails."""
+    from kbsync._eval import EvalOptions, evaluate
+
+    options = EvalOptions(
+        kb_dir=kb_dir,
+        store=store,
+        pr=pr,
+        answers=answers,
+        as_json=as_json,
+        summary_file=summary_file,
+        min_hit=min_hit,
+    )
+    exit_with(lambda: evaluate(options))

@@ -1,6 +1,7 @@
 """Carry out a plan, in the order that keeps the KB answerable throughout.
 
-1. create the store if it is missing (stamped ``kb_name`` at once, so a rerun finds it);
+1. create the store if it is missing (stamped ``kb_name`` at once, so a rerun finds it),
+   or mark its stamp dirty (``sync/_stamp.py``) before the first write to its files;
 2-4. upload new bytes, attach them in file batches, wait for processing (``_ingest``);
 5. detach and delete what they supersede, what left git, and stale duplicates
    (unmanaged files only with ``prune_unmanaged``, and then only detached: their
@@ -77,6 +78,8 @@ def apply(
         report = ApplyReport(remote.create_store(plan.kb_name).id, created_store=True)
     else:
         report = ApplyReport(plan.store_id)
+        if plan.dirty_mark is not None and plan.touches_files(prune_unmanaged):
+            remote.stamp(plan.store_id, plan.dirty_mark)
     store = report.store_id
 
     ingested = ingest(

@@ -28,7 +28,8 @@ from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._remote_state import RemoteState
 from sync._safety import mass_delete_problem, raise_if_unsafe
-from sync.plan import Plan, diff
+from sync._stamp import trusted
+from sync.plan import Plan, diff, settled
 
 PENDING = 2
 NAMED_UNMANAGED = 50  # unmanaged files shown by name (one GET each); the rest by id
@@ -45,6 +46,7 @@ class RunOptions:
     concurrency: int = 8
     allow_mass_delete: bool = False
     prune_unmanaged: bool = False
+    refresh: bool = False  # skip the fast path: list everything
 
 
 def run(options: RunOptions) -> int:
@@ -53,7 +55,7 @@ def run(options: RunOptions) -> int:
         kb = load(options.kb_dir, progress)
         remote = Remote.from_env()
         try:
-            plan = make_plan(kb, remote)
+            plan = make_plan(kb, remote, refresh=options.refresh)
             return _decide_and_apply(plan, remote, progress, options)
         finally:
             remote.close()
@@ -72,18 +74,24 @@ def load(kb_dir: Path, progress: Progress) -> KnowledgeBase:
     return load_kb(kb_dir, on_hashed=hashed)
 
 
-def make_plan(kb: KnowledgeBase, remote: Remote) -> Plan:
+def make_plan(kb: KnowledgeBase, remote: Remote, *, refresh: bool = False) -> Plan:
     """Check the model, read the store and kbsync's uploads (GET requests only) and diff
-    them against ``kb``."""
+    them against ``kb``.
+
+    When the store's stamp proves it in sync (``sync/_stamp.py``), nothing more is read
+    (the fast path); ``refresh`` always lists everything."""
     remote.check_model(kb.settings.model)
     store = remote.find_store(kb.settings.name)
+    revision = git_revision(kb.root)
+    if store is not None and not refresh and trusted(kb, store):
+        return settled(kb, store, revision=revision)
     files = remote.list_files(store.id) if store else []
     unmanaged = [f.id for f in files if not f.managed][:NAMED_UNMANAGED]
     names = {file_id: remote.filename(file_id) for file_id in unmanaged}
     files = [replace(f, filename=names[f.id]) if f.id in names else f for f in files]
     lost = orphans(remote.list_uploads(), store.id, (f.id for f in files)) if store else ()
     state = RemoteState(store, tuple(files), lost)
-    return diff(kb, state, revision=git_revision(kb.root))
+    return diff(kb, state, revision=revision)
 
 
 def git_revision(kb_dir: Path) -> str | None:

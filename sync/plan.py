@@ -17,18 +17,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from kbcore import __version__
 from kbcore.kb import Chunking, Document, KnowledgeBase
-from kbcore.wire import (
-    KB_CHUNKING,
-    KB_FILES_SHA256,
-    KB_NAME,
-    KB_REVISION,
-    KB_SPEC_SHA256,
-    KB_TOOL,
-    RESERVED_PREFIX,
-    store_name,
-)
+from kbcore.wire import KB_CHUNKING, KB_SPEC_SHA256, store_name
 from sync._changes import (
     REWRITES,
     UPLOADS,
@@ -52,9 +42,11 @@ from sync._remote_state import (
     Attributes,
     RemoteFile,
     RemoteState,
+    RemoteStore,
     chunking_label,
     effective_chunking,
 )
+from sync._stamp import dirty, stale, stamp_for
 
 __all__ = [
     "Action",
@@ -78,6 +70,8 @@ class Plan:
     documents: int  # documents in kb/files
     chunking: Chunking | None = None  # the chunking to attach with (None: auto)
     orphans: tuple[str, ...] = ()  # Files kbsync uploaded for this store, attached nowhere
+    dirty_mark: dict[str, str] | None = None  # written before the first write (``_stamp``)
+    listed: bool = True  # False: planned from the stamp alone (the fast path)
 
     @property
     def store_name(self) -> str:
@@ -91,8 +85,12 @@ class Plan:
     def writes(self, *, prune_unmanaged: bool) -> bool:
         """Whether applying would write: changes (unmanaged files count only when pruned),
         a new store, a stale stamp, or orphaned uploads to delete."""
+        return self.store_id is None or self.stamp_stale or self.touches_files(prune_unmanaged)
+
+    def touches_files(self, prune_unmanaged: bool) -> bool:
+        """Whether applying would write anything besides the store and its stamp."""
         acting = (c for c in self.changes if prune_unmanaged or c.action is not Action.UNMANAGED)
-        return any(acting) or self.store_id is None or self.stamp_stale or bool(self.orphans)
+        return any(acting) or bool(self.orphans)
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys((a.value for a in Action), 0)
@@ -160,19 +158,38 @@ def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None)
 
     order = {a: i for i, a in enumerate(Action)}
     changes.sort(key=lambda c: (c.path, order[c.action], c.remove))
-    stamp = _stamp(kb, metadata, revision)
-    ours = (KB_NAME, KB_SPEC_SHA256, KB_FILES_SHA256, KB_CHUNKING)
+    stamp = stamp_for(kb, metadata, revision)
     return Plan(
         kb_name=kb.settings.name,
         store_id=remote.store.id if remote.store else None,
         changes=tuple(changes),
         spec_changed=metadata.get(KB_SPEC_SHA256) != kb.spec.digest,
         stamp=stamp,
-        stamp_stale=any(metadata.get(k) != stamp[k] for k in ours),
+        stamp_stale=stale(metadata, stamp),
         remote_files=len(remote.files),
         documents=len(kb.documents),
         chunking=kb.settings.chunking,
         orphans=remote.orphans,
+        dirty_mark=dirty(metadata),
+    )
+
+
+def settled(kb: KnowledgeBase, store: RemoteStore, *, revision: str | None = None) -> Plan:
+    """The plan of a store whose stamp proves it in sync (``_stamp.trusted``): no changes,
+    built without listing its files."""
+    stamp = stamp_for(kb, store.metadata, revision)
+    return Plan(
+        kb_name=kb.settings.name,
+        store_id=store.id,
+        changes=(),
+        spec_changed=False,
+        stamp=stamp,
+        stamp_stale=stale(store.metadata, stamp),
+        remote_files=store.file_counts.total,
+        documents=len(kb.documents),
+        chunking=kb.settings.chunking,
+        dirty_mark=dirty(store.metadata),
+        listed=False,
     )
 
 
@@ -210,20 +227,3 @@ def _newest(files: Iterable[RemoteFile]) -> RemoteFile | None:
 
 def _ids(files: list[RemoteFile]) -> tuple[str, ...]:
     return tuple(sorted(f.id for f in files))
-
-
-def _stamp(kb: KnowledgeBase, metadata: dict[str, str], revision: str | None) -> dict[str, str]:
-    """The store metadata after apply: ours replaced, anything else the user set kept."""
-    stamp = {k: v for k, v in metadata.items() if not k.startswith(RESERVED_PREFIX)}
-    stamp.update(
-        {
-            KB_NAME: kb.settings.name,
-            KB_SPEC_SHA256: kb.spec.digest,
-            KB_FILES_SHA256: kb.files_digest,
-            KB_CHUNKING: chunking_label(kb.settings.chunking),
-            KB_TOOL: f"kbsync/{__version__}",
-        }
-    )
-    if revision:
-        stamp[KB_REVISION] = revision
-    return stamp

@@ -41,9 +41,9 @@ def kbsync(kb: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--kb", str(kb), *args], catch_exceptions=False)
 
 
-def plan_of(kb: Path) -> dict[str, Any]:
+def plan_of(kb: Path, *args: str) -> dict[str, Any]:
     """The dry-run JSON plan."""
-    result = kbsync(kb, "--dry-run", "--json")
+    result = kbsync(kb, "--dry-run", "--json", *args)
     assert result.exit_code == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
@@ -61,9 +61,9 @@ def apply_ok(kb: Path, *args: str) -> Result:
     return result
 
 
-def assert_in_sync(kb: Path) -> None:
+def assert_in_sync(kb: Path, *args: str) -> None:
     """A second run plans nothing (and ``--detailed-exitcode`` agrees)."""
-    result = kbsync(kb, "--dry-run", "--json", "--detailed-exitcode")
+    result = kbsync(kb, "--dry-run", "--json", "--detailed-exitcode", *args)
     document = json.loads(result.stdout)
     assert document["changes"] == [], document["changes"]
     assert result.exit_code == 0

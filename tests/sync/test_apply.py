@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ def test_deletes_never_reach_beyond_the_kb_store(tmp_path: Path, client: Any) ->
     assert client.files.retrieve(foreign.id).id == foreign.id
 
 
-def test_order_uploads_before_deletes_before_retags_then_stamp(
+def test_order_dirty_mark_uploads_deletes_retags_then_stamp(
     tmp_path: Path, sandbox: Server
 ) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha", "b.md": "bravo", "c.md": "charlie"})
@@ -140,4 +141,12 @@ def test_order_uploads_before_deletes_before_retags_then_stamp(
             kinds.append("retag")
         else:
             kinds.append("stamp")
-    assert kinds == ["upload", "attach", *["delete"] * 4, "retag", "stamp"]
+    # The first write marks the stamp dirty (DESIGN "Remote mapping"); the last one stamps.
+    assert kinds == ["stamp", "upload", "attach", *["delete"] * 4, "retag", "stamp"]
+    stamps = [
+        r["body"]["metadata"]
+        for r in log
+        if r["method"] == "POST" and re.fullmatch(r"/v1/vector_stores/[^/]+", r["path"])
+    ]
+    assert stamps[0]["kb_files_sha256"] == ""
+    assert stamps[-1]["kb_files_sha256"] == load_kb(kb).files_digest

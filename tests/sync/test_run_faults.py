@@ -139,7 +139,7 @@ def test_planning_under_faults_retries_and_sees_the_same_store(
     faults(sandbox, rate=0.3, kinds=["429", "500", "reset"], seed=3, retry_after_ms=50)
     remote = Remote.from_env()
     try:
-        plan = make_plan(load_kb(kb), remote)
+        plan = make_plan(load_kb(kb), remote, refresh=True)
     finally:
         remote.close()
         faults(sandbox)
