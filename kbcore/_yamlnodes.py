@@ -74,9 +74,17 @@ class NodeReader:
         return [message for _, message in sorted(self.found, key=lambda item: item[0])]
 
     def mapping(
-        self, node: Node, what: str, allowed: tuple[str, ...] | None, prefix: str
+        self,
+        node: Node,
+        what: str,
+        allowed: tuple[str, ...] | None,
+        prefix: str,
+        *,
+        under: str | None = None,
     ) -> dict[str, Node] | None:
-        """The mapping's string keys → value nodes; ``allowed=None`` accepts any key."""
+        """The mapping's string keys → value nodes; ``allowed=None`` accepts any key.
+
+        An unknown key is said to be "under" ``under``, else under the ``prefix``."""
         if not isinstance(node, MappingNode):
             self.problem(node, f"{what} must be a mapping (key: value), not {shown(node)}.")
             return None
@@ -95,7 +103,8 @@ class NodeReader:
                 )
                 continue
             if allowed is not None and key not in allowed:
-                where = f" under {prefix.rstrip('.')}" if prefix else ""
+                parent = under if under is not None else prefix.rstrip(".")
+                where = f" under {parent}" if parent else ""
                 self.problem(
                     key_node,
                     f'unknown key "{key}"{where}; expected one of: {", ".join(allowed)}.',

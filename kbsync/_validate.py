@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from kbcore.errors import KbError
+from kbcore.evals import load_evals
 from kbcore.kb import load_kb
 from kbcore.output import display_path, human_size, plural, result
 
@@ -16,13 +17,15 @@ def validate(kb_dir: Path) -> int:
     problems = tracked_env_files(kb_dir)
     try:
         kb = load_kb(kb_dir)
+        cases = load_evals(kb)  # needs the documents: checked only once they load
     except KbError as error:
         raise KbError(problems + error.problems) from None
     if problems:
         raise KbError(problems)
+    golden = f", {plural(len(cases), 'golden question')}" if cases else ""
     result(
         f"{display_path(kb_dir)}/ is valid: {plural(len(kb.documents), 'document')},"
-        f" {human_size(kb.total_bytes)}, model {kb.settings.model}"
+        f" {human_size(kb.total_bytes)}, model {kb.settings.model}{golden}"
     )
     return 0
 
