@@ -1,6 +1,6 @@
-"""The ``/v1`` gate: counts and logs each request, checks the bearer key, applies
-latency, an exhausted quota and faults; plus the ``before_send`` hook stamping OpenAI's
-response headers.
+"""The gate: control requests (``/_sandbox/*``) from local tools only; on ``/v1``, it
+counts and logs each request, checks the bearer key, applies latency, an exhausted quota
+and faults. Plus the ``before_send`` hook stamping OpenAI's response headers.
 
 It runs after routing (Litestar route middleware), so stats carry route templates.
 """
@@ -18,6 +18,7 @@ from typing import Any, cast
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox._control import Control
+from sandbox._control_gate import check_control_request
 from sandbox._errors import ApiError
 from sandbox._faults import Fault, Faults, RequestFaults, deal
 
@@ -89,6 +90,13 @@ def _unauthorized() -> ApiError:
     )
 
 
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
 def _has_bearer(scope: dict[str, Any]) -> bool:
     for name, value in scope["headers"]:
         if name == b"authorization":
@@ -144,6 +152,16 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
             return
         state: dict[str, Any] = scope.setdefault("state", {})
         state["sandbox_t0"] = time.perf_counter()
+        if scope["path"].startswith("/_sandbox/"):
+            refusal = check_control_request(
+                scope["method"],
+                _header(scope, b"host"),
+                _header(scope, b"origin"),
+                _header(scope, b"content-type"),
+            )
+            if refusal is not None:
+                await _send_error(send, refusal)
+                return
         if not scope["path"].startswith("/v1/"):
             await app(asgi_scope, receive, send)
             return
