@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import re
 import sys
 import zlib
@@ -29,10 +28,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from kbcore.errors import KbsyncError
 from kbcore.output import display_path
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_decode = msgspec.json.Decoder().decode
 _SINCE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
@@ -122,11 +124,12 @@ def _shown(name: str) -> str:
 
 def _chat(line: str) -> Chat | None:
     start = line.find("{")
-    if start < 0:
+    # Most lines are other requests: the substring test spares them the JSON decoder.
+    if start < 0 or '"results"' not in line:
         return None
     try:
-        record = json.loads(line[start:])
-    except ValueError:
+        record = _decode(line[start:])
+    except msgspec.DecodeError:
         return None
     if not isinstance(record, dict) or "results" not in record:
         return None
