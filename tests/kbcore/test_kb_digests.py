@@ -68,23 +68,25 @@ def test_spec_digest_changes_with_each_setting(tmp_path: Path, old: str, new: st
 def test_reasoning_and_sources_enter_the_digest_only_when_set(tmp_path: Path) -> None:
     extra = "reasoning: {effort: low}\nsources: {url: 'https://x.org/{path}'}\n"
     spec = load_spec(make_kb(tmp_path, settings=SETTINGS + extra))
-    canonical = json.dumps(
-        {
-            "instructions": "Answer briefly, from the documents.",
-            "model": "gpt-5.4-mini",
-            "temperature": 0.3,
-            "max_output_tokens": 1024,
-            "max_num_results": 8,
-            "chunking": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
-            "attributes": [["ru/**", {"lang": "ru"}]],
-            "reasoning_effort": "low",
-            "source_url": "https://x.org/{path}",
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
+    without = load_spec(make_kb(tmp_path / "without", settings=SETTINGS))
+    doc = {
+        "instructions": "Answer briefly, from the documents.",
+        "model": "gpt-5.4-mini",
+        "temperature": 0.3,
+        "max_output_tokens": 1024,
+        "max_num_results": 8,
+        "chunking": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400},
+        "attributes": [["ru/**", {"lang": "ru"}]],
+    }
+    assert without.digest == _sha(doc)  # a KB without them keeps its digest
+    assert spec.digest == _sha(
+        {**doc, "reasoning_effort": "low", "source_url": "https://x.org/{path}"}
     )
-    assert spec.digest == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _sha(doc: dict[str, object]) -> str:
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @pytest.mark.parametrize(
