@@ -50,9 +50,47 @@ def _pdf_text(data: bytes) -> str:
         raise InvalidFile(f"The PDF could not be parsed: {error}.") from None
 
 
+# A .docx/.pptx is a zip archive: bound what reading it may inflate to, so that a zip
+# bomb (a few MB that inflate to gigabytes) fails the file instead of the sandbox.
+MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024
+MAX_RATIO = 100  # uncompressed / archive bytes, once past _RATIO_FROM
+_RATIO_FROM = 16 * 1024 * 1024
+_READ_CHUNK = 1024 * 1024
+
+
+def _check_archive(data: bytes, kind: str) -> None:
+    """Refuse an archive that declares, or really inflates to, more than the bounds: the
+    declared sizes are checked first (cheap), then each member is inflated in chunks and
+    counted, so a header that lies cannot get past either."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+            _check_size(declared, len(data), kind)
+            inflated = 0
+            for info in archive.infolist():
+                with archive.open(info) as member:
+                    while chunk := member.read(_READ_CHUNK):
+                        inflated += len(chunk)
+                        _check_size(inflated, len(data), kind)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as error:
+        raise InvalidFile(f"The {kind} could not be parsed: {error}.") from None
+
+
+def _check_size(uncompressed: int, archive_bytes: int, kind: str) -> None:
+    too_big = uncompressed > MAX_UNCOMPRESSED_BYTES
+    too_dense = uncompressed > _RATIO_FROM and uncompressed > MAX_RATIO * archive_bytes
+    if too_big or too_dense:
+        raise InvalidFile(
+            f"The {kind} inflates to at least {uncompressed:,} bytes uncompressed from "
+            f"{archive_bytes:,} bytes; the limits are {MAX_UNCOMPRESSED_BYTES:,} bytes and "
+            f"{MAX_RATIO} times the file's size, so it was not read."
+        )
+
+
 def _docx_text(data: bytes) -> str:
     import docx
 
+    _check_archive(data, "DOCX")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:
@@ -68,6 +106,7 @@ _PPTX_RUN = re.compile(rb"<a:t>([^<]*)</a:t>")
 
 
 def _pptx_text(data: bytes) -> str:
+    _check_archive(data, "PPTX")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             slides = sorted(n for n in archive.namelist() if n.startswith("ppt/slides/slide"))
