@@ -235,7 +235,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     import openai
 
     from kbcore.servers import free_port, relay_server, sandbox_server, wait_http
-    from tests.relay._helpers import seed, write_kb
+    from _relay_stack import seed, write_kb
 
     api_key = "sk-bench-" + secrets.token_hex(8)
     with sandbox_server(work / "sandbox.log") as box:
@@ -253,7 +253,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
             "MAX_CONCURRENT_STREAMS": str(max_streams),
             "ALLOWED_ORIGINS": "",
             "REDIS_URL": "",
-            "LOG_MESSAGES": "0",
+            "LOG_QUESTIONS": "0",
         }
         with relay_server(
             work / "relay.log", env, port=port, ready_path="/healthz", cwd=work

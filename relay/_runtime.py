@@ -72,6 +72,7 @@ class Runtime:
             api_key=self.config.openai_api_key,
             base_url=self.config.openai_base_url,
             timeout=self.config.upstream_timeout,
+            connections=self.config.max_concurrent_streams + 16,  # + lookups, citations
         )
         self.spec.load()
         self._tasks = [

@@ -7,15 +7,15 @@ never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages are not passed
 
 from __future__ import annotations
 
-import json
 import re
 import ssl
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 import httpx2
+import msgspec
 import openai
 from openai import AsyncOpenAI
 
@@ -81,21 +81,32 @@ class ParameterRefused(UpstreamRejected):
 
 
 class Answer:
-    """An open upstream response stream; iterate ``events()``, always ``aclose()``.
+    """An open upstream response stream; iterate ``batches()`` (or ``events()``), always
+    ``aclose()``.
 
     The SSE body is decoded here rather than by the SDK: the SDK validates every event
     into a typed model, which costs more than the rest of the relay's work per event
-    and sits directly on the time to the first token."""
+    and sits directly on the time to the first token. Events arrive in batches, one per
+    network read, so that the relay forwards what arrived together in one write."""
 
     def __init__(self, response: httpx2.Response, translate: Translate) -> None:
         self._response = response
         self._translate_error = translate
 
-    async def events(self) -> AsyncGenerator[AnswerEvent, None]:
+    async def batches(self) -> AsyncGenerator[list[AnswerEvent], None]:
+        decoder = SseDecoder()
         try:
-            async for data in _sse_data(_sse_lines(self._response.aiter_bytes())):
-                for translated in _translate(data):
-                    yield translated
+            async for chunk in self._response.aiter_bytes():
+                if batch := _translated(decoder.feed(chunk)):
+                    yield batch
+                if decoder.done:
+                    return
+            if batch := _translated(decoder.finish()):
+                yield batch
+        except _Translated as failed:
+            if failed.batch:
+                yield failed.batch  # what came before the error, then the error
+            raise failed.error from failed.error.__cause__
         except UpstreamError:
             raise
         except httpx2.TimeoutException as exc:
@@ -104,54 +115,88 @@ class Answer:
             raise UpstreamUnavailable("The upstream API dropped the connection.") from exc
         except openai.OpenAIError as exc:
             raise self._translate_error(exc) from exc
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, msgspec.DecodeError) as exc:
             raise UpstreamError("The upstream API sent a malformed event.") from exc
+
+    async def events(self) -> AsyncGenerator[AnswerEvent, None]:
+        async for batch in self.batches():
+            for event in batch:
+                yield event
 
     async def aclose(self) -> None:
         await self._response.aclose()
 
 
+class _Translated(Exception):
+    def __init__(self, batch: list[AnswerEvent], error: UpstreamError) -> None:
+        self.batch, self.error = batch, error
+
+
+def _translated(decoded: list[dict[str, Any]]) -> list[AnswerEvent]:
+    batch: list[AnswerEvent] = []
+    for data in decoded:
+        try:
+            batch.extend(_translate(data))
+        except UpstreamError as exc:
+            raise _Translated(batch, exc) from exc
+    return batch
+
+
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_decode_json = msgspec.json.Decoder().decode
 
 
-async def _sse_lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
-    """The body's lines as SSE splits them: at CRLF, LF or CR only.
+class SseDecoder:
+    """Server-sent events → the JSON ``data`` of each (comments, ``event:``, ``id:`` skipped).
 
-    Not ``iter_lines()``: httpx splits like ``str.splitlines``, also at U+0085, U+2028,
-    U+2029 and a few controls, which the upstream may send unescaped inside a JSON
-    ``data:`` line (model text can hold them); the cut line is then malformed JSON."""
-    buffer = b""
-    async for chunk in chunks:
-        buffer += chunk
+    Lines end at CRLF, LF or CR only. Not httpx's ``iter_lines()``: it splits like
+    ``str.splitlines``, also at U+0085, U+2028, U+2029 and a few controls, which the
+    upstream may send unescaped inside a JSON ``data:`` line (model text can hold them);
+    the cut line is then malformed JSON. ``[DONE]`` ends the stream (``done``)."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._data: list[bytes] = []
+        self.done = False
+
+    def feed(self, chunk: bytes) -> list[dict[str, Any]]:
+        buffer = self._buffer + chunk
+        decoded: list[dict[str, Any]] = []
         start = 0
         for end in _LINE_END.finditer(buffer):
             if end.group() == b"\r" and end.end() == len(buffer):
                 break  # perhaps the first half of a CRLF split across chunks
-            yield buffer[start : end.start()].decode()
+            self._line(buffer[start : end.start()], decoded)
             start = end.end()
-        buffer = buffer[start:]
-    if buffer:
-        yield buffer.removesuffix(b"\r").decode()
+        self._buffer = buffer[start:]
+        return decoded
 
+    def finish(self) -> list[dict[str, Any]]:
+        decoded: list[dict[str, Any]] = []
+        if self._buffer:
+            self._line(self._buffer.removesuffix(b"\r"), decoded)
+            self._buffer = b""
+        if self._data:
+            self._dispatch(decoded)
+        return decoded
 
-async def _sse_data(lines: AsyncIterator[str]) -> AsyncIterator[dict[str, Any]]:
-    """The JSON ``data`` of each server-sent event (comments, ``event:`` and ``id:`` skipped)."""
-    data: list[str] = []
-    async for line in lines:
-        if line.startswith("data:"):
-            data.append(line[6:] if line.startswith("data: ") else line[5:])
-        elif not line and data:
-            payload = "\n".join(data)
-            data.clear()
-            if payload.strip() == "[DONE]":
-                return
-            decoded = json.loads(payload)
-            if isinstance(decoded, dict):
-                yield decoded
-    if data:
-        decoded = json.loads("\n".join(data))
-        if isinstance(decoded, dict):
-            yield decoded
+    def _line(self, line: bytes, decoded: list[dict[str, Any]]) -> None:
+        if self.done:
+            return
+        if line.startswith(b"data:"):
+            self._data.append(line[6:] if line.startswith(b"data: ") else line[5:])
+        elif not line and self._data:
+            self._dispatch(decoded)
+
+    def _dispatch(self, decoded: list[dict[str, Any]]) -> None:
+        payload = b"\n".join(self._data)
+        self._data.clear()
+        if payload.strip() == b"[DONE]":
+            self.done = True
+            return
+        value = _decode_json(payload)  # msgspec: several times json's speed on these
+        if isinstance(value, dict):
+            decoded.append(value)
 
 
 class Upstream:
@@ -159,14 +204,24 @@ class Upstream:
     and a refused parameter is a ``ParameterRefused``; the relay's visitors get neither."""
 
     def __init__(
-        self, *, api_key: str | None, base_url: str | None, timeout: float, operator: bool = False
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        timeout: float,
+        operator: bool = False,
+        connections: int = 100,
     ) -> None:
+        # Every open stream holds one connection; keep them all for reuse (the SDK's
+        # default keeps 100 and reconnects beyond), so that a new answer rarely connects.
+        limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._client = AsyncOpenAI(
             # A placeholder key lets the relay start (and say "not ready") without one.
             api_key=api_key or "missing-OPENAI_API_KEY",
             base_url=base_url,
             timeout=timeout,
             max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=timeout),
         )
         self._operator = operator
 

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from kbcore.wire import KB_PATH
 from relay._errors import ConversationBusy, UpstreamError, UpstreamQuota
-from relay._upstream import Cited, Completed, Searched, TextDelta, _sse_data, _translate
+from relay._upstream import Cited, Completed, Searched, SseDecoder, TextDelta, _translate
 
 
-async def _lines(*lines: str) -> AsyncIterator[str]:
-    for line in lines:
-        yield line
-
-
-def decode(*lines: str) -> list[dict[str, Any]]:
-    async def collect() -> list[dict[str, Any]]:
-        return [data async for data in _sse_data(_lines(*lines))]
-
-    return asyncio.run(collect())
+def decode(*lines: str, split: int = 7) -> list[dict[str, Any]]:
+    """Decoded as the lines arrive in pieces of ``split`` bytes (events cut anywhere)."""
+    body = "\n".join(lines).encode()
+    decoder = SseDecoder()
+    decoded: list[dict[str, Any]] = []
+    for at in range(0, len(body), split):
+        decoded += decoder.feed(body[at : at + split])
+    return decoded + decoder.finish()
 
 
 def test_sse_data() -> None:
@@ -41,6 +37,23 @@ def test_sse_data() -> None:
     assert decode('data: {"type": "a"}', "", "data: [DONE]", "", 'data: {"type": "b"}', "") == [
         {"type": "a"}
     ]
+
+
+def test_sse_line_ends() -> None:
+    body = (
+        b'data: {"type": "a", "t": "x\xe2\x80\xa8y"}\r\n\r\n'
+        b'data: {"type": "b"}\r\rdata: {"type": "c"}\n\n'
+    )
+    for split in range(1, len(body) + 1):
+        decoder = SseDecoder()
+        decoded = [
+            d for at in range(0, len(body), split) for d in decoder.feed(body[at : at + split])
+        ]
+        assert decoded + decoder.finish() == [
+            {"type": "a", "t": "x\u2028y"},
+            {"type": "b"},
+            {"type": "c"},
+        ], split
 
 
 def test_translate() -> None:
