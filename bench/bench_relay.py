@@ -20,9 +20,10 @@ All in one run, on loopback, everything a subprocess:
    ``--seconds`` through each relay and through nginx. Deltas per second forwarded and
    the server process's CPU microseconds per delta.
 
-``--profile FILE`` runs py-spy on the last relay during phase 3 and writes the
-collapsed stacks to FILE (``bench/profile_summary.py FILE`` sums them per function). ``--results`` writes the figures into that Markdown file's
-"Relay: added latency, open streams, throughput" section.
+``--profile FILE`` runs py-spy on the last relay during phase 3 and writes the collapsed
+stacks to FILE (``bench/profile_summary.py FILE`` sums them per function). ``--results``
+writes the figures into that Markdown file's "Relay: added latency, open streams,
+throughput" section.
 """
 
 from __future__ import annotations

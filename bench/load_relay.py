@@ -233,9 +233,9 @@ class Stack:
 def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     """A sandbox with the test KB seeded, and one relay process on it; logs under ``work``."""
     import openai
+    from _relay_stack import seed, write_kb
 
     from kbcore.servers import free_port, relay_server, sandbox_server, wait_http
-    from _relay_stack import seed, write_kb
 
     api_key = "sk-bench-" + secrets.token_hex(8)
     with sandbox_server(work / "sandbox.log") as box:

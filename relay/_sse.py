@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import traceback
 from collections.abc import AsyncGenerator, Callable
@@ -159,7 +160,7 @@ class AnswerStream:
             if item is _KEEP_ALIVE:
                 yield KEEP_ALIVE
                 continue
-            if item is _END:
+            if isinstance(item, _Signal):  # _END
                 outcome.result, outcome.error_code = "error", "upstream_incomplete"
                 yield frame(
                     "error",
@@ -231,6 +232,10 @@ class AnswerStream:
         return False
 
 
-_KEEP_ALIVE = object()
-_END = object()
-_Item = list[AnswerEvent] | Exception | object
+class _Signal(enum.Enum):
+    KEEP_ALIVE = "keep-alive"
+    END = "end"  # the upstream body ended (without a completed response)
+
+
+_KEEP_ALIVE, _END = _Signal.KEEP_ALIVE, _Signal.END
+_Item = list[AnswerEvent] | Exception | _Signal
