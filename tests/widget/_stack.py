@@ -5,29 +5,35 @@ Shared by the fixtures and by ``scripts/screenshots.py``.
 
 from __future__ import annotations
 
-import hashlib
+import shutil
 from pathlib import Path
+
+from kbcore.kb import load_kb
+from kbcore.wire import KB_NAME as KB_NAME_KEY
+from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE
 
 API_KEY = "sk-test-kbsync-0123456789"
 KB_NAME = "clubsante-widget"
 DOCS = Path(__file__).resolve().parent / "docs"
+# Where a visitor reads a cited document: the widget's source chips link there.
+SOURCES_URL = "https://club.example/docs/{path}"
 
 
-def seed(base_url: str) -> str:
-    """Upload every document under ``docs/`` into a new vector store; return its id."""
+def seed(base_url: str, kb_dir: Path) -> str:
+    """Upload every document of ``kb_dir`` into a new vector store, as kbsync would attach
+    them (path, hash and title attributes); return the store's id."""
     import openai
 
+    kb = load_kb(kb_dir)
     client = openai.OpenAI(api_key=API_KEY, base_url=base_url, max_retries=0, timeout=30)
     files = []
-    for doc in sorted(DOCS.rglob("*.md")):
-        data = doc.read_bytes()
-        uploaded = client.files.create(file=(doc.name, data), purpose="assistants")
-        attributes = {
-            "kb_path": doc.relative_to(DOCS).as_posix(),
-            "kb_sha256": hashlib.sha256(data).hexdigest(),
-        }
+    for doc in kb.documents:
+        uploaded = client.files.create(
+            file=(doc.abs_path.name, doc.abs_path.read_bytes()), purpose="assistants"
+        )
+        attributes = {KB_PATH: doc.path, KB_SHA256: doc.sha256, KB_TITLE: doc.title}
         files.append({"file_id": uploaded.id, "attributes": attributes})
-    store = client.vector_stores.create(name=f"kb:{KB_NAME}", metadata={"kb_name": KB_NAME})
+    store = client.vector_stores.create(name=f"kb:{KB_NAME}", metadata={KB_NAME_KEY: KB_NAME})
     batch = client.vector_stores.file_batches.create_and_poll(store.id, files=files)
     if batch.status != "completed":
         raise RuntimeError(f"seeding the sandbox failed: {batch!r}")
@@ -35,8 +41,9 @@ def seed(base_url: str) -> str:
 
 
 def write_kb(folder: Path) -> Path:
-    (folder / "files").mkdir(parents=True, exist_ok=True)
-    (folder / "assistant.yaml").write_text(f"name: {KB_NAME}\n")
+    """A KB folder holding the documents under ``docs/``, with a ``sources.url``."""
+    shutil.copytree(DOCS, folder / "files", dirs_exist_ok=True)
+    (folder / "assistant.yaml").write_text(f'name: {KB_NAME}\nsources:\n  url: "{SOURCES_URL}"\n')
     (folder / "instructions.md").write_text(
         "You answer questions about Club Santé from its documents only.\n"
     )

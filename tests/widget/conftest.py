@@ -82,16 +82,16 @@ def new_page(browser: Any) -> Iterator[NewPage]:
 
 
 @pytest.fixture(scope="session")
-def widget_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    log = tmp_path_factory.mktemp("widget-sandbox") / "sandbox.log"
-    with sandbox_server(log) as server:
-        seed(server.url + "/v1")
-        yield server
+def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_kb(tmp_path_factory.mktemp("widget-kb"))
 
 
 @pytest.fixture(scope="session")
-def kb_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_kb(tmp_path_factory.mktemp("widget-kb"))
+def widget_sandbox(tmp_path_factory: pytest.TempPathFactory, kb_dir: Path) -> Iterator[Server]:
+    log = tmp_path_factory.mktemp("widget-sandbox") / "sandbox.log"
+    with sandbox_server(log) as server:
+        seed(server.url + "/v1", kb_dir)
+        yield server
 
 
 StartRelay = Callable[..., AbstractContextManager[Server]]

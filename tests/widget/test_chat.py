@@ -42,8 +42,13 @@ def test_answer_streams_with_sources(new_page: NewPage, live: Live) -> None:
     assert len(set(seen())) >= 2, (seen(), page.locator("kb-chat .log").inner_text())
     assert "Saturday from 8:00" in answer.locator(".t").inner_text()
     assert answer.get_attribute("aria-busy") is None
-    assert "hours.md" in answer.locator(".s li").all_inner_texts()
-    assert answer.locator(".s li", has_text="hours.md").get_attribute("title") == "club/hours.md"
+    # The chip shows the document's own title (kb_title) and links to sources.url.
+    assert "Opening hours" in answer.locator(".s li").all_inner_texts()
+    chip = answer.locator(".s li", has_text="Opening hours")
+    assert chip.get_attribute("title") == "club/hours.md"
+    link = chip.get_by_role("link", name="Opening hours")
+    assert link.get_attribute("href") == "https://club.example/docs/club/hours.md"
+    assert link.get_attribute("rel") == "noopener noreferrer"
     assert answer.locator(".s").inner_text().startswith("Sources:")
     assert ui.notices(page).count() == 0
 
@@ -98,7 +103,8 @@ def test_reload_restores_the_transcript_and_continues(new_page: NewPage, live: L
     assert page.locator("kb-chat .m.u").all_text_contents() == [f"You: {HOURS}"]
     assert ui.answers(page).last.inner_text() == first
 
-    ui.ask(page, "How much is a day pass?")
+    with page.expect_response(lambda r: r.url.endswith("/api/chat")) as second:
+        ui.ask(page, "How much is a day pass?")
     ui.wait_idle(page)
     assert "15 euros" in ui.answers(page).last.inner_text()
     assert ui.notices(page).count() == 0
@@ -106,7 +112,11 @@ def test_reload_restores_the_transcript_and_continues(new_page: NewPage, live: L
         {"message": HOURS},
         {"message": "How much is a day pass?", "conversation": token},
     ]
-    assert ui.stored(page)["token"] == token
+    # Each answer's `conversation` event carries a fresh token (its turn number is
+    # signed in it): the widget keeps the latest.
+    fresh = re.search(r"event: conversation\ndata: (\{.*\})", second.value.text())
+    assert fresh, second.value.text()[:300]
+    assert ui.stored(page)["token"] == json.loads(fresh.group(1))["conversation"]
 
 
 def test_closed_state_survives_navigation(new_page: NewPage, live: Live) -> None:

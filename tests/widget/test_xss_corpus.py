@@ -23,11 +23,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from kbcore import wire
 from kbcore.servers import Server
 from tests.conftest import need, sandbox_call
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import WIDGET, FakeRelay, Reply, event, fake_relay
-from tests.widget._stack import API_KEY
+from tests.widget._stack import API_KEY, KB_NAME
 from tests.widget.conftest import StartRelay
 
 pytestmark = pytest.mark.browser
@@ -115,14 +116,15 @@ def seed_corpus(base_url: str, payloads: list[Payload]) -> str:
             data = payload.document.encode()
             uploaded = client.files.create(file=(payload.filename, data), purpose="assistants")
             attributes = {
-                "kb_path": payload.kb_path,
-                "kb_sha256": hashlib.sha256(data).hexdigest(),
+                wire.KB_PATH: payload.kb_path,
+                wire.KB_SHA256: hashlib.sha256(data).hexdigest(),
             }
             files.append({"file_id": uploaded.id, "attributes": attributes})
-        # Another kb_name: relays started later by other tests must not resolve this store.
-        store = client.vector_stores.create(
-            name="kb:xss-corpus", metadata={"kb_name": "xss-corpus"}
-        )
+        # The widget KB's name (VECTOR_STORE_ID must name a store of the relay's KB) with a
+        # kb_preview key, so that relays started later without VECTOR_STORE_ID, choosing by
+        # kbcore's rule, never take it for the KB's main store.
+        metadata = {wire.KB_NAME: KB_NAME, wire.KB_PREVIEW: "xss-corpus"}
+        store = client.vector_stores.create(name="kb:xss-corpus", metadata=metadata)
         batch = client.vector_stores.file_batches.create_and_poll(store.id, files=files)
         if batch.status != "completed" or batch.file_counts.failed:
             raise RuntimeError(f"seeding the XSS corpus failed: {batch!r}")
