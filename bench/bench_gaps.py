@@ -38,6 +38,7 @@ from kbsync._gaps import GapsOptions, build
 ROOT = Path(__file__).resolve().parent.parent
 
 WORK = ROOT / "bench" / "_work" / "gaps"
+GOAL = 2.0  # seconds for 10,000 chats (issue 15)
 
 # topic → questions visitors ask about it (the KB has no document on any of them)
 GAP_TOPICS: dict[str, list[str]] = {
@@ -183,6 +184,12 @@ def best(repeat: int, run: object) -> float:
     return min(times)
 
 
+def version() -> None:
+    subprocess.run(
+        [sys.executable, "-m", "kbsync", "--version"], cwd=ROOT, capture_output=True, check=True
+    )
+
+
 def command(logs: list[Path], *extra: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kbsync", "gaps", "--kb", str(WORK / "no-kb"),
@@ -230,7 +237,9 @@ def main() -> None:
     )
     now = datetime.now(UTC)
     options = GapsOptions(tuple(map(str, logs)), WORK / "no-kb")
+    startup = best(args.repeat, version)
     rows = [
+        ("kbsync --version (start-up alone)", startup),
         ("kbsync gaps (subprocess, Markdown)", best(args.repeat, lambda: command(logs))),
         ("kbsync gaps --since 3d", best(args.repeat, lambda: command(logs, "--since", "3d"))),
         ("kbsync gaps --json", best(args.repeat, lambda: command(logs, "--json"))),
@@ -239,11 +248,13 @@ def main() -> None:
             best(args.repeat, lambda: to_markdown(build(options, now=now))),
         ),
     ]
-    print("| run | seconds | chats/s |")
-    print("|---|---:|---:|")
+    print("| run | seconds | chats/s | × the 2 s goal |")
+    print("|---|---:|---:|---:|")
     for name, seconds in rows:
-        print(f"| {name} | {seconds:.3f} | {args.chats / seconds:,.0f} |")
-    assert rows[0][1] < 2.0, f"kbsync gaps took {rows[0][1]:.2f} s, over the 2 s goal"
+        rate = "" if seconds is startup else f"{args.chats / seconds:,.0f}"
+        print(f"| {name} | {seconds:.3f} | {rate} | {seconds / GOAL:.2f} |")
+    if args.chats <= 10_000:
+        assert rows[1][1] < GOAL, f"kbsync gaps took {rows[1][1]:.2f} s, over the {GOAL:g} s goal"
 
 
 if __name__ == "__main__":

@@ -73,6 +73,7 @@ def check(kb_dir: Path, *, as_json: bool = False) -> int:
         return f"model {spec.model} is available to this key"
 
     started = time.perf_counter()
+    scratch: ScratchStore | None = None
     try:
         _run(MODEL, record, key_and_model)
         assert remote is not None
@@ -96,7 +97,8 @@ def check(kb_dir: Path, *, as_json: bool = False) -> int:
         raise CheckFailed(f"kbsync check failed at step {failed.name!r}: {failed.detail}")
     if not as_json:
         seconds = time.perf_counter() - started
-        result(f"All {len(steps)} checks passed in {seconds:.1f} s; nothing is left behind.")
+        after = "see the warning above" if scratch and scratch.left else "nothing is left behind"
+        result(f"All {len(steps)} checks passed in {seconds:.1f} s; {after}.")
     return 0
 
 
