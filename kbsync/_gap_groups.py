@@ -2,12 +2,12 @@
 
 A chat is a gap when file_search found nothing (``results`` 0), when its best result
 scored under ``min_score`` (a weak match), or when the answer cited no document.
-The default threshold, 0.3, is a starting point, not a law: OpenAI documents no scale
-for file_search scores beyond [0, 1] (its ranker's ``score_threshold`` takes the same
-range), and the sandbox normalises its BM25 scores to [0, 1] the same way. A question
-that the KB does not cover often still matches a passage on common words above it, so
-"no source cited" catches more gaps than the threshold does; an operator who sees many
-weak answers above 0.3 raises it with ``--min-score``.
+The default threshold, 0.3, sits under every question the example KB answers: in the
+sandbox, the best result of each of its 35 golden questions scores 0.37 or more (median
+0.62). OpenAI documents no scale for file_search scores beyond [0, 1] (the ranker's
+``score_threshold`` takes the same range), so an operator tunes it with ``--min-score``.
+A question the KB does not cover often still matches a passage on common words above
+the threshold; "no source cited" is what catches most of those.
 
 Grouping: each gap question goes to the group of its *topic word*: of its significant
 words (``_words``), the one found in the most gap questions beyond what its share of all
