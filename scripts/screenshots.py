@@ -1,10 +1,14 @@
 """Take the README's widget screenshots into docs/screenshots/.
 
-Starts a sandbox, syncs the example knowledge base ``kb/`` into it with the real CLI,
-starts a relay serving the demo page, and drives Debian's Chromium; nothing leaves the
-machine.
+Starts a sandbox, syncs the example knowledge base ``kb/`` into it with the real CLI
+(so every document carries its ``kb_title``), starts a relay serving the demo page, and
+drives Debian's Chromium; nothing leaves the machine. The source chips show what a
+visitor sees: each cited document's title, a link when ``kb/assistant.yaml`` sets
+``sources.url``.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Like ``bench/``, this imports the packages, never ``tests/``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -23,11 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kbcore.servers import free_port, relay_server, sandbox_server  # noqa: E402
-from tests.widget import _ui as ui  # noqa: E402
-from tests.widget._stack import relay_env  # noqa: E402
-from tests.widget.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 KB = ROOT / "kb"
+API_KEY = "sk-sandbox-screenshots"  # the sandbox takes any key; nothing reaches OpenAI
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 DESKTOP = {"viewport": {"width": 1100, "height": 760}, "color_scheme": "light"}
 PHONE = {
     "viewport": {"width": 375, "height": 667},
@@ -56,6 +61,30 @@ def faults(sandbox_url: str, **values: object) -> None:
     urllib.request.urlopen(request, timeout=10).read()
 
 
+def relay_env(base_url: str, port: int) -> dict[str, str]:
+    return {
+        "OPENAI_BASE_URL": base_url,
+        "OPENAI_API_KEY": API_KEY,
+        "KB_DIR": str(KB),
+        "RELAY_SECRET": secrets.token_urlsafe(32),
+        "ALLOWED_ORIGINS": f"http://127.0.0.1:{port}",
+        "RATE_LIMIT": "1000/minute",
+        "RELAY_DEMO": "1",
+    }
+
+
+# The widget's own parts (it lives in an open shadow root, which these selectors pierce).
+def launcher(page: Any) -> Any:
+    return page.locator("kb-chat button.l")
+
+
+def ask(page: Any, question: str) -> None:
+    page.locator("kb-chat textarea").fill(question)
+    page.locator("kb-chat textarea").press("Enter")
+    # The Send button comes back when the answer has ended.
+    page.locator("kb-chat button.send").wait_for(state="visible", timeout=30_000)
+
+
 def settle(page: Any) -> None:
     """No focus ring, no hover: the screenshot shows the resting state."""
     page.locator("kb-chat textarea").blur()
@@ -69,23 +98,21 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
 
     page = page_for(**DESKTOP)
     page.goto(url)
-    ui.launcher(page).wait_for()
+    launcher(page).wait_for()
     page.screenshot(path=out / "closed.png")
 
-    ui.launcher(page).click()
+    launcher(page).click()
     for question in [
         "What are the opening hours on Saturday?",
         "How much is a monthly membership?",
     ]:
-        ui.ask(page, question)
-        ui.wait_idle(page)
+        ask(page, question)
     settle(page)
     page.screenshot(path=out / "answer.png")
 
     page.get_by_role("button", name="New chat").click()
     faults(sandbox_url, rate=1.0, kinds=["500"])
-    ui.ask(page, "Is the sauna open on Sunday?")
-    ui.wait_idle(page)
+    ask(page, "Is the sauna open on Sunday?")
     faults(sandbox_url)
     settle(page)
     page.screenshot(path=out / "error.png")
@@ -94,9 +121,8 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
     phone = page_for(**PHONE)
     phone.add_init_script("window.KbChatConfig = {lang: 'ru'}")
     phone.goto(url)
-    ui.launcher(phone).click()
-    ui.ask(phone, "Сколько стоит разовое посещение?")
-    ui.wait_idle(phone)
+    launcher(phone).click()
+    ask(phone, "Сколько стоит разовое посещение?")
     settle(phone)
     phone.screenshot(path=out / "phone.png")
 
@@ -115,7 +141,7 @@ def main() -> int:
         work = Path(tmp)
         with sandbox_server(work / "sandbox.log") as sandbox:
             port = free_port()
-            env = relay_env(sandbox.url + "/v1", KB, port)
+            env = relay_env(sandbox.url + "/v1", port)
             sync_kb(env["OPENAI_BASE_URL"], env["OPENAI_API_KEY"])
             with (
                 relay_server(work / "relay.log", env, port=port) as relay,
