@@ -13,7 +13,8 @@
 
 An old version is removed only when its replacement is ``completed``, so a document
 in git is never missing because of a run. A failure is recorded with its path and
-the run goes on with everything else; the report lists the failures.
+the run goes on with everything else; the report lists the failures. Only an
+exhausted quota (``RunStopped``) ends the run at once.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class ApplyReport:
     retagged: int = 0
     orphans_deleted: int = 0
     stamped: bool = False
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)  # what this run could not do
+    failed: list[Failure] = field(default_factory=list)  # new bytes OpenAI refused for good
 
     def line(self) -> str:
         parts = [
@@ -93,7 +95,10 @@ def apply(
         sleep=sleep,
     )
     report.uploaded = ingested.uploaded
-    report.failures += ingested.failures
+    # A document OpenAI refused for good is the document's problem, not the run's: its
+    # failed copy stays (so the bytes are not sent again) and the store is still stamped.
+    report.failures += [f for f in ingested.failures if not f.rejected]
+    report.failed += [f for f in ingested.failures if f.rejected]
     ready = ingested.ready
 
     # (path, file id, whether its File goes too): unmanaged Files may serve other stores,

@@ -6,7 +6,10 @@ Three families, by what apply does with them:
   the store with its final ``attributes``, then remove ``remove`` once they are ready;
 - rewrites (``Move``, ``Retag``): send ``attributes`` (the whole map) to ``target``;
 - removals (``Delete``, ``Duplicate``, ``Unmanaged``): detach ``remove`` (and delete the
-  Files, except unmanaged ones).
+  Files, except unmanaged ones);
+- ``Failed``: nothing to do. OpenAI refused the document's current bytes for good
+  (``last_error.code`` other than ``server_error``/``rate_limit_exceeded``); the failed
+  copy is kept so that the same bytes are not sent again, and the run exits 1 naming it.
 
 Every kind has ``action``, ``path`` and ``remove`` (empty for the kinds that remove
 nothing), so that listing, sorting and counting need no ``isinstance``.
@@ -35,6 +38,7 @@ class Action(StrEnum):
     DUPLICATE = "duplicate"  # a stale second file for one path (an interrupted run): remove it
     UNMANAGED = "unmanaged"  # not added by kbsync: shown; removed only with --prune-unmanaged
     RECHUNK = "rechunk"  # chunking changed: attach a fresh copy, then remove the old one
+    FAILED = "failed"  # OpenAI cannot process these bytes: nothing sent until they change
 
 
 def attributes_for(document: Document) -> Attributes:
@@ -123,9 +127,18 @@ class Unmanaged:
     action: ClassVar[Action] = Action.UNMANAGED
 
 
+@dataclass(frozen=True)
+class Failed:
+    path: str
+    file_id: str  # the one failed copy kept: it proves these bytes were tried
+    error: str  # OpenAI's last_error, "code: message"
+    action: ClassVar[Action] = Action.FAILED
+    remove: ClassVar[tuple[str, ...]] = _NOTHING
+
+
 Upload = Create | Update | Retry | Rechunk
 Rewrite = Move | Retag
-Change = Upload | Rewrite | Delete | Duplicate | Unmanaged
+Change = Upload | Rewrite | Delete | Duplicate | Unmanaged | Failed
 
 UPLOADS = (Create, Update, Retry, Rechunk)
 REWRITES = (Move, Retag)
@@ -135,4 +148,6 @@ def file_ids(change: Change) -> tuple[str, ...]:
     """The remote files a change touches, for display."""
     if isinstance(change, REWRITES):
         return (change.target,)
+    if isinstance(change, Failed):
+        return (change.file_id,)
     return change.remove

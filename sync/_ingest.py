@@ -5,6 +5,12 @@ Uploads run ``concurrency`` at a time; the finished ones are attached in batches
 so that processing overlaps uploading. Waiting honours ``openai-poll-after-ms`` and
 ends at a deadline. The result says which paths are now ``completed`` in the store;
 every other file is a ``Failure`` with its path and reason.
+
+Uploads are eventually consistent: a File a few seconds old can be ``404 No file found``
+to a batch, which then attaches nothing. Such a batch is sent again after a growing
+pause while the File it names is young (``YOUNG_FOR`` seconds since its upload); a File
+still unknown after that is left out, reported, and the rest of the batch attached. A
+young File is never deleted as if it were lost.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from kbcore.wire import upload_name
 from sync._changes import Upload
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
+from sync._remote_errors import FileNotFound, RunStopped
 from sync._remote_state import RemoteFile
 
 T = TypeVar("T")
@@ -30,12 +37,16 @@ R = TypeVar("R")
 BATCH_LIMIT = 2000
 BATCHES_WHILE_UPLOADING = 4  # attach about this many batches as uploads finish...
 MIN_BATCH = 100  # ...but small syncs in one batch
+YOUNG_FOR = 60.0  # seconds after its upload during which a File's 404 is waited out
+FIRST_PAUSE = 0.25  # seconds; doubled on each repeat of one batch...
+LONGEST_PAUSE = 4.0  # ...up to this
 
 
 @dataclass(frozen=True)
 class Failure:
     path: str
     error: str
+    rejected: bool = False  # processing failed for good: these bytes will never work
 
 
 @dataclass
@@ -66,15 +77,47 @@ def ingest(
     statuses: dict[str, BatchStatus] = {}
     pending: list[str] = []
 
+    uploaded_at: dict[str, float] = {}  # new file id -> when its upload finished
+
     def attach() -> None:
-        entries = [(file_id, new_files[file_id].attributes) for file_id in pending]
-        try:
-            batch_id, statuses[batch_id] = remote.attach(store, entries, chunking)
-            batches[batch_id] = list(pending)
-        except RemoteError as error:
-            result.failures += [Failure(new_files[f].path, str(error)) for f in pending]
-            _forget(remote, pending)
+        chunk = list(pending)
         pending.clear()
+        pause = FIRST_PAUSE
+        while chunk:
+            entries = [(file_id, new_files[file_id].attributes) for file_id in chunk]
+            try:
+                batch_id, statuses[batch_id] = remote.attach(store, entries, chunking)
+            except FileNotFound as missing:
+                file_id = missing.file_id
+                if file_id not in uploaded_at:  # not one of ours: nothing to wait for
+                    fail_all(chunk, str(missing))
+                    return
+                age = time.monotonic() - uploaded_at[file_id]
+                if age < YOUNG_FOR:
+                    sleep(min(pause, YOUNG_FOR - age))
+                    pause = min(pause * 2, LONGEST_PAUSE)
+                    continue
+                chunk.remove(file_id)
+                result.failures.append(
+                    Failure(
+                        new_files[file_id].path,
+                        f"the API still does not know file {file_id} {age:.0f} s after its "
+                        "upload; run kbsync again.",
+                    )
+                )
+                _forget(remote, [file_id])
+                continue
+            except RunStopped:
+                raise
+            except RemoteError as error:
+                fail_all(chunk, str(error))
+                return
+            batches[batch_id] = chunk
+            return
+
+    def fail_all(chunk: list[str], error: str) -> None:
+        result.failures += [Failure(new_files[f].path, error) for f in chunk]
+        _forget(remote, chunk)
 
     def upload(change: Upload) -> str:
         name = change.document.path.rsplit("/", 1)[-1]
@@ -87,6 +130,7 @@ def ingest(
             result.failures.append(Failure(change.path, str(outcome)))
             continue
         new_files[outcome] = change
+        uploaded_at[outcome] = time.monotonic()
         pending.append(outcome)
         if len(pending) >= size:
             attach()
@@ -107,7 +151,8 @@ def ingest(
                 continue
             path = new_files[file_id].path
             result.ready.discard(path)
-            result.failures.append(Failure(path, _why(state, deadline)))
+            rejected = state is not None and state.rejected
+            result.failures.append(Failure(path, _why(state, deadline), rejected))
     return result
 
 
@@ -117,6 +162,8 @@ def _forget(remote: Remote, file_ids: Sequence[str]) -> None:
     for file_id in file_ids:
         try:
             remote.delete_file(file_id)
+        except RunStopped:
+            raise
         except RemoteError:
             continue
 
@@ -159,8 +206,8 @@ def parallel(
 ) -> Iterator[tuple[T, R | RemoteError]]:
     """Run ``work`` over ``items``, at most ``concurrency`` at once; yields as each finishes.
 
-    A ``RemoteError`` is yielded as the outcome; anything else (a bug, Ctrl-C) stops
-    the pool without starting the rest."""
+    A ``RemoteError`` is yielded as the outcome; anything else (a bug, Ctrl-C, a
+    ``RunStopped`` such as an exhausted quota) stops the pool without starting the rest."""
     if not items:
         return
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="kbsync")
@@ -169,6 +216,8 @@ def parallel(
         for future in as_completed(futures):
             try:
                 yield futures[future], future.result()
+            except RunStopped:
+                raise
             except RemoteError as error:
                 yield futures[future], error
     finally:

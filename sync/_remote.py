@@ -5,14 +5,17 @@
 configured by the standard variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
 ``OPENAI_PROJECT``/``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``), and ``KBSYNC_TIMEOUT``
 (seconds one request may take, default 120; a request that times out is repeated).
-The SDK's own retries are off (``max_retries=0``): 429, 5xx and connection failures
-are repeated here, honouring ``retry-after-ms``/``retry-after``, so that they can be
-bounded and counted.
+The SDK's own retries are off (``max_retries=0``): failures are repeated here, so that
+they can be bounded and counted. What is repeated: what the server's ``x-should-retry``
+says, else 408, 409, 429 and 5xx, and connection failures; waits honour
+``retry-after-ms``/``retry-after``. An exhausted quota (``429 insufficient_quota``) is
+never repeated: it stops the run (``QuotaExhausted``). A ``404 No file found`` names its
+File (``FileNotFound``): a fresh upload can be that for a few seconds, which ingest
+waits out.
 """
 
 from __future__ import annotations
 
-import mimetypes
 import os
 import threading
 import time
@@ -25,10 +28,18 @@ import httpx2
 import openai
 
 from kbcore.errors import KbsyncError, RemoteError
+from kbcore.formats import mime_type
 from kbcore.kb import Chunking
 from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
 from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
-from sync._remote_errors import translate
+from sync._remote_errors import (
+    FileNotFound,
+    QuotaExhausted,
+    is_quota,
+    missing_file,
+    should_retry,
+    translate,
+)
 from sync._remote_state import (
     AttributeValue,
     FileCounts,
@@ -287,7 +298,9 @@ class Remote:
 
         ``expires_after_seconds`` (from creation; 3600 to 2592000) only for temporary
         uploads: an expiry cannot be cleared, so a KB's documents never get one."""
-        mime = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        # The type OpenAI documents for the extension, never the platform's guess
+        # (``mimetypes`` says video/mp2t for .ts); passed explicitly in the SDK's tuple.
+        mime = mime_type(filename)
         expires: Any = (
             {"anchor": "created_at", "seconds": expires_after_seconds}
             if expires_after_seconds
@@ -394,7 +407,19 @@ class Remote:
                 self.requests += 1
             try:
                 return send()
-            except (openai.RateLimitError, openai.InternalServerError) as exc:
+            except openai.APIStatusError as exc:
+                if is_quota(exc):
+                    raise QuotaExhausted() from exc
+                if not should_retry(exc):
+                    if isinstance(exc, openai.NotFoundError):
+                        if gone_ok:
+                            return None  # type: ignore[return-value]
+                        if missing is not None:
+                            raise missing from exc
+                        file_id = missing_file(exc)
+                        if file_id is not None:
+                            raise FileNotFound(file_id, str(translate(exc, what, 1))) from exc
+                    raise translate(exc, what, attempt) from exc
                 if attempt >= self._policy.attempts:
                     raise translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt, exc.response.headers)
@@ -405,12 +430,6 @@ class Remote:
                 if attempt >= limit:
                     raise translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt)
-            except openai.NotFoundError as exc:
-                if gone_ok:
-                    return None  # type: ignore[return-value]
-                if missing is not None:
-                    raise missing from exc
-                raise translate(exc, what, attempt) from exc
             except openai.OpenAIError as exc:
                 raise translate(exc, what, attempt) from exc
             with self._lock:

@@ -6,9 +6,62 @@ Messages name what was being done and what to do next; they never include the AP
 
 from __future__ import annotations
 
+import re
+
 import openai
 
 from kbcore.errors import RemoteError
+
+QUOTA_CODE = "insufficient_quota"
+BILLING_URL = "https://platform.openai.com/settings/organization/billing"
+# The status codes worth repeating when the server does not say (as the SDK decides).
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+_NO_SUCH_FILE = re.compile(r"No file found with id '(?P<id>[^']+)'")
+
+
+class RunStopped(RemoteError):
+    """No later request of this run can succeed: the run stops at once, whole."""
+
+
+class QuotaExhausted(RunStopped):
+    """The key's quota is spent (``429 insufficient_quota``): waiting does not help."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"OpenAI refused: the API key's quota is exhausted ({QUOTA_CODE}); add credit or "
+            f"raise the limit at {BILLING_URL}, then run kbsync again."
+        )
+
+
+class FileNotFound(RemoteError):
+    """A request named a File the API does not know (yet: uploads are eventually
+    consistent, so a File a few seconds old can be ``404`` to attach)."""
+
+    def __init__(self, file_id: str, message: str) -> None:
+        super().__init__(message)
+        self.file_id = file_id
+
+
+def is_quota(exc: openai.APIStatusError) -> bool:
+    return exc.status_code == 429 and QUOTA_CODE in (_code(exc), getattr(exc, "type", None))
+
+
+def should_retry(exc: openai.APIStatusError) -> bool:
+    """The server's ``x-should-retry`` when it sends one, else by status (408, 409, 429, 5xx)."""
+    hint = exc.response.headers.get("x-should-retry")
+    if hint == "true":
+        return True
+    if hint == "false":
+        return False
+    return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+
+
+def missing_file(exc: openai.APIStatusError) -> str | None:
+    """The id of the File a ``404 No file found with id '…'`` names, if that is what it is."""
+    if exc.status_code != 404:
+        return None
+    found = _NO_SUCH_FILE.search(_message(exc))
+    return found["id"] if found else None
 
 
 def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
@@ -21,6 +74,8 @@ def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
             f"The API key may not do this: {what} was forbidden (403); "
             "check the key's project and permissions (OPENAI_PROJECT)."
         )
+    if isinstance(exc, openai.APIStatusError) and is_quota(exc):
+        return QuotaExhausted()
     if isinstance(exc, openai.RateLimitError):
         return RemoteError(
             f"The API kept rate-limiting {what}{tries} (429); wait a minute and run kbsync again."
@@ -39,6 +94,15 @@ def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
             "OPENAI_BASE_URL and the network."
         )
     return RemoteError(f"The OpenAI client failed while {what}: {exc}")
+
+
+def _code(exc: openai.APIStatusError) -> str | None:
+    code = getattr(exc, "code", None)
+    if isinstance(code, str):
+        return code
+    body = exc.body
+    error = body.get("error", body) if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
 
 
 def _message(exc: openai.APIStatusError) -> str:

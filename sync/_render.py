@@ -1,7 +1,8 @@
 """Show a plan: terraform-like text, JSON, and Markdown for CI summaries.
 
 Text symbols: ``+`` create, ``~`` update, ``→`` move, ``-`` delete, ``!`` retry,
-duplicate and unmanaged (they need a look), ``*`` retag, ``↻`` rechunk.
+duplicate and unmanaged (they need a look), ``*`` retag, ``↻`` rechunk, ``✗`` failed
+(OpenAI refused the bytes for good: nothing is sent, the run exits 1 naming it).
 
 JSON (``--json``), one document, keys always in this order::
 
@@ -10,17 +11,18 @@ JSON (``--json``), one document, keys always in this order::
       "vector_store_name": "kb:<name>",
       "changes": [                          # sorted by path, then action; [] when in sync
         {
-          "action": "create|update|move|delete|retry|retag|duplicate|unmanaged|rechunk",
+          "action": "create|update|move|delete|retry|retag|duplicate|unmanaged|rechunk|failed",
           "path": "faq/a.md",               # unmanaged: the File's name, else its id
           "from": "old/a.md",               # move only
-          "file_ids": ["file-…"],           # remote files touched (removed, or retagged)
-          "error": "invalid_file: …",       # retry only: the store's last_error
+          "file_ids": ["file-…"],           # remote files touched (removed, retagged, kept)
+          "error": "invalid_file: …",       # retry and failed: the store's last_error
           "attributes": {…},                # move and retag: the whole new attribute map
           "attributes_before": {…}          # retag only
         }
       ],
       "summary": {"create": 0, "update": 0, "move": 0, "delete": 0, "retry": 0,
-                  "retag": 0, "duplicate": 0, "unmanaged": 0, "rechunk": 0, "total": 0},
+                  "retag": 0, "duplicate": 0, "unmanaged": 0, "rechunk": 0, "failed": 0,
+                  "total": 0},
       "spec_changed": false,                # instructions/settings differ from the stamp
       "pending": false,                     # applying (without pruning) would write
       "orphans": ["file-…"]                 # only when some: kbsync's uploads attached
@@ -28,7 +30,8 @@ JSON (``--json``), one document, keys always in this order::
 
 ``kbsync --json`` adds one last key, ``"applied"``: ``null`` for a dry run or when
 nothing was pending, else ``{"uploaded", "removed", "retagged", "stamped",
-"failures": [{"path", "error"}]}`` (plus ``"orphans_deleted"`` when some were) and
+"failures": [{"path", "error"}]}`` (plus ``"orphans_deleted"`` when some were, and
+``"failed": [{"path", "error"}]`` when OpenAI refused new bytes for good) and
 ``vector_store_id`` is then the real id.
 
 Markdown (``--summary FILE``): a heading, a counts table, then every change in a
@@ -41,7 +44,17 @@ import json
 from typing import Any
 
 from kbcore.output import plural
-from sync._changes import Action, Change, Duplicate, Move, Rechunk, Retag, Retry, Unmanaged
+from sync._changes import (
+    Action,
+    Change,
+    Duplicate,
+    Failed,
+    Move,
+    Rechunk,
+    Retag,
+    Retry,
+    Unmanaged,
+)
 from sync.plan import Plan, file_ids
 
 SYMBOLS: dict[Action, str] = {
@@ -54,6 +67,7 @@ SYMBOLS: dict[Action, str] = {
     Action.DUPLICATE: "!",
     Action.UNMANAGED: "!",
     Action.RECHUNK: "↻",
+    Action.FAILED: "✗",
 }
 
 _COUNT_WORDS: dict[Action, str] = {
@@ -66,11 +80,14 @@ _COUNT_WORDS: dict[Action, str] = {
     Action.DUPLICATE: "duplicate to remove",
     Action.UNMANAGED: "unmanaged",
     Action.RECHUNK: "to rechunk",
+    Action.FAILED: "failed",
 }
 
 
 # Actions whose symbol is shared or unusual: the text names them.
-_NAMED = frozenset({Action.RETRY, Action.RETAG, Action.DUPLICATE, Action.UNMANAGED, Action.RECHUNK})
+_NAMED = frozenset(
+    {Action.RETRY, Action.RETAG, Action.DUPLICATE, Action.UNMANAGED, Action.RECHUNK, Action.FAILED}
+)
 
 
 def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
@@ -89,6 +106,8 @@ def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
             return f"{', '.join(change.remove)}, not added by kbsync: {fate}"
         case Rechunk():
             return "chunking changed"
+        case Failed():
+            return change.error
         case _:
             return ""
 
@@ -181,7 +200,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
     if isinstance(change, Move):
         item["from"] = change.from_path
     item["file_ids"] = list(file_ids(change))
-    if isinstance(change, Retry):
+    if isinstance(change, Retry | Failed):
         item["error"] = change.error
     if isinstance(change, Move | Retag):
         item["attributes"] = dict(change.attributes)

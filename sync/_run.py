@@ -124,6 +124,8 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
             _output.warn(problem)
         if options.as_json:
             _output.result(_json(plan, None))
+        if not options.dry_run:
+            _raise_if_failed([(c.path, c.error) for c in plan.failed()], applied=False)
         return PENDING if options.dry_run and writes and options.detailed_exitcode else 0
 
     raise_if_unsafe(plan, prune_unmanaged=prune, allow_mass_delete=options.allow_mass_delete)
@@ -139,15 +141,33 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
         _output.result(report.line())
     if options.summary_file is not None:
         _append(options.summary_file, _markdown_report(report))
+    failed = [(c.path, c.error) for c in plan.failed()]
+    failed += [(f.path, f.error) for f in report.failed]
     if report.failures:
-        for failure in report.failures:
-            _output.info(f"failed: {failure.path}: {failure.error}")
+        for path, error in [*((f.path, f.error) for f in report.failures), *failed]:
+            _output.info(f"failed: {path}: {error}")
         raise KbsyncError(
-            f"{_output.plural(len(report.failures), 'document')} failed (listed above); "
-            "everything else was applied but the store was not stamped. Fix them and run "
-            "kbsync again."
+            f"{_output.plural(len(report.failures) + len(failed), 'document')} failed "
+            "(listed above); everything else was applied but the store was not stamped. "
+            "Fix them and run kbsync again."
         )
+    _raise_if_failed(failed, applied=True)
     return 0
+
+
+def _raise_if_failed(failed: list[tuple[str, str]], *, applied: bool) -> None:
+    """Exit 1 naming the documents OpenAI refused for good (DESIGN "Remote mapping")."""
+    if not failed:
+        return
+    for path, error in failed:
+        _output.info(f"failed: {path}: {error}")
+    names = ", ".join(path for path, _ in failed)
+    done = "everything else was applied" if applied else "everything else is in sync"
+    raise KbsyncError(
+        f"OpenAI could not process {_output.plural(len(failed), 'document')} ({names}); "
+        f"{done}. Fix or remove {'it' if len(failed) == 1 else 'them'} (the same bytes are "
+        "not sent again), then run kbsync again."
+    )
 
 
 def interactive() -> bool:
@@ -168,6 +188,10 @@ def _json(plan: Plan, report: ApplyReport | None) -> str:
             "stamped": report.stamped,
             "failures": [{"path": f.path, "error": f.error} for f in report.failures],
         }
+        if report.failed:
+            document["applied"]["failed"] = [
+                {"path": f.path, "error": f.error} for f in report.failed
+            ]
         if report.orphans_deleted:
             document["applied"]["orphans_deleted"] = report.orphans_deleted
     return json.dumps(document, indent=2, ensure_ascii=False)

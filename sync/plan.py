@@ -27,6 +27,7 @@ from sync._changes import (
     Create,
     Delete,
     Duplicate,
+    Failed,
     Move,
     Rechunk,
     Retag,
@@ -89,8 +90,8 @@ class Plan:
 
     def touches_files(self, prune_unmanaged: bool) -> bool:
         """Whether applying would write anything besides the store and its stamp."""
-        acting = (c for c in self.changes if prune_unmanaged or c.action is not Action.UNMANAGED)
-        return any(acting) or bool(self.orphans)
+        idle = {Action.FAILED} if prune_unmanaged else {Action.FAILED, Action.UNMANAGED}
+        return any(c.action not in idle for c in self.changes) or bool(self.orphans)
 
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys((a.value for a in Action), 0)
@@ -108,6 +109,10 @@ class Plan:
     def rewrites(self) -> list[Rewrite]:
         """The changes that rewrite a file's attributes in place."""
         return [c for c in self.changes if isinstance(c, REWRITES)]
+
+    def failed(self) -> list[Failed]:
+        """The documents OpenAI refused for good (not sent again while their bytes stay)."""
+        return [c for c in self.changes if isinstance(c, Failed)]
 
 
 def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None) -> Plan:
@@ -208,6 +213,16 @@ def _compare(
         default=None,
     )
     if keeper is None:
+        rejected = _newest(f for f in current if f.rejected)
+        if rejected is not None:
+            # One failed copy stays as the proof that these bytes were tried; an older
+            # edition that still answers stays too, until the document is fixed.
+            stand_in = _newest(f for f in files if f.status == "completed")
+            kept = {rejected.id, stand_in.id if stand_in else rejected.id}
+            return [
+                Failed(path, rejected.id, str(rejected.last_error)),
+                *(Duplicate(path, (f.id,)) for f in files if f.id not in kept),
+            ]
         failed = _newest(f for f in current if f.status == "failed")
         if failed is not None:
             error = str(failed.last_error) if failed.last_error else "processing failed"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kbcore.kb import Chunking
-from sync._changes import Move, Retag, Retry, Update
-from sync._remote_state import RemoteState
+from sync._changes import Failed, Move, Retag, Retry, Update, file_ids
+from sync._remote_state import RemoteFile, RemoteState
 from sync.plan import Action, Change, Plan, attributes_for, diff
 from tests.sync._plan_fixtures import (
     every_action,
@@ -88,12 +88,52 @@ def test_delete_removes_every_file_of_the_path() -> None:
     assert (change.action, change.remove) == (Action.DELETE, ("file-1", "file-2"))
 
 
-def test_failed_file_is_retried_with_its_error() -> None:
+def test_a_transient_failure_is_retried_with_its_error() -> None:
     kb = make_kb({"a.pdf": "pdf"})
-    state = stamped(kb, remote_file("file-1", "a.pdf", "pdf", status="failed", error="x: y"))
-    change = only(diff(kb, state))
-    assert isinstance(change, Retry)
-    assert (change.action, change.error, change.remove) == (Action.RETRY, "x: y", ("file-1",))
+    for code in ("server_error", "rate_limit_exceeded"):
+        failed = remote_file("file-1", "a.pdf", "pdf", status="failed", error=f"{code}: y")
+        change = only(diff(kb, stamped(kb, failed)))
+        assert isinstance(change, Retry)
+        assert (change.error, change.remove) == (f"{code}: y", ("file-1",))
+
+
+def test_a_permanent_failure_is_failed_and_not_sent_again() -> None:
+    kb = make_kb({"a.pdf": "pdf"})
+    for code in ("invalid_file", "unsupported_file", "file_too_large"):
+        refused = remote_file("file-1", "a.pdf", "pdf", status="failed", error=f"{code}: y")
+        plan = diff(kb, stamped(kb, refused))
+        change = only(plan)
+        assert isinstance(change, Failed)
+        assert (change.file_id, change.error) == ("file-1", f"{code}: y")
+        assert plan.uploads() == []
+        assert plan.failed() == [change]
+        assert not plan.pending  # nothing to write: the run exits 1 naming it instead
+
+
+def test_a_failed_document_keeps_one_failed_copy_and_its_older_edition() -> None:
+    kb = make_kb({"a.pdf": "v3"})
+
+    def refused(file_id: str, text: str, created_at: int) -> RemoteFile:
+        error = "invalid_file: no text"
+        return remote_file(
+            file_id, "a.pdf", text, status="failed", error=error, created_at=created_at
+        )
+
+    state = stamped(
+        kb,
+        remote_file("file-v1", "a.pdf", "v1", created_at=1),
+        remote_file("file-v2", "a.pdf", "v2", created_at=2),  # the edition that answers
+        refused("file-v2-bad", "v2", 3),
+        refused("file-v3-old", "v3", 4),
+        refused("file-v3-new", "v3", 5),
+    )
+    plan = diff(kb, state)
+    assert [(c.action.value, file_ids(c)) for c in plan.changes] == [
+        ("duplicate", ("file-v1",)),
+        ("duplicate", ("file-v2-bad",)),
+        ("duplicate", ("file-v3-old",)),
+        ("failed", ("file-v3-new",)),
+    ]
 
 
 def test_retag_sends_the_whole_map() -> None:

@@ -7,6 +7,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx2
 import openai
@@ -14,6 +15,7 @@ import pytest
 
 from kbcore.errors import RemoteError
 from sync._remote import Remote
+from sync._remote_errors import FileNotFound, QuotaExhausted
 from sync._retry import RetryPolicy, server_hint
 
 KEY = "sk-secret-do-not-show-0123456789"
@@ -186,3 +188,94 @@ def test_from_env_reads_the_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
     remote = Remote.from_env()
     assert remote.base_url == "http://127.0.0.1:9/v1"
     remote.close()
+
+
+def test_x_should_retry_false_is_not_retried_even_on_a_5xx() -> None:
+    remote, slept = remote_with(failing_then([500], {"x-should-retry": "false"}))
+    with pytest.raises(RemoteError, match=r"\(500: status 500\)"):
+        remote.check_model("m")
+    assert slept == []
+    assert remote.requests == 1
+
+
+def test_x_should_retry_true_is_retried_even_on_a_4xx() -> None:
+    remote, slept = remote_with(failing_then([400, 400], {"x-should-retry": "true"}))
+    remote.check_model("m")
+    assert len(slept) == 2
+    assert (remote.requests, remote.retries) == (3, 2)
+
+
+def test_exhausted_quota_is_one_sentence_and_never_retried() -> None:
+    def quota(request: httpx2.Request) -> httpx2.Response:
+        body = {
+            "error": {
+                "message": "You exceeded your current quota, please check your plan.",
+                "type": "insufficient_quota",
+                "code": "insufficient_quota",
+                "param": None,
+            }
+        }
+        return httpx2.Response(429, headers={"x-should-retry": "false"}, json=body)
+
+    remote, slept = remote_with(quota)
+    with pytest.raises(QuotaExhausted) as caught:
+        remote.check_model("m")
+    assert str(caught.value) == (
+        "OpenAI refused: the API key's quota is exhausted (insufficient_quota); add credit or "
+        "raise the limit at https://platform.openai.com/settings/organization/billing, then "
+        "run kbsync again."
+    )
+    assert slept == []
+    assert remote.requests == 1
+
+
+def test_a_404_naming_a_file_says_which() -> None:
+    def missing(request: httpx2.Request) -> httpx2.Response:
+        body = {
+            "error": {
+                "message": "No file found with id 'file-young1'.",
+                "type": "invalid_request_error",
+                "param": "files[3]",
+                "code": None,
+            }
+        }
+        return httpx2.Response(404, json=body)
+
+    remote, slept = remote_with(missing)
+    with pytest.raises(FileNotFound) as caught:
+        remote.attach("vs_1", [("file-young1", {})], None)
+    assert caught.value.file_id == "file-young1"
+    assert slept == []
+
+
+@pytest.mark.parametrize(
+    ("name", "mime"),
+    [
+        ("main~vs_1.ts", "application/typescript"),  # mimetypes says video/mp2t
+        ("tool~vs_1.go", "text/x-golang"),  # mimetypes has nothing
+        ("guide~vs_1.md", "text/markdown"),
+        ("report~vs_1.PDF", "application/pdf"),
+    ],
+)
+def test_uploads_carry_the_documented_mime_type(tmp_path: Path, name: str, mime: str) -> None:
+    sent: list[bytes] = []
+
+    def accept(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request.read())
+        body = {
+            "id": "file-1",
+            "object": "file",
+            "bytes": 5,
+            "created_at": 0,
+            "filename": name,
+            "purpose": "assistants",
+            "status": "processed",
+        }
+        return httpx2.Response(200, json=body)
+
+    source = tmp_path / "doc"
+    source.write_bytes(b"hello")
+    remote, _ = remote_with(accept)
+    assert remote.upload(source, name) == "file-1"
+    (body,) = sent
+    assert f'filename="{name}"\r\nContent-Type: {mime}\r\n'.encode() in body

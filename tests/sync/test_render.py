@@ -61,7 +61,7 @@ def test_json_schema_shape() -> None:
     assert all(list(c)[:2] == ["action", "path"] for c in document["changes"])
     move = next(c for c in document["changes"] if c["action"] == "move")
     assert move["from"] == "guides/old-place.md"
-    assert document["summary"]["total"] == len(document["changes"]) == 9
+    assert document["summary"]["total"] == len(document["changes"]) == 10
 
 
 def test_in_sync_json_has_no_changes() -> None:

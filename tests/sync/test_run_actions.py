@@ -110,15 +110,22 @@ def _attach(client: Any, store_id: str, name: str, data: bytes, attributes: dict
     return str(uploaded.id)
 
 
-def test_retry_then_nothing(tmp_path: Path, client: Any) -> None:
+def test_failed_is_kept_not_resent_then_fixed(tmp_path: Path, client: Any, sandbox: Server) -> None:
     kb, store_id = _synced(tmp_path)
     (old,) = by_path(client, store_id)["a.md"]
-    # A copy of a.md's current version whose processing failed (as if the API had hiccuped).
-    _attach(client, store_id, "a.pdf", b"not a pdf", dict(old.attributes))
+    # A copy of a.md's current version that OpenAI refused for good (invalid_file).
+    refused = _attach(client, store_id, "a.pdf", b"not a pdf", dict(old.attributes))
     client.vector_stores.files.delete(old.id, vector_store_id=store_id)
     plan = plan_of(kb)
-    assert {k: v for k, v in plan["summary"].items() if v and k != "total"} == {"retry": 1}
+    assert {k: v for k, v in plan["summary"].items() if v and k != "total"} == {"failed": 1}
     assert plan["changes"][0]["error"].startswith("invalid_file")
+    assert plan["changes"][0]["file_ids"] == [refused]
+    uploads = stats(sandbox).get("POST /v1/files", 0)
+    assert kbsync(kb, "--yes").exit_code == 1
+    assert stats(sandbox).get("POST /v1/files", 0) == uploads  # the same bytes: not re-sent
+    assert [f.id for f in by_path(client, store_id)["a.md"]] == [refused]
+    put(kb, "a.md", "alpha text, fixed")  # new bytes: an update replaces the failed copy
+    assert counts(kb) == {"update": 1}
     apply_ok(kb)
     assert_in_sync(kb)
     (file,) = by_path(client, store_id)["a.md"]

@@ -23,6 +23,7 @@ from tests.sync._sync_helpers import (
     kbsync,
     plan_of,
     put,
+    stats,
     write_kb,
 )
 
@@ -172,8 +173,8 @@ def test_three_deletes_of_ten_pass_the_guard(tmp_path: Path) -> None:
     assert_in_sync(kb)
 
 
-def test_processing_failure_exits_1_keeps_the_old_version_and_does_not_stamp(
-    tmp_path: Path,
+def test_processing_failure_exits_1_names_the_document_and_is_not_sent_again(
+    tmp_path: Path, sandbox: Server
 ) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha", "doc.pdf": b"%PDF-1.4 not really"})
     result = kbsync(kb, "--yes")
@@ -183,12 +184,21 @@ def test_processing_failure_exits_1_keeps_the_old_version_and_does_not_stamp(
     assert len(failed) == 1
     assert "invalid_file" in failed[0]
     assert stderr[-1] == (
-        "error: 1 document failed (listed above); everything else was applied but the store "
-        "was not stamped. Fix them and run kbsync again."
+        "error: OpenAI could not process 1 document (doc.pdf); everything else was applied. "
+        "Fix or remove it (the same bytes are not sent again), then run kbsync again."
     )
     plan = plan_of(kb)
-    assert [(c["action"], c["path"]) for c in plan["changes"]] == [("retry", "doc.pdf")]
-    assert plan["pending"] is True
+    assert [(c["action"], c["path"]) for c in plan["changes"]] == [("failed", "doc.pdf")]
+    assert plan["changes"][0]["error"].startswith("invalid_file: ")
+    assert plan["pending"] is False
+    uploads = stats(sandbox)["POST /v1/files"]
+    again = kbsync(kb, "--yes")
+    assert again.exit_code == 1
+    assert again.stderr.splitlines()[-1] == (
+        "error: OpenAI could not process 1 document (doc.pdf); everything else is in sync. "
+        "Fix or remove it (the same bytes are not sent again), then run kbsync again."
+    )
+    assert stats(sandbox)["POST /v1/files"] == uploads
 
 
 def test_prompt_on_a_terminal_no_then_yes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
