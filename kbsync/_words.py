@@ -5,13 +5,9 @@ A word is a run of letters (``\\w`` minus digits and ``_``), lower-cased, ``ё``
 dropped, and so are the relay's masks (``[email]``, ``[phone]``, ``[number]``) with the
 label before them ("my email is [email]"): they say that a visitor left a contact, not
 what they asked about. What remains is reduced
-to a stem by a small suffix stripper, so that "абонемента" and "абонементы", or
-"prices" and "price", count as one word.
-
-Why a hand-written stripper and not Snowball: the gap report only has to put the same
-question asked two ways in one group; over-stemming ("parking" → "park") costs nothing
-there, and the kbsync command line stays free of another dependency. The stripper is
-deliberately light: it never cuts a word below three letters.
+to its Snowball stem (Russian for Cyrillic words, English otherwise; the same stemmers the
+sandbox's search uses), so that "абонемента" and "абонементы", or "prices" and "price",
+count as one word. Words under two letters and numbers never count.
 """
 
 from __future__ import annotations
@@ -19,6 +15,8 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+
+import snowballstemmer
 
 # A mask, with the label a visitor puts before it ("my email is [email]", "тел: [phone]").
 _MASK = re.compile(
@@ -46,46 +44,16 @@ _STOP_RU = """
 """
 STOP_WORDS = frozenset(re.findall(r"\S+", (_STOP_EN + _STOP_RU).replace("ё", "е")))
 
-# Longest first, so that "ами" is cut before "и".
-_RU_ENDINGS = sorted(
-    re.findall(
-        r"\S+",
-        """
-        иями ями ами ого его ому ему ыми ими ешь ете ите ишь ует уют ает яет ают яют
-        ость ости ение ения ений ании ание ания ой ей ий ый ая яя ое ее ую юю ов ев ам
-        ям ах ях ом ем ым им ет ит ут ют ат ят ся сь ы и а я о е у ю ь
-        """,
-    ),
-    key=len,
-    reverse=True,
-)
-_MIN_STEM = 3
+_RUSSIAN = snowballstemmer.stemmer("russian")
+_ENGLISH = snowballstemmer.stemmer("english")
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """The stem of one lower-cased word."""
-    if _CYRILLIC.search(word):
-        for ending in _RU_ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-                return word[: -len(ending)]
-        return word
-    word = word.replace("’", "'").removesuffix("'s")
-    if len(word) <= _MIN_STEM:
-        return word
-    if word.endswith("ies") and len(word) > 4:
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "ches", "shes", "xes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    for ending in ("ing", "ed", "ly"):
-        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
-            word = word[: -len(ending)]
-            break
-    if word.endswith("e") and len(word) > _MIN_STEM + 1:
-        word = word[:-1]
-    return word
+    stemmer = _RUSSIAN if _CYRILLIC.search(word) else _ENGLISH
+    stemmed: str = stemmer.stemWord(word.replace("’", "'"))
+    return stemmed
 
 
 @dataclass(frozen=True)

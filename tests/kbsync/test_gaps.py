@@ -294,5 +294,13 @@ def test_the_relays_own_log_lines(tmp_path: Path, sandbox: Server, base_url: str
     assert groups == [("park", 2)]
     (parking,) = document["groups"]
     assert "Where can I park my car? Call me on [phone]" in parking["examples"]
-    # The sandbox found passages (about the club) but the answer cited none of them.
-    assert parking["reasons"] == {"no_result": 0, "low_score": 0, "not_cited": 2}
+    # Each parking chat is counted under what its own log line says.
+    logged = [json.loads(x) for x in log.read_text().splitlines() if '"question"' in x]
+    parked = [x for x in logged if "park" in x["question"]]
+    assert parking["reasons"] == {
+        "no_result": sum(x["results"] == 0 for x in parked),
+        "low_score": sum(x["results"] > 0 and x["top_score"] < 0.3 for x in parked),
+        "not_cited": sum(
+            x["results"] > 0 and x["top_score"] >= 0.3 and not x["cited"] for x in parked
+        ),
+    }
