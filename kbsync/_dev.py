@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import IO, NoReturn
 
 from kbcore.errors import KbsyncError
 from kbcore.output import display_path, info, result
+from relay._config import read_env_file, secret_problem
 
 SANDBOX_KEY = "sk-kbsync-dev-sandbox"
 _STARTUP_SECONDS = 60.0
@@ -69,7 +70,7 @@ def dev(options: DevOptions) -> int:
         _check_port(options.sandbox_port, "the sandbox", "--sandbox-port")
     options.state_dir.mkdir(parents=True, exist_ok=True)
     env["KB_DIR"] = str(kb_dir)
-    env["RELAY_SECRET"] = env.get("RELAY_SECRET") or relay_secret(options.state_dir)
+    env["RELAY_SECRET"] = relay_secret_for(env, options.state_dir)
     env["RELAY_DEMO"] = "1"
 
     children: list[_Child] = []
@@ -123,6 +124,19 @@ def dev(options: DevOptions) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def relay_secret_for(env: Mapping[str, str], state_dir: Path) -> str:
+    """``RELAY_SECRET`` if it is strong enough to start the relay, else the development
+    secret kept in ``state_dir`` (a short or placeholder secret from a copied example
+    file is replaced here rather than stopping ``kbsync dev``)."""
+    given = env.get("RELAY_SECRET", "").strip()
+    if given:
+        problem = secret_problem("RELAY_SECRET", given)
+        if problem is None:
+            return given
+        info(f"{problem.split(';')[0]}: kbsync dev uses its own development secret instead.")
+    return relay_secret(state_dir)
+
+
 def relay_secret(state_dir: Path) -> str:
     """The relay's signing secret for development, kept so chats survive restarts."""
     path = state_dir / "relay-secret"
@@ -138,9 +152,8 @@ def relay_secret(state_dir: Path) -> str:
 
 
 def _base_env() -> dict[str, str]:
-    """The environment for the children: ``.env`` (as the relay reads it) under os.environ."""
-    from relay._config import read_env_file
-
+    """The environment for the children: ``.env`` under os.environ. Only ``kbsync dev``
+    reads ``.env``; its children (the relay among them) get the values from here."""
     dotenv = Path(".env")
     values = read_env_file(dotenv) if dotenv.is_file() else {}
     return {**values, **os.environ, "PYTHONUNBUFFERED": "1"}

@@ -1,9 +1,11 @@
 """Admission of ``POST /api/chat``: every check a request passes before any upstream call.
 
 Checks run in a fixed order, each with its own status: content type (415), body size
-(413), JSON shape (400), message length (400), origin (403), rate limit (429), readiness
-(503), conversation token (400), concurrent streams (503). Each failure is plain JSON
-``{"error": {"code", "message"}}``; a request that passes holds a stream slot.
+(413), JSON shape (400, deep nesting included), message length (400), origin (403), rate
+limit and token budget (429), readiness (503), conversation token (400: invalid,
+expired or full), the client's open answers (429) and the process's (503). Each failure
+is plain JSON ``{"error": {"code", "message"}}``; a request that passes holds a
+``Lease`` on a stream slot, which the chat handler ends with the answer's token usage.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from litestar import Request, Response
 from kbcore.kb import AssistantSpec
 from relay._access import AccessRecord
 from relay._errors import InvalidToken, refuse
+from relay._limits import Lease, Refused
 from relay._runtime import Runtime
 from relay._upstream import Upstream
 
@@ -49,6 +52,8 @@ def _parse(body: bytes) -> ChatRequest | str:
         data = json.loads(body)
     except ValueError:  # bad JSON or bad UTF-8
         return "The body is not valid JSON."
+    except RecursionError:  # deep nesting: not a ValueError, and never a chat message
+        return 'The body is nested too deeply; send a JSON object like {"message": "..."}.'
     if not isinstance(data, dict):
         return 'The body must be a JSON object like {"message": "..."}.'
     message = data.get("message")
@@ -65,26 +70,33 @@ def _parse(body: bytes) -> ChatRequest | str:
 
 
 def origin_allowed(request: Request[Any, Any, Any], runtime: Runtime) -> bool:
+    """Whether a browser on this page's origin may use the chat. It stops browsers only:
+    a script sends any Origin it likes, and the limits are what bound it."""
     origin = request.headers.get("origin")
     if origin is None or runtime.config.any_origin:
         return True  # not a browser cross-origin request (curl, server to server)
     origin = origin.strip().rstrip("/").lower()
     if origin in runtime.config.allowed_origins:
         return True
-    # Same origin (the demo page, or the widget served by the relay itself).
+    if not runtime.config.demo:
+        return False
+    # The demo page, served by the relay itself. Origin and Host both come from the
+    # client (DNS rebinding forges the pair), so this holds only where the demo is on.
     host = (request.headers.get("host") or "").lower()
     return bool(host) and urlsplit(origin).netloc == host
 
 
 @dataclass(frozen=True)
 class Admitted:
-    """A request that passed every check and holds a stream slot."""
+    """A request that passed every check and holds a stream slot (``lease``)."""
 
     message: str
     conversation_id: str | None
+    turn: int  # messages the conversation had before this one (0: a new conversation)
     spec: AssistantSpec
     vector_store_id: str
     upstream: Upstream
+    lease: Lease
 
 
 async def admit(
@@ -115,17 +127,13 @@ async def admit(
         access.question = message
     if not origin_allowed(request, runtime):
         return refuse(403, "origin_not_allowed", "This origin may not use the chat.")
-    if runtime.limiter is not None:
-        store = request.app.stores.get(runtime.limiter.config.store)
-        retry_after = await runtime.limiter.hit(request, store)
-        if retry_after is not None:
+    limits = runtime.limits
+    client = limits.client(request)
+    refused = await limits.check(client)
+    if refused is not None:
+        if refused.code == "rate_limited":
             runtime.metrics.rate_limited += 1
-            return refuse(
-                429,
-                "rate_limited",
-                f"Too many messages; the limit is {config.rate_limit}. Try again later.",
-                retry_after=retry_after,
-            )
+        return refused.response()
     spec, vector_store_id, upstream = (
         runtime.spec.spec,
         runtime.vector_store_id,
@@ -134,17 +142,15 @@ async def admit(
     if spec is None or vector_store_id is None or upstream is None:
         return refuse(503, "not_ready", "The assistant is starting; try again.", retry_after=5)
     conversation_id: str | None = None
+    turn = 0
     if parsed.conversation:
         try:
-            conversation_id = runtime.signer.verify(spec.name, parsed.conversation)
+            claims = runtime.signer.verify(spec.name, parsed.conversation)
         except InvalidToken as exc:
-            return refuse(400, "invalid_conversation", str(exc))
-    if not runtime.slots.acquire():
-        return refuse(
-            503,
-            "at_capacity",
-            "The assistant is answering too many people; try again.",
-            retry_after=2,
-        )
-    runtime.metrics.open_streams = runtime.slots.open
-    return Admitted(message, conversation_id, spec, vector_store_id, upstream)
+            return refuse(400, exc.code, str(exc))
+        conversation_id, turn = claims.conversation_id, claims.turn
+    lease = await limits.open(client)
+    if isinstance(lease, Refused):
+        return lease.response()
+    runtime.metrics.open_streams = limits.slots.open
+    return Admitted(message, conversation_id, turn, spec, vector_store_id, upstream, lease)

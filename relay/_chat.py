@@ -14,6 +14,7 @@ from litestar.response import Stream
 from relay._access import access_record
 from relay._admission import admit
 from relay._errors import UpstreamError, VectorStoreGone, refuse
+from relay._limits import Lease
 from relay._runtime import Runtime, runtime_of
 from relay._sources import AnswerSources
 from relay._sse import HEADERS, AnswerStream, Outcome
@@ -35,7 +36,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
             spec, vector_store_id, conversation_id, admitted.message
         )
     except BaseException as exc:
-        _release(runtime)
+        _release(runtime, admitted.lease)
         if not isinstance(exc, UpstreamError):
             raise
         if isinstance(exc, VectorStoreGone):
@@ -45,7 +46,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         return refuse(exc.status, exc.code, str(exc), retry_after=exc.retry_after)
 
     def on_end(outcome: Outcome) -> None:
-        _release(runtime)
+        _release(runtime, admitted.lease, outcome.tokens)
         runtime.metrics.streams[outcome.result] += 1
         if outcome.error_code is not None and outcome.error_code != "relay_error":
             runtime.metrics.upstream_errors[outcome.error_code] += 1
@@ -57,7 +58,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     body = AnswerStream(
         answer,
         outcome=outcome,
-        token=runtime.signer.sign(spec.name, conversation_id),
+        token=runtime.signer.sign(spec.name, conversation_id, admitted.turn + 1),
         sources=AnswerSources(runtime.documents, spec, vector_store_id),
         keepalive_seconds=runtime.config.keepalive_seconds,
         on_end=on_end,
@@ -72,6 +73,6 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     )
 
 
-def _release(runtime: Runtime) -> None:
-    runtime.slots.release()
+def _release(runtime: Runtime, lease: Lease, tokens: int = 0) -> None:
+    lease.end(tokens)  # the slots, and the client's token budget charged what it used
     runtime.metrics.open_streams = runtime.slots.open

@@ -1,7 +1,11 @@
-"""The relay's configuration: read once, typed, from the environment and ``.env``.
+"""The relay's configuration: read once, typed, from the environment.
 
-Variables already in the environment win over ``.env``. A bad value raises
-``ConfigError`` naming the variable, the value and what would be accepted.
+The relay never reads a ``.env`` of its own accord: in the deployed layout its working
+directory is the git checkout, and a committed ``.env`` could redirect the API key or
+turn the limits off. ``kbsync dev`` reads ``.env`` and passes it on in the environment;
+``kbsync relay --env-file PATH`` reads the file an operator names (the environment wins).
+A bad value raises ``ConfigError`` naming the variable, the value and what would be
+accepted.
 """
 
 from __future__ import annotations
@@ -12,21 +16,47 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from relay._errors import ConfigError
 
 Unit = Literal["second", "minute", "hour", "day"]
 UNITS: tuple[Unit, ...] = ("second", "minute", "hour", "day")
+SECONDS: dict[Unit, int] = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# The value deploy/kbsync.env.example ships with: anyone can read it, so it signs nothing.
+PLACEHOLDER_SECRET = "replace-me-with-the-output-of-the-command-above"
+MIN_SECRET_BYTES = 32
+DAY = 86400
 
 
 @dataclass(frozen=True)
 class RateLimit:
+    """``COUNT/UNIT``: at most ``count`` per clock-aligned ``unit`` (messages, or tokens)."""
+
     count: int
     unit: Unit
 
+    @property
+    def seconds(self) -> int:
+        return SECONDS[self.unit]
+
     def __str__(self) -> str:
         return f"{self.count}/{self.unit}"
+
+
+def secret_problem(name: str, value: str) -> str | None:
+    """Why ``value`` may not sign conversation tokens, as a sentence; ``None`` if it may."""
+    how = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    if value.strip() == PLACEHOLDER_SECRET:
+        return f"{name} is the example file's placeholder; set it to the output of {how}."
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return (
+            f"{name} is shorter than {MIN_SECRET_BYTES} bytes, so tokens could be forged; "
+            f"set it to the output of {how}."
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -36,10 +66,16 @@ class Config:
     kb_dir: Path = Path("kb")
     vector_store_id: str | None = None
     relay_secret: str | None = field(default=None, repr=False)
-    allowed_origins: tuple[str, ...] = ()  # empty: same origin only; ("*",): any
+    relay_secret_previous: str | None = field(default=None, repr=False)  # verifies only
+    allowed_origins: tuple[str, ...] = ()  # empty: none but the demo page; ("*",): any
     rate_limit: RateLimit | None = RateLimit(20, "minute")  # None: off
+    token_budget: RateLimit | None = None  # input + output tokens per client; None: off
     max_message_chars: int = 2000
     max_concurrent_streams: int = 100
+    max_streams_per_client: int = 2
+    conversation_ttl: int = 30 * DAY  # seconds a token stays valid after it was issued
+    max_turns: int = 50
+    public_url: str | None = None  # where visitors reach the relay (for --print-embed)
     trusted_proxies: tuple[Network, ...] = ()
     redis_url: str | None = None
     demo: bool = False
@@ -56,11 +92,12 @@ class Config:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None
     ) -> Config:
-        """Read every variable once; ``environ`` defaults to ``os.environ``."""
+        """Read every variable once; ``environ`` defaults to ``os.environ``; ``env_file``
+        (only when given) fills in what the environment does not set."""
         values: dict[str, str] = {}
-        if env_file is not None and env_file.is_file():
+        if env_file is not None:
             values.update(read_env_file(env_file))
         values.update(os.environ if environ is None else environ)
         env = _Env(values)
@@ -69,11 +106,17 @@ class Config:
             openai_base_url=env.text("OPENAI_BASE_URL"),
             kb_dir=Path(env.text("KB_DIR") or "kb"),
             vector_store_id=env.text("VECTOR_STORE_ID"),
-            relay_secret=env.text("RELAY_SECRET"),
+            relay_secret=env.secret("RELAY_SECRET"),
+            relay_secret_previous=env.secret("RELAY_SECRET_PREVIOUS"),
             allowed_origins=env.origins("ALLOWED_ORIGINS"),
             rate_limit=env.rate_limit("RATE_LIMIT", RateLimit(20, "minute")),
+            token_budget=env.rate_limit("TOKEN_BUDGET", None),
             max_message_chars=env.integer("MAX_MESSAGE_CHARS", 2000, minimum=1),
             max_concurrent_streams=env.integer("MAX_CONCURRENT_STREAMS", 100, minimum=1),
+            max_streams_per_client=env.integer("MAX_STREAMS_PER_CLIENT", 2, minimum=1),
+            conversation_ttl=env.duration("CONVERSATION_TTL", 30 * DAY),
+            max_turns=env.integer("MAX_TURNS", 50, minimum=1),
+            public_url=env.url("PUBLIC_URL"),
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
             redis_url=env.text("REDIS_URL"),
             demo=env.flag("RELAY_DEMO"),
@@ -86,10 +129,25 @@ class Config:
         )
 
 
+def public_url(name: str, raw: str) -> str:
+    """``raw`` as a base URL without its trailing slash; ``name`` is what the error names."""
+    raw = raw.strip()
+    if not raw.startswith(("http://", "https://")) or not urlsplit(raw).netloc:
+        raise ConfigError(
+            f"{name} must be an http(s) URL like https://chat.example.org; got {raw!r}."
+        )
+    return raw.rstrip("/")
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """``KEY=VALUE`` lines; ``#`` comments, an optional ``export``, optional quotes."""
     values: dict[str, str] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
+        raise ConfigError(f"Cannot read the environment file {path}: {reason}.") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -148,7 +206,36 @@ class _Env:
             raise ConfigError(f"{name} must be more than 0 seconds, got {raw!r}.")
         return value
 
-    def rate_limit(self, name: str, default: RateLimit) -> RateLimit | None:
+    def secret(self, name: str) -> str | None:
+        value = self.text(name)
+        if value is not None and (problem := secret_problem(name, value)) is not None:
+            raise ConfigError(problem)
+        return value
+
+    def duration(self, name: str, default: int) -> int:
+        """Whole seconds: ``30d``, ``12h``, ``45m``, ``90s`` or a bare number of seconds."""
+        raw = self.text(name)
+        if raw is None:
+            return default
+        scale = {"d": DAY, "h": 3600, "m": 60, "s": 1}.get(raw[-1].lower(), 0)
+        digits = raw[:-1] if scale else raw
+        if not digits.strip().isdigit() or int(digits) < 1:
+            raise ConfigError(
+                f"{name} must be a duration like 30d, 12h, 45m or a number of seconds; got {raw!r}."
+            )
+        return int(digits) * (scale or 1)
+
+    def url(self, name: str) -> str | None:
+        raw = self.text(name)
+        if raw is None:
+            return None
+        if not raw.startswith(("http://", "https://")) or urlsplit(raw).netloc == "":
+            raise ConfigError(
+                f"{name} must be an http(s) URL like https://chat.example.org; got {raw!r}."
+            )
+        return raw.rstrip("/")
+
+    def rate_limit(self, name: str, default: RateLimit | None) -> RateLimit | None:
         raw = self.text(name)
         if raw is None:
             return default

@@ -45,6 +45,20 @@ class ConfigError(RelayError):
 class InvalidToken(RelayError):
     """A conversation token that does not verify under this relay's secret and KB."""
 
+    code = "invalid_conversation"
+
+
+class ConversationExpired(InvalidToken):
+    """A valid token issued longer ago than ``CONVERSATION_TTL``."""
+
+    code = "conversation_expired"
+
+
+class ConversationFull(InvalidToken):
+    """A valid token of a conversation that has had ``MAX_TURNS`` messages."""
+
+    code = "conversation_full"
+
 
 class UpstreamError(RelayError):
     """OpenAI (or the sandbox) failed; ``status`` is what the relay answers before the stream."""

@@ -1,24 +1,45 @@
-"""Who is asking (client IP behind trusted proxies), how often (rate limit), how many at once.
+"""Who a client is, and what each client may use: messages per window, answers open at
+once, tokens per window; and the relay's own cap on open answers.
 
-The rate limit is Litestar's ``RateLimitMiddleware`` bookkeeping over a Litestar store
-(memory, or Redis so replicas share one limit), driven from the chat handler instead of
-sitting in front of it: the chat endpoint checks content type, size, shape and origin
-first, so that a malformed request is told what is wrong and does not use up the budget.
+A client is its IP address, or its /64 for IPv6: one subscriber line usually gets a
+whole /64, so keying by address would hand one visitor 2**64 buckets. Behind a trusted
+proxy the address is the nearest untrusted ``X-Forwarded-For`` hop.
+
+The counts live in this process (``relay._counters``' memory stores, bounded) or, with
+``REDIS_URL``, in Redis, so that every replica sees one limit per client. The limiter is
+driven by the chat handler, after the checks of shape and origin, so a malformed request
+is told what is wrong and does not use up the client's allowance.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
+import secrets
 import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Request
-from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
-from litestar.stores.base import Store
+from litestar import Request, Response
+from redis.exceptions import RedisError
 
-from relay._config import Network, RateLimit
+from relay import _log
+from relay._config import Config, Network
+from relay._counters import (
+    Clock,
+    MemoryStreams,
+    MemoryWindow,
+    RedisStreams,
+    RedisWindow,
+    Streams,
+    Window,
+)
+from relay._errors import refuse
 
-STORE_NAME = "relay_rate_limit"
+_REDIS_PREFIX = "kbsync-relay"
+_REDIS_RETRY_AFTER = 5
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -47,30 +68,14 @@ def client_ip(request: Request[Any, Any, Any], trusted: tuple[Network, ...]) -> 
     return peer
 
 
-class RateLimiter:
-    """One ``hit`` per chat request; ``None`` when allowed, else seconds until the window resets."""
-
-    def __init__(self, limit: RateLimit, trusted: tuple[Network, ...]) -> None:
-        self.config = RateLimitConfig(
-            rate_limit=(limit.unit, limit.count),
-            identifier_for_request=lambda request: client_ip(request, trusted),
-            store=STORE_NAME,
-        )
-        self._middleware = RateLimitMiddleware(app=_unused_app, config=self.config)
-
-    async def hit(self, request: Request[Any, Any, Any], store: Store) -> int | None:
-        middleware = self._middleware
-        key = middleware.cache_key_from_request(request)
-        async with middleware._lock:
-            history = await middleware.retrieve_cached_history(key, store)
-            if len(history.history) >= middleware.max_requests:
-                return max(1, history.reset - int(time.time()))
-            await middleware.set_cached_history(key=key, cache_object=history, store=store)
-        return None
-
-
-async def _unused_app(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
-    raise RuntimeError("the rate limiter is driven by the chat handler, not as middleware")
+def client_key(ip: str) -> str:
+    """The key a client's counts are kept under: its IPv4 address, or its IPv6 /64."""
+    address = _address(ip)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return ip
 
 
 class StreamSlots:
@@ -88,3 +93,157 @@ class StreamSlots:
 
     def release(self) -> None:
         self.open -= 1
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A limit said no: the relay answers with this status, code and sentence."""
+
+    status: int
+    code: str
+    message: str
+    retry_after: int
+
+    def response(self) -> Response[Any]:
+        return refuse(self.status, self.code, self.message, retry_after=self.retry_after)
+
+
+class Lease:
+    """One open answer of one client: a slot of the process and one of the client's.
+    ``end`` gives both back (once) and charges the client's token budget."""
+
+    def __init__(self, limits: Limits, client: str, lease_id: str) -> None:
+        self._limits = limits
+        self.client = client
+        self._id = lease_id
+        self._ended = False
+
+    def end(self, tokens: int = 0) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._limits.slots.release()
+        self._limits.spawn(self._limits.finish(self.client, self._id, tokens))
+
+
+class Limits:
+    """Every per-client limit of one relay process, over memory or Redis counters."""
+
+    def __init__(self, config: Config, *, clock: Clock = time.time) -> None:
+        self.config = config
+        self.slots = StreamSlots(config.max_concurrent_streams)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._redis: Any = None
+        self.rate: Window | None = None
+        self.budget: Window | None = None
+        self.streams: Streams
+        rate, budget = config.rate_limit, config.token_budget
+        if config.redis_url:
+            from redis.asyncio import Redis
+
+            self._redis = redis = Redis.from_url(config.redis_url)
+            if rate is not None:
+                self.rate = RedisWindow(redis, f"{_REDIS_PREFIX}:rate", rate.seconds, clock=clock)
+            if budget is not None:
+                self.budget = RedisWindow(
+                    redis, f"{_REDIS_PREFIX}:tokens", budget.seconds, clock=clock
+                )
+            self.streams = RedisStreams(redis, f"{_REDIS_PREFIX}:streams", clock=clock)
+        else:
+            if rate is not None:
+                self.rate = MemoryWindow(rate.seconds, clock=clock)
+            if budget is not None:
+                self.budget = MemoryWindow(budget.seconds, clock=clock)
+            self.streams = MemoryStreams()
+
+    def client(self, request: Request[Any, Any, Any]) -> str:
+        return client_key(client_ip(request, self.config.trusted_proxies))
+
+    async def check(self, client: str) -> Refused | None:
+        """Count one message against the rate limit; refuse when over it or the budget."""
+        try:
+            return await self._check(client)
+        except (RedisError, OSError) as exc:  # Redis down: refuse rather than let all in
+            return self._store_failed(exc)
+
+    async def _check(self, client: str) -> Refused | None:
+        config = self.config
+        if self.rate is not None and config.rate_limit is not None:
+            count, left = await self.rate.add(client, 1)
+            if count > config.rate_limit.count:
+                return Refused(
+                    429,
+                    "rate_limited",
+                    f"Too many messages; the limit is {config.rate_limit}. Try again later.",
+                    left,
+                )
+        if self.budget is not None and config.token_budget is not None:
+            used, left = await self.budget.count(client)
+            if used >= config.token_budget.count:
+                return Refused(
+                    429,
+                    "budget_exhausted",
+                    f"This network has used its {config.token_budget} tokens; try again "
+                    f"in {_duration(left)}.",
+                    left,
+                )
+        return None
+
+    async def open(self, client: str) -> Lease | Refused:
+        """A stream slot of the client's and one of this process's, or why not."""
+        lease_id = secrets.token_hex(8)
+        limit = self.config.max_streams_per_client
+        try:
+            acquired = await self.streams.acquire(client, lease_id, limit)
+        except (RedisError, OSError) as exc:
+            return self._store_failed(exc)
+        if not acquired:
+            return Refused(
+                429,
+                "too_many_streams",
+                f"This network already has {limit} answers open; wait for one to finish.",
+                2,
+            )
+        if not self.slots.acquire():
+            await self.finish(client, lease_id, 0)
+            return Refused(
+                503, "at_capacity", "The assistant is answering too many people; try again.", 2
+            )
+        return Lease(self, client, lease_id)
+
+    async def finish(self, client: str, lease_id: str, tokens: int) -> None:
+        try:
+            await self.streams.release(client, lease_id)
+            if self.budget is not None and tokens > 0:
+                await self.budget.add(client, tokens)
+        except (RedisError, OSError) as exc:
+            _log.event(logging.ERROR, "limits_store_failed", error=f"{type(exc).__name__}: {exc}")
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` soon; kept referenced until done, awaited at shutdown."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    def _store_failed(self, exc: RedisError | OSError) -> Refused:
+        _log.event(logging.ERROR, "limits_store_failed", error=f"{type(exc).__name__}: {exc}")
+        return Refused(
+            503,
+            "not_ready",
+            "The relay cannot reach its shared limits store; try again.",
+            _REDIS_RETRY_AFTER,
+        )
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 3600:
+        return f"{round(seconds / 3600)} h"
+    if seconds >= 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds} s"

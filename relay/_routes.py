@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
+import logging
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.params import FromPath
 
+from relay import _assets, _log
+from relay._assets import WIDGET_DIR
+from relay._errors import refuse
 from relay._metrics import CONTENT_TYPE
 from relay._openapi import document
 from relay._runtime import runtime_of
 
-WIDGET_DIR = Path(__file__).resolve().parent / "widget"
+_JAVASCRIPT = "text/javascript"  # Litestar appends "; charset=utf-8" to text/* types
+_PINNED = re.compile(r"[0-9a-f]{16}\.js")
+_READINESS = "relay_readiness"  # app.state key: the last readiness reasons logged
 
 
 def _not_found(what: str) -> Response[Any]:
-    return Response(
-        {"error": {"code": "not_found", "message": what}},
-        status_code=404,
-        media_type="application/json",
-    )
+    return refuse(404, "not_found", what)
 
 
 @get("/api/ping", summary="Liveness with the server time")
@@ -38,9 +40,16 @@ async def healthz() -> dict[str, Any]:
 
 @get("/readyz", summary="KB spec loaded and vector store resolved (503 otherwise)")
 async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
+    """``{"ready": bool}`` only: why not is the operator's business, so it goes to the log
+    (once per change, not once per probe)."""
     runtime = runtime_of(request)
+    reasons = runtime.readiness()
+    if reasons != request.app.state.get(_READINESS):
+        request.app.state[_READINESS] = reasons
+        level = logging.INFO if runtime.ready else logging.WARNING
+        _log.event(level, "readiness", **reasons)
     status = 200 if runtime.ready else 503
-    return Response(runtime.readiness(), status_code=status, media_type="application/json")
+    return Response({"ready": runtime.ready}, status_code=status, media_type="application/json")
 
 
 @get("/metrics", summary="Prometheus text", media_type=CONTENT_TYPE)
@@ -49,61 +58,55 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[str]:
     return Response(text, media_type=CONTENT_TYPE)
 
 
-@dataclass(frozen=True)
-class _Asset:
-    body: bytes
-    etag: str
-    mtime_ns: int
-
-
-_assets: dict[Path, _Asset] = {}
-
-
-def _asset(path: Path) -> _Asset | None:
-    """The file's bytes and ETag, re-read only when it changes on disk."""
-    try:
-        mtime_ns = path.stat().st_mtime_ns
-    except OSError:
-        return None
-    cached = _assets.get(path)
-    if cached is None or cached.mtime_ns != mtime_ns:
-        try:
-            body = path.read_bytes()
-        except OSError:
-            return None
-        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-        cached = _assets[path] = _Asset(body, etag, mtime_ns)
-    return cached
-
-
-def _serve_asset(
-    request: Request[Any, Any, Any], path: Path, media_type: str, cache: str
+def _serve(
+    request: Request[Any, Any, Any],
+    body: bytes,
+    etag: str,
+    media_type: str,
+    headers: Mapping[str, str],
 ) -> Response[Any]:
-    asset = _asset(path)
-    if asset is None:
-        return _not_found(f"{path.name} is not installed.")
-    headers = {"ETag": asset.etag, "Cache-Control": cache}
+    all_headers = {"ETag": etag, **headers}
     if_none_match = request.headers.get("if-none-match", "")
-    if asset.etag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
-        return Response(b"", status_code=304, headers=headers)
-    return Response(asset.body, media_type=media_type, headers=headers)
+    if etag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
+        return Response(b"", status_code=304, headers=all_headers)
+    return Response(body, media_type=media_type, headers=all_headers)
 
 
-@get("/widget.js", summary="The embeddable widget")
+@get("/widget.js", summary="The embeddable widget (ETag, short cache)")
 async def widget(request: Request[Any, Any, Any]) -> Response[Any]:
-    return _serve_asset(
-        request,
-        WIDGET_DIR / "widget.js",
-        "text/javascript; charset=utf-8",
-        "public, max-age=300",
-    )
+    asset = _assets.widget(WIDGET_DIR)
+    if asset is None:
+        return _not_found("widget.js is not installed.")
+    cache = {"Cache-Control": "public, max-age=300"}
+    return _serve(request, asset.body, asset.etag, _JAVASCRIPT, cache)
+
+
+@get(
+    "/widget/{name:str}",
+    summary="The widget at its content-addressed URL /widget/<sha>.js (immutable, any origin)",
+)
+async def widget_pinned(request: Request[Any, Any, Any], name: FromPath[str]) -> Response[Any]:
+    asset = _assets.widget(WIDGET_DIR)
+    if asset is None or not _PINNED.fullmatch(name) or name != f"{asset.sha}.js":
+        # Another sha is another version: this relay serves only the one it has.
+        return _not_found(f"No widget /widget/{name} here; see /widget.js for the current one.")
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        # Pages embed it with crossorigin="anonymous" so the browser checks its integrity.
+        "Access-Control-Allow-Origin": "*",
+    }
+    return _serve(request, asset.body, asset.etag, _JAVASCRIPT, headers)
 
 
 @get("/", summary="Demo page hosting the widget (RELAY_DEMO=1 only)")
 async def demo(request: Request[Any, Any, Any]) -> Response[Any]:
     if not runtime_of(request).config.demo:
         return _not_found("The demo page is off; set RELAY_DEMO=1 to serve it.")
-    return _serve_asset(request, WIDGET_DIR / "demo.html", "text/html; charset=utf-8", "no-cache")
+    page = _assets.demo_page(WIDGET_DIR)
+    if page is None:
+        return _not_found("demo.html is not installed.")
+    headers = {"Cache-Control": "no-cache", "Content-Security-Policy": page.csp}
+    return _serve(request, page.body, page.etag, "text/html", headers)
 
 
 @get("/schema/openapi.json", summary="This OpenAPI document", media_type="application/json")

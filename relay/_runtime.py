@@ -19,7 +19,7 @@ from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
 from relay._errors import UpstreamError
-from relay._limits import RateLimiter, StreamSlots
+from relay._limits import Limits
 from relay._metrics import Metrics
 from relay._sources import DocumentCache
 from relay._spec import SpecHolder
@@ -34,11 +34,14 @@ class Runtime:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.metrics = Metrics()
-        self.slots = StreamSlots(config.max_concurrent_streams)
-        self.limiter = (
-            RateLimiter(config.rate_limit, config.trusted_proxies) if config.rate_limit else None
+        self.limits = Limits(config)
+        self.slots = self.limits.slots
+        self.signer = TokenSigner(
+            config.relay_secret or secrets.token_urlsafe(32),
+            previous=[config.relay_secret_previous or ""],
+            ttl=config.conversation_ttl,
+            max_turns=config.max_turns,
         )
-        self.signer = TokenSigner(config.relay_secret or secrets.token_urlsafe(32))
         self.upstream: Upstream | None = None
         self.documents = DocumentCache(self._file_attributes)
         self.spec = SpecHolder(config.kb_dir, on_change=self._spec_changed)
@@ -89,6 +92,7 @@ class Runtime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self.limits.aclose()
         if self.upstream is not None:
             await self.upstream.aclose()
 

@@ -49,6 +49,7 @@ class Outcome:
     result: str = "pending"  # done | error | aborted
     error_code: str | None = None
     incomplete: str | None = None  # done, but cut short: max_output_tokens, content_filter
+    tokens: int = 0  # input + output tokens that `done` reported (charged to the client)
     results: int = 0  # file_search results returned
     top_score: float | None = None  # the best of their scores
     cited: int = 0  # documents cited (source events sent)
@@ -217,6 +218,7 @@ class AnswerStream:
         elif isinstance(event, Completed):
             outcome.result = "done"
             outcome.incomplete = event.incomplete
+            outcome.tokens = event.input_tokens + event.output_tokens
             usage = {"input_tokens": event.input_tokens, "output_tokens": event.output_tokens}
             out.append(
                 frame(

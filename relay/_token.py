@@ -1,40 +1,126 @@
-"""Conversation tokens: the conversation id bound to the KB name, signed with HMAC-SHA256.
+"""Conversation tokens: what the browser holds instead of any server-side session.
 
-A token is ``<conversation id>.<base64url signature>``; the signature covers the KB name
-too, so a token from another knowledge base (or another secret) does not verify.
+A token is ``<conversation id>.<seal>``: the seal is base64url of the HMAC-SHA256 (32
+bytes) followed by the JSON array ``[KB name, issued at (Unix seconds), turn]``; the
+HMAC, under ``RELAY_SECRET``, covers the conversation id and that array. A token from
+another KB or another secret does not verify; a token older than ``CONVERSATION_TTL``
+or at ``MAX_TURNS`` is refused with its own error, so the widget starts a new chat.
+Tokens signed under ``RELAY_SECRET_PREVIOUS`` still verify, so the secret can be rotated
+without ending open chats; new tokens are always signed with the current secret.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from relay._errors import InvalidToken
+from relay._counters import Clock
+from relay._errors import ConversationExpired, ConversationFull, InvalidToken
 
 _MAX_TOKEN = 512
+_MAC_BYTES = 32
+_NEW_CHAT = "start a new chat"
+
+
+@dataclass(frozen=True)
+class Claims:
+    conversation_id: str
+    kb_name: str
+    issued_at: int
+    turn: int  # the number of messages the conversation has had
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class TokenSigner:
-    def __init__(self, secret: str) -> None:
+    """Signs with ``secret``; verifies under ``secret`` or any of ``previous``."""
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        previous: Sequence[str] = (),
+        ttl: int = 30 * 86400,
+        max_turns: int = 50,
+        clock: Clock = time.time,
+    ) -> None:
         self._key = secret.encode()
+        self._keys = [self._key, *(p.encode() for p in previous if p)]
+        self.ttl = ttl
+        self.max_turns = max_turns
+        self._clock = clock
 
-    def _signature(self, kb_name: str, conversation_id: str) -> str:
-        mac = hmac.new(self._key, f"{kb_name}\0{conversation_id}".encode(), hashlib.sha256)
-        return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+    def sign(self, kb_name: str, conversation_id: str, turn: int = 1) -> str:
+        """A fresh token for ``conversation_id`` after its ``turn``-th message."""
+        claims = json.dumps([kb_name, int(self._clock()), turn], separators=(",", ":")).encode()
+        return f"{conversation_id}.{_b64(_mac(self._key, conversation_id, claims) + claims)}"
 
-    def sign(self, kb_name: str, conversation_id: str) -> str:
-        return f"{conversation_id}.{self._signature(kb_name, conversation_id)}"
-
-    def verify(self, kb_name: str, token: str) -> str:
-        """The conversation id inside ``token``; raises ``InvalidToken`` if it does not verify."""
-        conversation_id, sep, signature = token.rpartition(".")
+    def verify(self, kb_name: str, token: str) -> Claims:
+        """The claims inside ``token``; raises ``InvalidToken`` (or its ``ConversationExpired``
+        and ``ConversationFull`` kinds) when it may not continue the conversation."""
+        conversation_id, sep, seal = token.rpartition(".")
         if len(token) > _MAX_TOKEN or not sep or not conversation_id or not token.isascii():
-            raise InvalidToken("The conversation token is malformed; start a new conversation.")
-        expected = self._signature(kb_name, conversation_id)
-        if not hmac.compare_digest(expected.encode(), signature.encode()):
+            raise InvalidToken(f"The conversation token is malformed; {_NEW_CHAT}.")
+        try:
+            sealed = _unb64(seal)
+        except (ValueError, binascii.Error):
+            sealed = b""
+        mac, claims_json = sealed[:_MAC_BYTES], sealed[_MAC_BYTES:]
+        if not any(
+            hmac.compare_digest(_mac(key, conversation_id, claims_json), mac) for key in self._keys
+        ):
             raise InvalidToken(
                 "The conversation token does not verify (tampered, or issued for another "
-                "knowledge base or secret); start a new conversation."
+                f"knowledge base or secret); {_NEW_CHAT}."
             )
-        return conversation_id
+        claims = _claims(conversation_id, claims_json)
+        if claims is None or claims.kb_name != kb_name:
+            raise InvalidToken(
+                f"The conversation token was issued for another knowledge base; {_NEW_CHAT}."
+            )
+        if self._clock() - claims.issued_at > self.ttl:
+            raise ConversationExpired(
+                f"This conversation is older than {_days(self.ttl)}; {_NEW_CHAT}."
+            )
+        if claims.turn >= self.max_turns:
+            raise ConversationFull(
+                f"This conversation has reached its {self.max_turns} messages; {_NEW_CHAT}."
+            )
+        return claims
+
+
+def _mac(key: bytes, conversation_id: str, claims: bytes) -> bytes:
+    return hmac.new(key, conversation_id.encode() + b"\0" + claims, hashlib.sha256).digest()
+
+
+def _claims(conversation_id: str, claims: bytes) -> Claims | None:
+    """The claims of a seal that verified (so its shape is ours), or ``None``."""
+    try:
+        values = json.loads(claims)
+    except ValueError:
+        return None
+    match values:
+        case [str(kb_name), int(issued_at), int(turn)] if turn >= 1:
+            return Claims(conversation_id, kb_name, issued_at, turn)
+    return None
+
+
+def _days(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return f"{days} day" + ("s" if days != 1 else "")
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds} s"

@@ -15,19 +15,17 @@ from typing import Any
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
 
 from relay import _log
 from relay._access import AccessLog
 from relay._chat import chat
 from relay._config import Config
 from relay._errors import refuse
-from relay._limits import STORE_NAME
-from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget
+from relay._headers import SecurityHeaders
+from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget, widget_pinned
 from relay._runtime import Runtime
 
-ROUTE_HANDLERS = [chat, ping, healthz, readyz, metrics, widget, demo, openapi]
+ROUTE_HANDLERS = [chat, ping, healthz, readyz, metrics, widget, widget_pinned, demo, openapi]
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -50,14 +48,6 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return refuse(500, "internal_error", "The relay failed; try again.")
 
 
-def _rate_limit_store(config: Config) -> Store:
-    if config.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        return RedisStore.with_client(url=config.redis_url, namespace="kbsync-relay")
-    return MemoryStore()
-
-
 def create_app(config: Config | None = None) -> Litestar:
     """The relay app; ``config`` defaults to ``Config.from_env()``."""
     config = config or Config.from_env()
@@ -76,12 +66,11 @@ def create_app(config: Config | None = None) -> Litestar:
         on_startup=[runtime.start],
         on_shutdown=[runtime.stop],
         cors_config=cors,
-        stores={STORE_NAME: _rate_limit_store(config)},
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         openapi_config=None,
         logging_config=None,
         debug=False,
     )
     app.state.relay = runtime
-    app.asgi_handler = AccessLog(app.asgi_handler, runtime.metrics)
+    app.asgi_handler = AccessLog(SecurityHeaders(app.asgi_handler), runtime.metrics)
     return app

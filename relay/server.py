@@ -1,4 +1,4 @@
-"""``kbsync relay``: run the relay with uvicorn."""
+"""``kbsync relay``: run the relay with uvicorn, or print the widget's embed line."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import click
 import uvicorn
 from litestar import Litestar
 
-from kbcore.output import exit_with
-from relay import _log
-from relay._config import Config
+from kbcore.output import exit_with, result
+from relay import _assets, _log
+from relay._config import Config, read_env_file
+from relay._config import public_url as parse_public_url
+from relay._errors import ConfigError
 from relay._runtime import warn_missing_secret
 from relay.app import create_app
 
@@ -24,11 +26,36 @@ def _factory() -> Litestar:
     return create_app()
 
 
+def load_env_file(path: Path) -> None:
+    """Put the operator's file into this process's environment, under what is already
+    set (an empty variable counts as unset, as in ``Config``), so that every uvicorn
+    worker reads the same configuration."""
+    for name, value in read_env_file(path).items():
+        if not os.environ.get(name, "").strip():
+            os.environ[name] = value
+
+
+def _print_embed(public_url: str | None = None) -> int:
+    """Print the ``<script>`` line that embeds this relay's widget, pinned by its hash."""
+    if public_url is not None:
+        url = parse_public_url("--public-url", public_url)
+    elif os.environ.get("PUBLIC_URL", "").strip():
+        url = parse_public_url("PUBLIC_URL", os.environ["PUBLIC_URL"])
+    else:
+        url = _assets.DEFAULT_PUBLIC_URL
+    asset = _assets.widget()
+    if asset is None:
+        raise ConfigError(f"{_assets.WIDGET_DIR / 'widget.js'} is missing; reinstall kbsync.")
+    result(_assets.embed_line(asset, url))
+    return 0
+
+
 def serve(
     host: str | None = None, port: int | None = None, workers: int = 1, kb_dir: Path | None = None
 ) -> int:
     """Serve until interrupted; ``host``/``port`` default to ``HOST``/``PORT`` (else
-    127.0.0.1:8000). Configuration errors raise ``ConfigError`` before anything starts."""
+    127.0.0.1:8000). Configuration errors (a weak ``RELAY_SECRET`` among them) raise
+    ``ConfigError`` before anything starts."""
     if kb_dir is not None:
         os.environ["KB_DIR"] = str(kb_dir)  # read by every worker's Config
     config = Config.from_env()  # fail fast, naming the variable
@@ -75,6 +102,41 @@ def serve(
 @click.option("--host", default=None, help="Interface to bind.  [default: $HOST, else 127.0.0.1]")
 @click.option("--port", default=None, type=int, help="Port.  [default: $PORT, else 8000]")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def main(kb_dir: Path | None, host: str | None, port: int | None, workers: int) -> None:
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Read KEY=VALUE settings from this file (the environment wins). No file is read "
+    "unless named here.",
+)
+@click.option(
+    "--print-embed",
+    is_flag=True,
+    help="Print the <script> line that embeds the widget (pinned by its integrity hash), "
+    "then exit.",
+)
+@click.option(
+    "--public-url",
+    default=None,
+    help="The relay's address as visitors reach it, for --print-embed.  "
+    "[default: $PUBLIC_URL, else http://127.0.0.1:8000]",
+)
+def main(
+    kb_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    workers: int,
+    env_file: Path | None,
+    print_embed: bool,
+    public_url: str | None,
+) -> None:
     """Run the chat relay (uvicorn) at http://HOST:PORT."""
-    exit_with(lambda: serve(host=host, port=port, workers=workers, kb_dir=kb_dir))
+
+    def run() -> int:
+        if env_file is not None:
+            load_env_file(env_file)
+        if print_embed:
+            return _print_embed(public_url)
+        return serve(host=host, port=port, workers=workers, kb_dir=kb_dir)
+
+    exit_with(run)

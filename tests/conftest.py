@@ -22,7 +22,7 @@ API_KEY = "sk-test-kbsync-0123456789"
 # Every secret value a test hands to a server: none may appear in anything captured.
 TEST_SECRETS: tuple[tuple[str, str], ...] = (
     ("OPENAI_API_KEY", API_KEY),
-    ("RELAY_SECRET", "relay-test-secret"),
+    ("RELAY_SECRET", "relay-test-secret-0123456789abcdef"),
     ("RELAY_SECRET", "widget-tests-secret-0123456789abcdef"),
     ("RELAY_SECRET", "nginx-test-secret-0123456789abcdef"),
 )

@@ -44,7 +44,7 @@ def relay_env(kb: Path, base_url: str, **env: str) -> dict[str, str]:
         "OPENAI_API_KEY": API_KEY,
         "OPENAI_BASE_URL": base_url,
         "KB_DIR": str(kb),
-        "RELAY_SECRET": "relay-test-secret",
+        "RELAY_SECRET": "relay-test-secret-0123456789abcdef",
         "RATE_LIMIT": "off",
         "ALLOWED_ORIGINS": "",
         "REDIS_URL": "",

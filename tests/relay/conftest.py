@@ -17,7 +17,7 @@ from relay.app import create_app
 from tests.conftest import API_KEY
 from tests.relay._helpers import Seeded, seed, wait_for, write_kb
 
-SECRET = "relay-test-secret"
+SECRET = "relay-test-secret-0123456789abcdef"
 
 MakeRelay = Callable[..., AbstractContextManager[TestClient[Any]]]
 RunRelay = Callable[..., AbstractContextManager[Server]]

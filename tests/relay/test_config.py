@@ -1,4 +1,5 @@
-"""Configuration: typed, read once from the environment and .env; bad values name the variable."""
+"""Configuration: typed, read once from the environment (and only a file the operator
+names); bad values name the variable."""
 
 from __future__ import annotations
 
@@ -7,13 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from relay._config import Config, RateLimit
+from relay._config import PLACEHOLDER_SECRET, Config, RateLimit
 from relay._errors import ConfigError
 
+SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret"
 
-def test_defaults(tmp_path: Path) -> None:
-    config = Config.from_env({}, env_file=tmp_path / ".env")
+
+def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("RELAY_DEMO=1\nRATE_LIMIT=off\n")  # never read by itself
+    config = Config.from_env({})
     assert config == Config()
+    assert not config.demo
+    assert config.max_streams_per_client == 2
+    assert config.token_budget is None
+    assert config.conversation_ttl == 30 * 86400
+    assert config.max_turns == 50
     assert config.kb_dir == Path("kb")
     assert config.rate_limit == RateLimit(20, "minute")
     assert config.allowed_origins == ()
@@ -27,7 +37,13 @@ def test_every_variable(tmp_path: Path) -> None:
             "OPENAI_BASE_URL": "http://127.0.0.1:8787/v1",
             "KB_DIR": "content/kb",
             "VECTOR_STORE_ID": "vs_1",
-            "RELAY_SECRET": "s3cret",
+            "RELAY_SECRET": SECRET,
+            "RELAY_SECRET_PREVIOUS": SECRET + "-old",
+            "TOKEN_BUDGET": "200000/day",
+            "MAX_STREAMS_PER_CLIENT": "3",
+            "CONVERSATION_TTL": "12h",
+            "MAX_TURNS": "20",
+            "PUBLIC_URL": "https://chat.example/",
             "ALLOWED_ORIGINS": "https://Club.example/, http://localhost:3000",
             "RATE_LIMIT": "5/hour",
             "MAX_MESSAGE_CHARS": "100",
@@ -42,6 +58,11 @@ def test_every_variable(tmp_path: Path) -> None:
         env_file=None,
     )
     assert config.openai_api_key == "sk-x"
+    assert (config.relay_secret, config.relay_secret_previous) == (SECRET, SECRET + "-old")
+    assert config.token_budget == RateLimit(200000, "day")
+    assert config.max_streams_per_client == 3
+    assert (config.conversation_ttl, config.max_turns) == (12 * 3600, 20)
+    assert config.public_url == "https://chat.example"
     assert config.kb_dir == Path("content/kb")
     assert config.allowed_origins == ("https://club.example", "http://localhost:3000")
     assert config.rate_limit == RateLimit(5, "hour")
@@ -81,6 +102,12 @@ def test_rate_limit_values(raw: str, expected: RateLimit | None) -> None:
         ("TRUSTED_PROXIES", "10.0.0.0/33"),
         ("ALLOWED_ORIGINS", "club.example"),
         ("RELAY_DEMO", "maybe"),
+        ("TOKEN_BUDGET", "lots"),
+        ("MAX_STREAMS_PER_CLIENT", "0"),
+        ("CONVERSATION_TTL", "soon"),
+        ("CONVERSATION_TTL", "0d"),
+        ("MAX_TURNS", "0"),
+        ("PUBLIC_URL", "chat.example"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
@@ -94,14 +121,14 @@ def test_env_file(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text(
         "# local settings\n"
-        "export RELAY_SECRET='from file'\n"
+        f"export RELAY_SECRET='{SECRET}'\n"
         'RATE_LIMIT="2/second"\n'
         "KB_DIR=elsewhere # a comment\n"
         "\n"
         "PORT=1234\n"
     )
     config = Config.from_env({"PORT": "4321"}, env_file=env)
-    assert config.relay_secret == "from file"
+    assert config.relay_secret == SECRET
     assert config.rate_limit == RateLimit(2, "second")
     assert config.kb_dir == Path("elsewhere")
     assert config.port == 4321  # the environment wins
@@ -112,3 +139,31 @@ def test_bad_env_file_line(tmp_path: Path) -> None:
     env.write_text("OK=1\nthis is not a setting\n")
     with pytest.raises(ConfigError, match=r"\.env:2"):
         Config.from_env({}, env_file=env)
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [("30d", 2592000), ("12h", 43200), ("45m", 2700), ("90s", 90), ("3600", 3600)],
+)
+def test_conversation_ttl_values(raw: str, seconds: int) -> None:
+    assert Config.from_env({"CONVERSATION_TTL": raw}).conversation_ttl == seconds
+
+
+@pytest.mark.parametrize(
+    "secret", ["change-me", "x" * 31, PLACEHOLDER_SECRET, f" {PLACEHOLDER_SECRET} "]
+)
+def test_weak_secrets_are_refused(secret: str) -> None:
+    for name in ("RELAY_SECRET", "RELAY_SECRET_PREVIOUS"):
+        with pytest.raises(ConfigError, match=f"^{name} is ") as caught:
+            Config.from_env({name: secret})
+        assert secret.strip() not in str(caught.value)  # the message never repeats a secret
+
+
+def test_a_32_byte_secret_is_enough() -> None:
+    assert Config.from_env({"RELAY_SECRET": "x" * 32}).relay_secret == "x" * 32
+    assert Config.from_env({"RELAY_SECRET": "ю" * 16}).relay_secret == "ю" * 16  # bytes count
+
+
+def test_missing_env_file_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Cannot read the environment file .*nope\.env"):
+        Config.from_env({}, env_file=tmp_path / "nope.env")

@@ -1,13 +1,16 @@
-"""Client addresses behind trusted proxies, and the stream slots."""
+"""Client addresses behind trusted proxies, client keys, the counters and the stream slots."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from typing import Any
 
+import pytest
 from litestar import Request
 
-from relay._limits import StreamSlots, client_ip
+from relay._counters import MemoryStreams, MemoryWindow
+from relay._limits import StreamSlots, client_ip, client_key
 
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
 
@@ -48,3 +51,84 @@ def test_stream_slots() -> None:
     assert not slots.acquire()
     slots.release()
     assert slots.acquire()
+
+
+@pytest.mark.parametrize(
+    ("ip", "key"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:DB8:1:2::ffff", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("::1", "::/64"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_client_key(ip: str, key: str) -> None:
+    assert client_key(ip) == key
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_window_counts_until_it_ends() -> None:
+    clock = Clock(120.0)  # a minute window starts on the minute
+    window = MemoryWindow(60, clock=clock)
+    assert asyncio.run(window.add("a", 1)) == (1, 60)
+    clock.now = 150.5
+    assert asyncio.run(window.add("a", 2)) == (3, 30)
+    assert asyncio.run(window.count("a")) == (3, 30)
+    assert asyncio.run(window.count("b")) == (0, 30)
+    clock.now = 180.0
+    assert asyncio.run(window.count("a")) == (0, 60)
+
+
+def test_window_drops_expired_entries() -> None:
+    clock = Clock()
+    window = MemoryWindow(1, clock=clock)
+
+    async def flood() -> None:
+        for n in range(30_000):
+            await window.add(f"client-{n}", 1)
+
+    asyncio.run(flood())
+    assert len(window) == 30_000
+    clock.now += 1
+    asyncio.run(window.add("late", 1))
+    assert len(window) == 1
+
+
+def test_window_memory_is_capped() -> None:
+    window = MemoryWindow(3600, max_entries=1000, clock=Clock())
+
+    async def flood() -> None:
+        for n in range(5000):
+            await window.add(f"client-{n}", 1)
+
+    asyncio.run(flood())
+    assert len(window) == 1000
+    assert asyncio.run(window.count("client-4999"))[0] == 1  # the newest are kept
+    assert asyncio.run(window.count("client-0"))[0] == 0
+
+
+def test_streams_per_client() -> None:
+    streams = MemoryStreams()
+
+    async def scenario() -> None:
+        assert await streams.acquire("a", "1", 2)
+        assert await streams.acquire("a", "2", 2)
+        assert not await streams.acquire("a", "3", 2)
+        assert await streams.acquire("b", "4", 2)
+        await streams.release("a", "1")
+        await streams.release("a", "1")  # twice: no effect
+        assert await streams.acquire("a", "5", 2)
+        for key, lease in (("a", "2"), ("a", "5"), ("b", "4")):
+            await streams.release(key, lease)
+        assert len(streams) == 0
+
+    asyncio.run(scenario())
