@@ -57,10 +57,6 @@ def evaluate(options: EvalOptions) -> int:
     remote = Remote.from_env()
     try:
         main_store = remote.find_store(spec.name)
-        if main_store is None:
-            raise KbsyncError(
-                f"Knowledge base {spec.name} has no vector store yet; run kbsync to create it."
-            )
         main_run: StoreRun | None = None
         if which == PREVIEW:
             assert options.pr is not None
@@ -71,12 +67,19 @@ def evaluate(options: EvalOptions) -> int:
                     f"Pull request #{options.pr} has no preview store ({label}); "
                     f"build it with kbsync preview --pr {options.pr}."
                 )
-            info(f"Evaluating {len(cases)} golden questions on {label} and on main.")
+            # Before the first merge there is no main store: the preview stands alone.
+            also = " and on main" if main_store else " (no main store to compare with yet)"
+            info(f"Evaluating {len(cases)} golden questions on {label}{also}.")
             evaluated = run(
                 remote, spec, cases, label=label, store_id=preview.id, answers=options.answers
             )
-            main_run = run(remote, spec, cases, label=MAIN, store_id=main_store.id)
+            if main_store is not None:
+                main_run = run(remote, spec, cases, label=MAIN, store_id=main_store.id)
         else:
+            if main_store is None:
+                raise KbsyncError(
+                    f"Knowledge base {spec.name} has no vector store yet; run kbsync to create it."
+                )
             info(f"Evaluating {len(cases)} golden questions on main.")
             evaluated = run(
                 remote, spec, cases, label=MAIN, store_id=main_store.id, answers=options.answers

@@ -193,3 +193,21 @@ def test_bad_requests_one_line_each(tmp_path: Path, sandbox: Server) -> None:
     assert result.stderr.splitlines() == [
         "error: Pull request #3 has no preview store (pr-3); build it with kbsync preview --pr 3."
     ]
+
+
+def test_a_preview_before_the_first_merge_stands_alone(
+    tmp_path: Path, sandbox: Server, client: Any
+) -> None:
+    kb = write_kb(tmp_path, DOCUMENTS, evals=EVALS)  # never synced: no main store
+    preview = build_preview(sandbox, client, 5, DOCUMENTS)
+    result = kbsync("eval", "--kb", str(kb), "--pr", "5", "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["store"], document["label"]) == (preview, "pr-5")
+    assert "main" not in document
+    assert "Evaluating 3 golden questions on pr-5 (no main store to compare with yet)." in (
+        result.stderr
+    )
+    summary = tmp_path / "summary.md"
+    assert kbsync("eval", "--kb", str(kb), "--pr", "5", "--summary", str(summary)).exit_code == 0
+    assert summary.read_text().startswith("**3/3 golden questions find their document on pr-5**")
