@@ -192,3 +192,27 @@ def test_embedded_on_another_site(new_page: NewPage, start_relay: StartRelay) ->
             ui.wait_idle(stranger)
             assert ui.notices(stranger).count() == 1
             assert ui.answers(stranger).count() == 0
+
+
+def test_a_full_conversation_goes_on_in_a_new_one(
+    new_page: NewPage, start_relay: StartRelay
+) -> None:
+    """The real relay refuses the third message of a MAX_TURNS=2 conversation
+    (conversation_full); the widget starts a new chat by itself and answers."""
+    with start_relay(MAX_TURNS="2") as relay:
+        page = new_page()
+        bodies = chat_bodies(page)
+        ui.open_chat(page, relay.url + "/")
+        for question in [HOURS, "How much is a day pass?", "Are swimming caps required?"]:
+            ui.ask(page, question)
+            ui.wait_idle(page)
+        assert ui.notices(page).count() == 0
+        assert page.locator("kb-chat .log .v").all_inner_texts() == ["New conversation"]
+        assert "caps are required" in ui.answers(page).last.inner_text()
+        assert ui.answers(page).count() == 3  # the old answers stay visible
+        assert [set(body) for body in bodies] == [
+            {"message"},
+            {"message", "conversation"},
+            {"message", "conversation"},  # refused: conversation_full
+            {"message"},  # sent again, once, in a new conversation
+        ]
