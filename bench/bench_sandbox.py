@@ -139,7 +139,7 @@ def _searcher(client: httpx.Client, vs_id: str, filtered: bool) -> Callable[[], 
 
 
 def _in_process_page(files: int) -> Timing:
-    from sandbox._pagination import page
+    from sandbox._pagination import list_query, page
     from sandbox._state import Store
 
     store = Store()
@@ -160,7 +160,8 @@ def _in_process_page(files: int) -> Timing:
     def step() -> float:
         started = time.perf_counter()
         after = ids[rng.randrange(files - 100)]
-        encoder.encode(page(index, objs.get, {"limit": "100", "after": after}))
+        query = list_query({"limit": "100", "after": after})
+        encoder.encode(page(index, objs.get, query))
         return (time.perf_counter() - started) * 1000
 
     step()

@@ -8,12 +8,13 @@ it says plainly, in the question's language, that the knowledge base has no answ
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sandbox._analyzers import current, tokens
 from sandbox._layout import blocks, sentences
-from sandbox._search import tokens
 from sandbox._state import JSON, Store
 
 PASSAGE_CHARS = 400
@@ -32,11 +33,15 @@ _STOPWORD_TEXT = (
     "при про с со так там то тоже у уже что чтобы это эта этот я вы вас ваш мы нас наш он "
     "она они их где какой какая какие сколько можно есть бы был была было"
 )
-_STOPWORDS = frozenset(tokens(_STOPWORD_TEXT))
 # Words of asking about money: a price list answers them without repeating them.
-_PRICE_WORDS = frozenset(
-    tokens("cost costs price prices pay fee стоит стоимость цена цены платить оплата")
-)
+_PRICE_TEXT = "cost costs price prices pay fee стоит стоимость цена цены платить оплата"
+
+
+@functools.cache
+def _terms(text: str, analyzer: str) -> frozenset[str]:
+    """``text``'s terms under ``analyzer`` (cached per analyzer: it is chosen at startup)."""
+    return frozenset(tokens(text))
+
 
 NO_ANSWER = {
     "en": "The knowledge base has no answer to this question.",
@@ -121,7 +126,7 @@ def compose(
     lang = language(question)
     if hits is None:
         return Answer(NO_KNOWLEDGE_BASE[lang])
-    wanted = _stems(question) - _PRICE_WORDS or _stems(question)
+    wanted = _stems(question) - _terms(_PRICE_TEXT, current()) or _stems(question)
     found = [(_passage(layout(hit), wanted), rank, hit) for rank, hit in enumerate(hits)]
     ranked = sorted(
         ((passage, rank, hit) for passage, rank, hit in found if passage is not None),
@@ -153,10 +158,11 @@ def _same_file(hit: JSON, chosen: list[tuple[str, JSON]]) -> bool:
 
 def _stems(text: str) -> frozenset[str]:
     """The meaningful words, stemmed as the search index stems them."""
+    stopwords = _terms(_STOPWORD_TEXT, current())
     return frozenset(
         stem
         for stem in tokens(text)
-        if stem not in _STOPWORDS and (len(stem) >= 3 or stem.isdigit())
+        if stem not in stopwords and (len(stem) >= 3 or stem.isdigit())
     )
 
 

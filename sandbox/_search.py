@@ -1,8 +1,8 @@
 """Incremental BM25 over the chunks of one vector store.
 
-Words are Unicode ``\\w+`` runs, lower-cased, ``ё`` folded to ``е``, with a light suffix
-stripper for Russian and English so that "абонемента" finds "абонемент" and "prices"
-finds "price". Files are added one at a time as processing completes them (``add`` then
+Terms come from the analyzer in use (``_analyzers.py``: Snowball stemming for Russian
+and English by default), so that "абонемента" finds "абонемент" and "prices" finds
+"price". Files are added one at a time as processing completes them (``add`` then
 ``flush``), so the index grows incrementally; after a restart the whole store is queued by
 ``add`` and indexed on the first search. Scores are BM25 divided by the
 best score the query could reach (every query term at saturation), so they lie in [0, 1]
@@ -11,9 +11,7 @@ and mean the same from one store to the next.
 
 from __future__ import annotations
 
-import functools
 import math
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,43 +19,10 @@ from typing import Any
 
 import numpy as np
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-_CYRILLIC = re.compile(r"[а-я]")
-_ENDINGS_TEXT = """
-    ями ами ого его ому ему ыми ими ешь ете ите ишь ует уют ает яет ают яют ость ости
-    ой ей ий ый ая яя ое ее ую юю ов ев ам ям ах ях ом ем ым им ет ит ут ют ат ят
-    ся сь ы и а я о е у ю ь
-"""
-# longest first, so "ами" wins over "и"
-_RU_ENDINGS = sorted(re.findall(r"\S+", _ENDINGS_TEXT), key=len, reverse=True)
+from sandbox._analyzers import tokens
+
 K1 = 1.2
 B = 0.75
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _stem(word: str) -> str:
-    if _CYRILLIC.search(word):
-        for ending in _RU_ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 3:
-                return word[: -len(ending)]
-        return word
-    if len(word) <= 3:
-        return word
-    if word.endswith("ies"):
-        word = word[:-3] + "y"
-    elif word.endswith(("sses", "ches", "shes", "xes")):
-        word = word[:-2]
-    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    for ending in ("ing", "ed", "ly"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            word = word[: -len(ending)]
-            break
-    return word[:-1] if word.endswith("e") and len(word) > 3 else word
-
-
-def tokens(text: str) -> list[str]:
-    return [_stem(w) for w in _WORD.findall(text.lower().replace("ё", "е"))]
 
 
 @dataclass

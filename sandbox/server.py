@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import uvicorn
 
+from sandbox import _analyzers
 from sandbox._middleware import ResetConnection
 from sandbox._state import Store
 from sandbox.app import create_app
@@ -52,13 +53,22 @@ def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8787, show_default=True, type=int)
 @click.option(
+    "--analyzer",
+    type=click.Choice(_analyzers.NAMES),
+    envvar=_analyzers.ENV,
+    default=_analyzers.DEFAULT,
+    show_default=True,
+    help="How search stems words (light: the first, simpler analyzer, for comparison).",
+)
+@click.option(
     "--data",
     "data_dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Keep the sandbox's state in DIR across restarts.",
 )
-def main(host: str, port: int, data_dir: Path | None) -> None:
+def main(host: str, port: int, analyzer: str, data_dir: Path | None) -> None:
     """Run the local OpenAI-compatible server at http://HOST:PORT/v1."""
+    _analyzers.use(analyzer)
     try:
         code = serve(host=host, port=port, data_dir=data_dir)
     except KeyboardInterrupt:
