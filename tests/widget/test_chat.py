@@ -216,3 +216,32 @@ def test_a_full_conversation_goes_on_in_a_new_one(
             {"message", "conversation"},  # refused: conversation_full
             {"message"},  # sent again, once, in a new conversation
         ]
+
+
+def test_a_second_tab_waits_for_the_running_answer(new_page: NewPage, live: Live) -> None:
+    """Two tabs share the conversation (localStorage); the second asks while the first's
+    answer is still streaming: the sandbox's conversation_locked becomes the relay's 409
+    conversation_busy, and the widget says to wait, keeping the conversation."""
+    page = new_page()
+    ui.open_chat(page, live.url + "/")
+    ui.ask(page, HOURS)
+    ui.wait_idle(page)
+    live.faults(token_delay_ms=300)
+    ui.ask(page, HISTORY)
+    page.locator("kb-chat .m.b[aria-busy=true] .t p").wait_for()
+
+    second = page.context.new_page()
+    second.goto(live.url + "/")
+    ui.textarea(second).wait_for(state="visible")  # the panel was open: it still is
+    token = ui.stored(second)["token"]
+    ui.ask(second, "How much is a day pass?")
+    ui.wait_idle(second)
+    # (The first tab's answer, unfinished in the shared storage, shows as cut off above.)
+    notice = ui.notices(second).last.locator("span").inner_text()
+    assert notice == (
+        "The previous answer in this chat is still being written. "
+        "Please wait a moment and try again."
+    )
+    assert ui.stored(second)["token"] == token  # busy is not the end of the conversation
+    assert second.locator("kb-chat .log .v").count() == 0
+    page.get_by_role("button", name="Stop").click()
