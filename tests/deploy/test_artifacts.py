@@ -148,3 +148,33 @@ def test_the_example_env_file_names_every_setting() -> None:
         assert name in names
     for name in ("REDIS_URL", "RATE_LIMIT", "KB_DIR", "VECTOR_STORE_ID"):
         assert name in names
+
+
+def test_the_example_env_file_names_every_variable_the_relay_reads() -> None:
+    example = (DEPLOY / "kbsync.env.example").read_text()
+    names = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    source = (ROOT / "relay" / "_config.py").read_text()
+    read = set(re.findall(r'env\.\w+\("([A-Z][A-Z0-9_]+)"', source))
+    assert {"TOKEN_BUDGET", "MAX_STREAMS_PER_CLIENT", "CONVERSATION_TTL"} <= read
+    assert read - {"LOG_MESSAGES"} <= names  # LOG_MESSAGES: the older name of LOG_QUESTIONS
+
+
+def test_the_example_env_file_as_is_refuses_to_start(tmp_path: Path) -> None:
+    from relay._config import PLACEHOLDER_SECRET
+
+    example = DEPLOY / "kbsync.env.example"
+    assert f"\nRELAY_SECRET={PLACEHOLDER_SECRET}\n" in example.read_text()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KB_DIR": str(tmp_path / "kb")}
+    result = subprocess.run(
+        [sys.executable, "-m", "relay", "--env-file", str(example)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "error: RELAY_SECRET is the example file's placeholder; set it to the output of "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'."
+    ]

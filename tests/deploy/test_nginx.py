@@ -12,10 +12,12 @@ import pwd
 import shutil
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -187,6 +189,28 @@ def test_api_paths_pass_unchanged_and_widget_is_cached(relay: Server, nginx: Ser
     assert first_status == "MISS"
     assert second_status == "HIT"
     assert first_body == second_body == direct
+
+
+def test_item9_pinned_widget_through_nginx(relay: Server, nginx: Server) -> None:
+    import hashlib
+
+    body = (ROOT / "relay" / "widget" / "widget.js").read_bytes()
+    path = f"/widget/{hashlib.sha256(body).hexdigest()[:16]}.js"
+
+    def fetch() -> Any:
+        with urllib.request.urlopen(nginx.url + path, timeout=10) as response:
+            return response.status, response.headers, response.read()
+
+    (status, headers, first), (_, again, second) = fetch(), fetch()
+    assert status == 200
+    assert first == second == body
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert (headers["X-Cache-Status"], again["X-Cache-Status"]) == ("MISS", "HIT")
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(nginx.url + "/widget/0000000000000000.js", timeout=10)
+    assert missing.value.code == 404
 
 
 def test_example_site_config_is_valid(tmp_path: Path) -> None:
