@@ -21,13 +21,14 @@ from kbsync.harness.runs import Sandbox
 LATENCY_MS = 60
 
 # Write steps of the mixed apply at --concurrency 1 (bench/crash_harness.py prints them):
-# 1-5 upload, 6 attach batch, 7-18 detach / delete File in turn, 19-20 rewrite
-# attributes, 21 stamp. Killing as the Nth write arrives kills before the sandbox acts.
+# 1 dirty mark, 2-6 upload, 7 attach batch, 8-17 detach / delete File in turn, 18-19
+# rewrite attributes, 20 stamp. Killing as the Nth write arrives kills before the
+# sandbox acts.
 MIXED_POINTS = {
-    2: "upload",  # one upload done and never attached: an orphan
-    6: "attach batch",  # every upload done, none attached: five orphans
-    8: "delete File",  # a file detached but its File not deleted: an orphan
-    21: "stamp",  # all done but the stamp
+    3: "upload",  # one upload done and never attached: an orphan
+    7: "attach batch",  # every upload done, none attached: five orphans
+    9: "delete File",  # a file detached but its File not deleted: an orphan
+    20: "stamp",  # all done but the stamp
 }
 
 
@@ -48,7 +49,7 @@ def test_mixed_apply_killed_then_rerun_converges(
         Sandbox(sandbox.url), mixed_scenario(), tmp_path, kill_at, MIXED_POINTS[kill_at], LATENCY_MS
     )
     _check(result)
-    if kill_at in (2, 6, 8):
+    if kill_at in (3, 7, 9):
         assert result.orphans_after_kill > 0  # the cleanup had something to do
 
 
