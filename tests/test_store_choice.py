@@ -92,7 +92,7 @@ def test_two_stores_claiming_one_kb(
 
     planned = kbsync(kb, base_url, "--dry-run")
     assert planned.returncode == 1, planned.stdout + planned.stderr
-    assert sentence in planned.stderr.splitlines(), planned.stderr
+    assert f"error: {sentence}" in planned.stderr.splitlines(), planned.stderr
     assert "Traceback" not in planned.stderr
 
     with relay_server(tmp_path / "relay.log", relay_env(kb, base_url), ready_path="/healthz") as r:
