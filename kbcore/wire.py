@@ -4,8 +4,8 @@ store's name, and the names of uploads (with the orphans among them).
 Attributes of each vector-store file: ``KB_PATH``, ``KB_SHA256``, ``KB_TITLE`` (plus the
 user attributes of ``kb/assistant.yaml``, which may not start with ``RESERVED_PREFIX``).
 Metadata of the KB's vector store: ``KB_NAME`` (whose store it is), the stamp
-(``KB_SPEC_SHA256``, ``KB_FILES_SHA256``, ``KB_CHUNKING``, ``KB_REVISION``, ``KB_TOOL``)
-and, on preview and check stores only, ``KB_PREVIEW``.
+(``KB_SPEC_SHA256``, ``KB_FILES_SHA256``, ``KB_ATTRIBUTES_SHA256``, ``KB_CHUNKING``,
+``KB_REVISION``, ``KB_TOOL``) and, on preview and check stores only, ``KB_PREVIEW``.
 
 Uploads kbsync can prove are its own, and the orphans among them.
 
@@ -53,6 +53,7 @@ KB_NAME = "kb_name"
 KB_PREVIEW = "kb_preview"
 KB_SPEC_SHA256 = "kb_spec_sha256"
 KB_FILES_SHA256 = "kb_files_sha256"
+KB_ATTRIBUTES_SHA256 = "kb_attributes_sha256"  # digest of every file's attribute map (sync)
 KB_CHUNKING = "kb_chunking"
 KB_REVISION = "kb_revision"
 KB_TOOL = "kb_tool"
