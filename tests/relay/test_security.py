@@ -157,6 +157,7 @@ def test_item3_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptu
         return peak, after
 
     peak, after = asyncio.run(scenario())
+    print(f"limiter memory: peak {peak / 1e6:.2f} MB, after the windows ended {after / 1e6:.3f} MB")
     assert after < 512 * 1024, f"{after / 1e6:.1f} MB still held (peak {peak / 1e6:.1f} MB)"
 
 
