@@ -157,7 +157,7 @@ def watch(kb_dir: Path, apply_changes: bool) -> None:
 
 @main.command()
 @kb_option
-@click.argument("logs", nargs=-1, required=True)
+@click.argument("logs", nargs=-1, required=True, metavar="LOG...")
 @click.option(
     "--since",
     metavar="WHEN",
