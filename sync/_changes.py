@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
 
-from kbcore.kb import Document
-from kbcore.wire import KB_PATH, KB_SHA256
+from kbcore.kb import Document, KnowledgeBase
+from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE
 from sync._remote_state import Attributes
 
 
@@ -43,7 +43,18 @@ class Action(StrEnum):
 
 def attributes_for(document: Document) -> Attributes:
     """The full attribute map of a document's vector-store file (always sent whole)."""
-    return {**document.attributes, KB_PATH: document.path, KB_SHA256: document.sha256}
+    return {
+        **document.attributes,
+        KB_PATH: document.path,
+        KB_SHA256: document.sha256,
+        KB_TITLE: document.title,
+    }
+
+
+def desired(kb: KnowledgeBase) -> dict[str, Attributes]:
+    """Every document's attribute map by path: computed once per run, carried by the
+    changes and digested into the stamp."""
+    return {d.path: attributes_for(d) for d in kb.documents}
 
 
 _NOTHING: tuple[str, ...] = ()

@@ -44,6 +44,7 @@ import json
 from typing import Any
 
 from kbcore.output import plural
+from sync import _markdown as md
 from sync._changes import (
     Action,
     Change,
@@ -211,7 +212,7 @@ def _change_dict(change: Change) -> dict[str, Any]:
 
 def markdown(plan: Plan, *, prune_unmanaged: bool = False) -> str:
     """The ``--summary`` rendering, ending with a newline (files are appended to)."""
-    lines = [f"### kbsync plan for `{plan.kb_name}`", "", _store_line(plan), ""]
+    lines = [f"### kbsync plan for {md.code(plan.kb_name)}", "", md.text(_store_line(plan)), ""]
     if plan.spec_changed and plan.store_id is not None:
         lines += ["Instructions or settings changed since the last sync.", ""]
     if not plan.changes:
@@ -220,21 +221,15 @@ def markdown(plan: Plan, *, prune_unmanaged: bool = False) -> str:
     summary = plan.summary()
     lines += ["| action | count |", "|---|---:|"]
     lines += [
-        f"| {_cell(SYMBOLS[a])} {a.value} | {summary[a.value]} |"
-        for a in Action
-        if summary[a.value]
+        f"| {SYMBOLS[a]} {a.value} | {summary[a.value]} |" for a in Action if summary[a.value]
     ]
     lines += ["", f"<details><summary>{plural(len(plan.changes), 'change')}</summary>", ""]
     lines += ["| | path | detail |", "|---|---|---|"]
     for change in plan.changes:
         note = detail(change, prune_unmanaged=prune_unmanaged)
         lines.append(
-            f"| {_cell(SYMBOLS[change.action])} {change.action.value} "
-            f"| `{_cell(change.path)}` | {_cell(note)} |"
+            f"| {SYMBOLS[change.action]} {change.action.value} "
+            f"| {md.code(change.path)} | {md.text(note)} |"
         )
     lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

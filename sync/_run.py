@@ -21,6 +21,7 @@ from kbcore import output as _output
 from kbcore.errors import KbsyncError
 from kbcore.kb import KnowledgeBase, load_kb
 from kbcore.wire import orphans
+from sync import _markdown as md
 from sync import _render
 from sync._apply import ApplyReport, apply
 from sync._progress import Progress, Step
@@ -29,7 +30,7 @@ from sync._remote import Remote
 from sync._remote_state import RemoteState
 from sync._safety import mass_delete_problem, raise_if_unsafe
 from sync._stamp import trusted
-from sync.plan import Plan, diff, settled
+from sync.plan import Plan, desired, diff, settled
 
 PENDING = 2
 NAMED_UNMANAGED = 50  # unmanaged files shown by name (one GET each); the rest by id
@@ -83,15 +84,16 @@ def make_plan(kb: KnowledgeBase, remote: Remote, *, refresh: bool = False) -> Pl
     remote.check_model(kb.settings.model)
     store = remote.find_store(kb.settings.name)
     revision = git_revision(kb.root)
-    if store is not None and not refresh and trusted(kb, store):
-        return settled(kb, store, revision=revision)
+    wanted = desired(kb)
+    if store is not None and not refresh and trusted(kb, wanted, store):
+        return settled(kb, store, wanted, revision=revision)
     files = remote.list_files(store.id) if store else []
     unmanaged = [f.id for f in files if not f.managed][:NAMED_UNMANAGED]
     names = {file_id: remote.filename(file_id) for file_id in unmanaged}
     files = [replace(f, filename=names[f.id]) if f.id in names else f for f in files]
     lost = orphans(remote.list_uploads(), store.id, (f.id for f in files)) if store else ()
     state = RemoteState(store, tuple(files), lost)
-    return diff(kb, state, revision=revision)
+    return diff(kb, state, revision=revision, wanted=wanted)
 
 
 def git_revision(kb_dir: Path) -> str | None:
@@ -198,8 +200,11 @@ def _json(plan: Plan, report: ApplyReport | None) -> str:
 
 
 def _markdown_report(report: ApplyReport) -> str:
-    lines = ["", f"**{report.line()}**", ""]
-    lines += [f"- failed: `{f.path}`: {f.error}" for f in report.failures]
+    lines = ["", f"**{md.text(report.line())}**", ""]
+    lines += [
+        f"- failed: {md.code(f.path)}: {md.text(f.error)}"
+        for f in [*report.failures, *report.failed]
+    ]
     return "\n".join(lines) + "\n"
 
 

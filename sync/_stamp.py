@@ -10,13 +10,25 @@
   the same few requests whatever the number of documents. Drift made by hand that
   leaves the counts as they were (an attribute edited in the dashboard) is found only
   by ``--refresh``, which the kb-sync workflow runs nightly.
+
+Besides DESIGN's two digests (``kb_files_sha256``, ``kb_spec_sha256``) the stamp holds
+``kb_attributes_sha256``, the digest of every file's attribute map, and the fast path
+compares it too: what kbsync puts in the attributes can change with kbsync itself (a
+new attribute such as ``kb_title``, a better title), with neither the bytes nor the
+settings changing. A store stamped before then has no such key, so its first sync
+takes the full path and retags every file.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
+
 from kbcore import __version__
 from kbcore.kb import KnowledgeBase
 from kbcore.wire import (
+    KB_ATTRIBUTES_SHA256,
     KB_CHUNKING,
     KB_FILES_SHA256,
     KB_NAME,
@@ -25,13 +37,29 @@ from kbcore.wire import (
     KB_TOOL,
     RESERVED_PREFIX,
 )
-from sync._remote_state import RemoteStore, chunking_label
+from sync._remote_state import Attributes, RemoteStore, chunking_label
 
 # The keys whose change means the store is not in sync (revision and tool version do not).
-COMPARED = (KB_NAME, KB_SPEC_SHA256, KB_FILES_SHA256, KB_CHUNKING)
+COMPARED = (KB_NAME, KB_SPEC_SHA256, KB_FILES_SHA256, KB_ATTRIBUTES_SHA256, KB_CHUNKING)
 
 
-def stamp_for(kb: KnowledgeBase, metadata: dict[str, str], revision: str | None) -> dict[str, str]:
+def attributes_digest(wanted: Mapping[str, Attributes]) -> str:
+    """``kb_attributes_sha256``: sha256 of the sorted lines ``[path, attributes]`` (JSON,
+    keys sorted)."""
+    lines = sorted(
+        json.dumps([path, attributes], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        + "\n"
+        for path, attributes in wanted.items()
+    )
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def stamp_for(
+    kb: KnowledgeBase,
+    wanted: Mapping[str, Attributes],
+    metadata: dict[str, str],
+    revision: str | None,
+) -> dict[str, str]:
     """The store metadata after apply: ours replaced, anything else the user set kept."""
     stamp = {k: v for k, v in metadata.items() if not k.startswith(RESERVED_PREFIX)}
     stamp.update(
@@ -39,6 +67,7 @@ def stamp_for(kb: KnowledgeBase, metadata: dict[str, str], revision: str | None)
             KB_NAME: kb.settings.name,
             KB_SPEC_SHA256: kb.spec.digest,
             KB_FILES_SHA256: kb.files_digest,
+            KB_ATTRIBUTES_SHA256: attributes_digest(wanted),
             KB_CHUNKING: chunking_label(kb.settings.chunking),
             KB_TOOL: f"kbsync/{__version__}",
         }
@@ -61,11 +90,13 @@ def dirty(metadata: dict[str, str]) -> dict[str, str] | None:
     return {**metadata, KB_FILES_SHA256: ""}
 
 
-def trusted(kb: KnowledgeBase, store: RemoteStore) -> bool:
+def trusted(kb: KnowledgeBase, wanted: Mapping[str, Attributes], store: RemoteStore) -> bool:
     """Whether the stamp and the file counts prove the store in sync with ``kb``."""
     counts = store.file_counts
+    metadata = store.metadata
     return (
-        store.metadata.get(KB_FILES_SHA256) == kb.files_digest
-        and store.metadata.get(KB_SPEC_SHA256) == kb.spec.digest
+        metadata.get(KB_FILES_SHA256) == kb.files_digest
+        and metadata.get(KB_SPEC_SHA256) == kb.spec.digest
+        and metadata.get(KB_ATTRIBUTES_SHA256) == attributes_digest(wanted)
         and counts.completed == counts.total == len(kb.documents)
     )

@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from kbcore.kb import Chunking, Document, KnowledgeBase
@@ -37,6 +37,7 @@ from sync._changes import (
     Update,
     Upload,
     attributes_for,
+    desired,
     file_ids,
 )
 from sync._remote_state import (
@@ -54,8 +55,10 @@ __all__ = [
     "Change",
     "Plan",
     "attributes_for",
+    "desired",
     "diff",
     "file_ids",
+    "settled",
 ]
 
 
@@ -115,14 +118,21 @@ class Plan:
         return [c for c in self.changes if isinstance(c, Failed)]
 
 
-def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None) -> Plan:
-    """Compare ``kb`` with ``remote``; ``revision`` (a git commit) only goes into the stamp."""
+def diff(
+    kb: KnowledgeBase,
+    remote: RemoteState,
+    *,
+    revision: str | None = None,
+    wanted: Mapping[str, Attributes] | None = None,
+) -> Plan:
+    """Compare ``kb`` with ``remote``; ``revision`` (a git commit) only goes into the stamp;
+    ``wanted``: ``desired(kb)`` when the caller has it already."""
     metadata = remote.store.metadata if remote.store else {}
     wanted_chunking = effective_chunking(kb.settings.chunking)
     stamped_chunking = metadata.get(KB_CHUNKING)
     label = chunking_label(kb.settings.chunking)
-    # The one place a document's attribute map is computed; every change carries it.
-    wanted = {d.path: attributes_for(d) for d in kb.documents}
+    # Each document's attribute map is computed once (``desired``); every change carries it.
+    wanted = desired(kb) if wanted is None else wanted
 
     def chunking_ok(file: RemoteFile) -> bool:
         if file.chunking is not None:
@@ -163,7 +173,7 @@ def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None)
 
     order = {a: i for i, a in enumerate(Action)}
     changes.sort(key=lambda c: (c.path, order[c.action], c.remove))
-    stamp = stamp_for(kb, metadata, revision)
+    stamp = stamp_for(kb, wanted, metadata, revision)
     return Plan(
         kb_name=kb.settings.name,
         store_id=remote.store.id if remote.store else None,
@@ -179,10 +189,16 @@ def diff(kb: KnowledgeBase, remote: RemoteState, *, revision: str | None = None)
     )
 
 
-def settled(kb: KnowledgeBase, store: RemoteStore, *, revision: str | None = None) -> Plan:
+def settled(
+    kb: KnowledgeBase,
+    store: RemoteStore,
+    wanted: Mapping[str, Attributes],
+    *,
+    revision: str | None = None,
+) -> Plan:
     """The plan of a store whose stamp proves it in sync (``_stamp.trusted``): no changes,
     built without listing its files."""
-    stamp = stamp_for(kb, store.metadata, revision)
+    stamp = stamp_for(kb, wanted, store.metadata, revision)
     return Plan(
         kb_name=kb.settings.name,
         store_id=store.id,

@@ -6,7 +6,17 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from kbcore.kb import AssistantSpec, Chunking, Document, KnowledgeBase, Settings, files_digest
-from kbcore.wire import KB_CHUNKING, KB_FILES_SHA256, KB_NAME, KB_PATH, KB_SHA256, KB_SPEC_SHA256
+from kbcore.wire import (
+    KB_ATTRIBUTES_SHA256,
+    KB_CHUNKING,
+    KB_FILES_SHA256,
+    KB_NAME,
+    KB_PATH,
+    KB_SHA256,
+    KB_SPEC_SHA256,
+    KB_TITLE,
+)
+from sync._changes import desired
 from sync._remote_state import (
     AttributeValue,
     ProcessingError,
@@ -14,6 +24,7 @@ from sync._remote_state import (
     RemoteState,
     RemoteStore,
 )
+from sync._stamp import attributes_digest
 
 SPEC_DIGEST = "5" * 64
 
@@ -59,12 +70,15 @@ def remote_file(
     error: str | None = None,  # "code: message"
     chunking: tuple[int, int] | None = (800, 400),
     filename: str | None = None,
+    titled: bool = True,  # False: as kbsync wrote files before kb_title existed
 ) -> RemoteFile:
     attributes: dict[str, AttributeValue] = dict(extra or {})
     if path is not None:
         attributes[KB_PATH] = path
     if text is not None:
         attributes[KB_SHA256] = sha(text)
+    if path is not None and text is not None and titled:
+        attributes[KB_TITLE] = PurePosixPath(path).stem  # make_kb's titles
     last_error = None
     if error is not None:
         code, _, message = error.partition(": ")
@@ -78,6 +92,7 @@ def stamped(kb: KnowledgeBase, *files: RemoteFile, store_id: str = "vs_demo") ->
         KB_NAME: kb.settings.name,
         KB_SPEC_SHA256: kb.spec.digest,
         KB_FILES_SHA256: kb.files_digest,
+        KB_ATTRIBUTES_SHA256: attributes_digest(desired(kb)),
         KB_CHUNKING: "auto" if kb.settings.chunking is None else "static",
     }
     return RemoteState(RemoteStore(store_id, f"kb:{kb.settings.name}", metadata), files)

@@ -55,7 +55,7 @@ def test_update_removes_the_old_version_after_upload() -> None:
     assert isinstance(change, Update)
     assert change.remove == ("file-old",)
     assert change.document.sha256 == sha("new")
-    assert change.attributes == {"kb_path": "a.md", "kb_sha256": sha("new")}
+    assert change.attributes == {"kb_path": "a.md", "kb_sha256": sha("new"), "kb_title": "a"}
 
 
 def test_move_keeps_the_file_and_rewrites_attributes() -> None:
@@ -68,7 +68,11 @@ def test_move_keeps_the_file_and_rewrites_attributes() -> None:
         "file-1",
     )
     assert change.remove == ()
-    assert change.attributes == {"kb_path": "new/place.md", "kb_sha256": sha("bytes")}
+    assert change.attributes == {
+        "kb_path": "new/place.md",
+        "kb_sha256": sha("bytes"),
+        "kb_title": "place",
+    }
 
 
 def test_a_copy_is_a_move_plus_a_create_when_the_source_is_gone() -> None:
@@ -141,13 +145,20 @@ def test_retag_sends_the_whole_map() -> None:
     state = stamped(kb, remote_file("file-1", "a.md", "a", extra={"lang": "en", "old": "x"}))
     change = only(diff(kb, state))
     assert isinstance(change, Retag)
-    assert change.before == {"lang": "en", "old": "x", "kb_path": "a.md", "kb_sha256": sha("a")}
+    assert change.before == {
+        "lang": "en",
+        "old": "x",
+        "kb_path": "a.md",
+        "kb_sha256": sha("a"),
+        "kb_title": "a",
+    }
     assert change.attributes == attributes_for(kb.documents[0])
     assert change.attributes == {
         "lang": "ru",
         "topic": "faq",
         "kb_path": "a.md",
         "kb_sha256": sha("a"),
+        "kb_title": "a",
     }
 
 
@@ -251,6 +262,23 @@ def test_stamp_keeps_user_metadata_and_replaces_ours() -> None:
     assert "kb_revision" not in stamp
     assert stamp["kb_tool"].startswith("kbsync/")
     assert len(stamp) <= 16
+
+
+def test_files_without_kb_title_are_retagged_not_uploaded() -> None:
+    """A store written before kb_title existed: every file is a retag (issue 15)."""
+    kb = make_kb({"a.md": "a", "b/c.md": "c"})
+    state = stamped(
+        kb,
+        remote_file("file-a", "a.md", "a", titled=False),
+        remote_file("file-c", "b/c.md", "c", titled=False),
+    )
+    assert state.store is not None
+    del state.store.metadata["kb_attributes_sha256"]  # as the old kbsync stamped it
+    plan = diff(kb, state)
+    assert actions(plan) == [("retag", "a.md"), ("retag", "b/c.md")]
+    assert plan.uploads() == []
+    assert [c.attributes["kb_title"] for c in plan.rewrites()] == ["a", "c"]
+    assert plan.stamp_stale
 
 
 def test_every_action_fixture_has_each_kind_once() -> None:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from sync import _render
 from sync._remote_state import RemoteState
@@ -96,3 +98,46 @@ def test_in_sync_text() -> None:
 def test_markdown_escapes_table_cells() -> None:
     plan = diff(make_kb({"a|b.md": "x"}), RemoteState(None))
     assert "| + create | `a\\|b.md` |  |" in _render.markdown(plan)
+
+
+def _markdown_cells(markdown: str) -> list[list[Any]]:
+    """The inline tokens of each table cell of the change list, row by row (GFM tables)."""
+    parser = MarkdownIt("commonmark").enable("table")
+    rows: list[list[Any]] = []
+    for token in parser.parse(markdown):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and rows:
+            rows[-1].append(token.children or [])
+    return rows
+
+
+def test_item_9_backtick_in_a_file_name_keeps_the_plan_comment_markdown() -> None:
+    """Issue 12, item 9: a backtick (or ``|``, ``*``, ``<``) in a file name broke the
+    plan comment's Markdown: the name must come out of a Markdown renderer unchanged."""
+    names = [
+        "a`b.md",
+        "two``ticks.md",
+        "`edge`.md",
+        "x|y.md",
+        "star*s_and_[x].md",
+        "<b>bold</b>.md",
+    ]
+    kb = make_kb({name: name for name in names} | {"new/moved`here.md": "moving"})
+    state = stamped(kb, remote_file("file-m", "old/<i>from`|*.md", "moving"))
+    plan = diff(kb, state)
+    markdown = _render.markdown(plan)
+    rows = [row for row in _markdown_cells(markdown) if len(row) == 3]
+    paths: list[str] = []
+    details: dict[str, str] = {}
+    for _, path_cell, detail_cell in rows[1:]:  # after the header row
+        kinds = [child.type for child in path_cell]
+        assert kinds == ["code_inline"], (path_cell, markdown)
+        paths.append(path_cell[0].content)
+        details[path_cell[0].content] = "".join(child.content for child in detail_cell)
+    assert sorted(paths) == sorted([*names, "new/moved`here.md"])
+    assert details["new/moved`here.md"] == "from old/<i>from`|*.md"
+    parsed = MarkdownIt("commonmark").enable("table").parse(markdown)
+    inline = [child for token in parsed if token.children for child in token.children]
+    assert not [c for c in inline if c.type == "html_inline" and "<i>" in c.content]
+    assert not [c for c in inline if c.type in ("em_open", "strong_open")]

@@ -23,6 +23,7 @@ from tests.sync._sync_helpers import (
 )
 
 BASE = {"a.md": "alpha text", "b.md": "bravo text", "sub/c.txt": "charlie text"}
+BATCHES = "POST /v1/vector_stores/{vector_store_id}/file_batches"
 
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
@@ -86,7 +87,32 @@ def test_retag_then_nothing(tmp_path: Path, client: Any) -> None:
         "lang": "en",
         "kb_path": "sub/c.txt",
         "kb_sha256": file.attributes["kb_sha256"],
+        "kb_title": "c",
     }
+
+
+def test_kb_title_on_an_existing_store_is_a_retag_not_an_upload(
+    tmp_path: Path, client: Any, sandbox: Server
+) -> None:
+    """Issue 15: a store synced before kb_title existed gains it by retags only."""
+    kb, store_id = _synced(tmp_path)
+    # Make the store what the previous kbsync left: no kb_title, no kb_attributes_sha256.
+    for files in by_path(client, store_id).values():
+        for file in files:
+            old = {k: v for k, v in file.attributes.items() if k != "kb_title"}
+            client.vector_stores.files.update(file.id, vector_store_id=store_id, attributes=old)
+    metadata = dict(client.vector_stores.retrieve(store_id).metadata)
+    del metadata["kb_attributes_sha256"]
+    client.vector_stores.update(store_id, metadata=metadata)
+    assert counts(kb) == {"retag": 3}  # without --refresh: the stamp is not trusted
+    before = stats(sandbox)
+    apply_ok(kb)
+    after = stats(sandbox)
+    assert after.get("POST /v1/files", 0) == before.get("POST /v1/files", 0)
+    assert after.get(BATCHES, 0) == before.get(BATCHES, 0)
+    assert_in_sync(kb)
+    titles = {p: f.attributes["kb_title"] for p, (f,) in by_path(client, store_id).items()}
+    assert titles == {"a.md": "a", "b.md": "b", "sub/c.txt": "c"}
 
 
 def test_rechunk_then_nothing(tmp_path: Path, client: Any) -> None:
