@@ -66,6 +66,16 @@ def store_name(kb_name: str) -> str:
     return STORE_NAME_PREFIX + kb_name
 
 
+def preview_label(pr: int) -> str:
+    """The ``kb_preview`` value of pull request ``pr``'s preview store: ``pr-12``."""
+    return f"pr-{pr}"
+
+
+def preview_store_name(kb_name: str, label: str) -> str:
+    """The display name of a preview store: ``kb:<name>#pr-12``."""
+    return f"{store_name(kb_name)}#{label}"
+
+
 SEPARATOR = "~"
 _MARKED = re.compile(r"^(?P<stem>.+)~vs_[A-Za-z0-9_-]+(?P<suffix>\.[^.]*)?$")
 
