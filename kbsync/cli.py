@@ -247,3 +247,15 @@ def eval_command(
         min_hit=min_hit,
     )
     exit_with(lambda: evaluate(options))
+
+
+@main.command(name="preview")
+@kb_option
+@click.option("--pr", required=True, type=click.IntRange(1), help="The pull request's number.")
+@click.option("--delete", is_flag=True, help="Remove the preview store and the Files only it used.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+def preview_command(kb_dir: Path, pr: int, delete: bool, concurrency: int) -> None:
+    """Build (or update) the pull request's preview store; --delete removes it."""
+    from kbsync._preview import preview
+
+    exit_with(lambda: preview(kb_dir, pr, delete=delete, concurrency=concurrency))

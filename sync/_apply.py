@@ -37,6 +37,7 @@ __all__ = ["ApplyReport", "Failure", "apply"]
 T = TypeVar("T")
 
 DEFAULT_DEADLINE = 1800.0  # seconds to wait for processing before giving up on a file
+PREVIEW_EXPIRES_DAYS = 7  # a preview store goes this long after its last activity
 _ORPHAN = "(orphaned upload)"  # names orphan-delete failures
 
 
@@ -77,7 +78,13 @@ def apply(
 ) -> ApplyReport:
     """Apply ``plan`` through ``remote``; never raises for a single file's failure."""
     if plan.store_id is None:
-        report = ApplyReport(remote.create_store(plan.kb_name).id, created_store=True)
+        created = remote.create_store(
+            plan.kb_name,
+            name=plan.store_name,
+            preview=plan.preview,
+            expires_after_days=PREVIEW_EXPIRES_DAYS if plan.preview else None,
+        )
+        report = ApplyReport(created.id, created_store=True)
     else:
         report = ApplyReport(plan.store_id)
         if plan.dirty_mark is not None and plan.touches_files(prune_unmanaged):
@@ -101,8 +108,8 @@ def apply(
     report.failed += [f for f in ingested.failures if f.rejected]
     ready = ingested.ready
 
-    # (path, file id, whether its File goes too): unmanaged Files may serve other stores,
-    # so they are only detached.
+    # (path, file id, whether its File goes too): unmanaged Files, and the main store's
+    # Files a preview attached, may serve other stores, so they are only detached.
     doomed: list[tuple[str, str, bool]] = []
     for change in plan.changes:
         if isinstance(change, UPLOADS) and change.path not in ready:
@@ -110,7 +117,10 @@ def apply(
         if isinstance(change, Unmanaged) and not prune_unmanaged:
             continue
         owned = not isinstance(change, Unmanaged)
-        doomed.extend((change.path, file_id, owned) for file_id in change.remove)
+        doomed.extend(
+            (change.path, file_id, owned and file_id not in plan.shared)
+            for file_id in change.remove
+        )
 
     def remove(item: tuple[str, str, bool]) -> None:
         _, file_id, owned = item

@@ -3,7 +3,10 @@
 Three families, by what apply does with them:
 
 - uploads (``Create``, ``Update``, ``Retry``, ``Rechunk``): put the document's bytes in
-  the store with its final ``attributes``, then remove ``remove`` once they are ready;
+  the store with its final ``attributes``, then remove ``remove`` once they are ready.
+  ``reuse`` (create, update, retry) names a File that already holds the bytes (a preview
+  store attaches the main store's File): it is attached as it is, nothing uploaded.
+  A rechunk never reuses: its File is already attached to the store;
 - rewrites (``Move``, ``Retag``): send ``attributes`` (the whole map) to ``target``;
 - removals (``Delete``, ``Duplicate``, ``Unmanaged``): detach ``remove`` (and delete the
   Files, except unmanaged ones);
@@ -65,6 +68,7 @@ class Create:
     path: str
     document: Document
     attributes: Attributes
+    reuse: str | None = None  # a File holding these bytes already (a preview: main's)
     action: ClassVar[Action] = Action.CREATE
     remove: ClassVar[tuple[str, ...]] = _NOTHING
 
@@ -75,6 +79,7 @@ class Update:
     document: Document
     attributes: Attributes
     remove: tuple[str, ...]  # every file of the path, removed once the new one is ready
+    reuse: str | None = None
     action: ClassVar[Action] = Action.UPDATE
 
 
@@ -85,6 +90,7 @@ class Retry:
     attributes: Attributes
     remove: tuple[str, ...]
     error: str  # the store's last_error of the failed copy
+    reuse: str | None = None
     action: ClassVar[Action] = Action.RETRY
 
 
@@ -95,6 +101,7 @@ class Rechunk:
     attributes: Attributes
     remove: tuple[str, ...]  # the copy with the old chunking
     action: ClassVar[Action] = Action.RECHUNK
+    reuse: ClassVar[None] = None  # its File is attached already: a fresh copy is uploaded
 
 
 @dataclass(frozen=True)

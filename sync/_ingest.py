@@ -89,23 +89,25 @@ def ingest(
                 batch_id, statuses[batch_id] = remote.attach(store, entries, chunking)
             except FileNotFound as missing:
                 file_id = missing.file_id
-                if file_id not in uploaded_at:  # not one of ours: nothing to wait for
+                if file_id not in chunk:  # not a File of this batch: nothing to wait for
                     fail_all(chunk, str(missing))
                     return
-                age = time.monotonic() - uploaded_at[file_id]
+                age = time.monotonic() - uploaded_at.get(file_id, -YOUNG_FOR)
                 if age < YOUNG_FOR:
                     sleep(min(pause, YOUNG_FOR - age))
                     pause = min(pause * 2, LONGEST_PAUSE)
                     continue
                 chunk.remove(file_id)
-                result.failures.append(
-                    Failure(
-                        new_files[file_id].path,
-                        f"the API still does not know file {file_id} {age:.0f} s after its "
-                        "upload; run kbsync again.",
-                    )
+                why = (
+                    f"the API still does not know file {file_id} {age:.0f} s after its upload"
+                    if file_id in uploaded_at
+                    else f"file {file_id} is gone from the API"
                 )
-                _forget(remote, [file_id])
+                result.failures.append(
+                    Failure(new_files[file_id].path, f"{why}; run kbsync again.")
+                )
+                if file_id in uploaded_at:
+                    _forget(remote, [file_id])
                 continue
             except RunStopped:
                 raise
@@ -117,14 +119,23 @@ def ingest(
 
     def fail_all(chunk: list[str], error: str) -> None:
         result.failures += [Failure(new_files[f].path, error) for f in chunk]
-        _forget(remote, chunk)
+        _forget(remote, [f for f in chunk if f in uploaded_at])  # never a reused File
 
     def upload(change: Upload) -> str:
         name = change.document.path.rsplit("/", 1)[-1]
         return remote.upload(change.document.abs_path, upload_name(name, store))
 
-    step = progress.step("uploaded", len(changes))
-    for change, outcome in parallel(changes, upload, concurrency):
+    # Bytes another store holds already (a preview reusing main's Files): attached as they
+    # are, first, while nothing else waits.
+    for change in changes:
+        if change.reuse is not None:
+            new_files[change.reuse] = change
+            pending.append(change.reuse)
+            if len(pending) >= size:
+                attach()
+    sent = [c for c in changes if c.reuse is None]
+    step = progress.step("uploaded", len(sent))
+    for change, outcome in parallel(sent, upload, concurrency):
         step.advance()
         if isinstance(outcome, RemoteError):
             result.failures.append(Failure(change.path, str(outcome)))
@@ -136,7 +147,7 @@ def ingest(
             attach()
     if pending:
         attach()
-    result.uploaded = len(new_files)
+    result.uploaded = len(uploaded_at)
 
     _wait(remote, progress, store, statuses, deadline, sleep)
     result.ready = {new_files[f].path for chunk in batches.values() for f in chunk}

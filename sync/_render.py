@@ -165,6 +165,11 @@ def text(plan: Plan, *, prune_unmanaged: bool = False) -> str:
         lines.append("Instructions or settings changed since the last sync.")
     if plan.orphans:
         lines.append(_orphans_line(plan))
+    reused = sum(1 for change in plan.uploads() if change.reuse is not None)
+    if reused:
+        lines.append(
+            f"{plural(reused, 'document')} attached from the main store's Files (no upload)."
+        )
     if plan.changes:
         lines.append(counts_line(plan))
     elif plan.pending:

@@ -143,6 +143,12 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
         _output.result(report.line())
     if options.summary_file is not None:
         _append(options.summary_file, _markdown_report(report))
+    raise_for_failures(plan, report)
+    return 0
+
+
+def raise_for_failures(plan: Plan, report: ApplyReport) -> None:
+    """After an apply: list what did not work and raise ``KbsyncError`` (exit 1), if any."""
     failed = [(c.path, c.error) for c in plan.failed()]
     failed += [(f.path, f.error) for f in report.failed]
     if report.failures:
@@ -154,7 +160,6 @@ def _decide_and_apply(plan: Plan, remote: Remote, progress: Progress, options: R
             "Fix them and run kbsync again."
         )
     _raise_if_failed(failed, applied=True)
-    return 0
 
 
 def _raise_if_failed(failed: list[tuple[str, str]], *, applied: bool) -> None:

@@ -32,6 +32,7 @@ from kbcore.wire import (
     KB_CHUNKING,
     KB_FILES_SHA256,
     KB_NAME,
+    KB_PREVIEW,
     KB_REVISION,
     KB_SPEC_SHA256,
     KB_TOOL,
@@ -60,8 +61,11 @@ def stamp_for(
     metadata: dict[str, str],
     revision: str | None,
 ) -> dict[str, str]:
-    """The store metadata after apply: ours replaced, anything else the user set kept."""
-    stamp = {k: v for k, v in metadata.items() if not k.startswith(RESERVED_PREFIX)}
+    """The store metadata after apply: ours replaced, anything else the user set kept (and
+    ``kb_preview``, which keeps a preview store out of the main store's choice)."""
+    stamp = {
+        k: v for k, v in metadata.items() if not k.startswith(RESERVED_PREFIX) or k == KB_PREVIEW
+    }
     stamp.update(
         {
             KB_NAME: kb.settings.name,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from kbcore.kb import Chunking, Document, KnowledgeBase
-from kbcore.wire import KB_CHUNKING, KB_SPEC_SHA256, store_name
+from kbcore.wire import KB_CHUNKING, KB_SPEC_SHA256, preview_store_name, store_name
 from sync._changes import (
     REWRITES,
     UPLOADS,
@@ -76,10 +76,16 @@ class Plan:
     orphans: tuple[str, ...] = ()  # Files kbsync uploaded for this store, attached nowhere
     dirty_mark: dict[str, str] | None = None  # written before the first write (``_stamp``)
     listed: bool = True  # False: planned from the stamp alone (the fast path)
+    preview: str | None = None  # ``pr-N``: a pull request's preview store (``kb_preview``)
+    shared: frozenset[str] = frozenset()  # Files another store uses: detached, never deleted
 
     @property
     def store_name(self) -> str:
-        return store_name(self.kb_name)
+        return (
+            preview_store_name(self.kb_name, self.preview)
+            if self.preview
+            else store_name(self.kb_name)
+        )
 
     @property
     def pending(self) -> bool:
