@@ -100,7 +100,12 @@ class Run:
 
 
 def kbsync(box: Sandbox, kb: Path, *args: str) -> Run:
-    """Run the ``kbsync`` CLI as its own process; wall time and that process's peak RSS."""
+    """Run ``kbsync --kb KB ARGS`` as its own process; wall time and its peak RSS."""
+    return kbsync_argv(box, "--kb", str(kb), *args)
+
+
+def kbsync_argv(box: Sandbox, *argv: str) -> Run:
+    """Run the ``kbsync`` CLI with ``argv`` as its own process; wall time and peak RSS."""
     env = {
         **os.environ,
         "OPENAI_API_KEY": "sk-bench",
@@ -108,7 +113,7 @@ def kbsync(box: Sandbox, kb: Path, *args: str) -> Run:
         "CI": "true",
     }
     env.pop("VECTOR_STORE_ID", None)
-    command = [sys.executable, "-m", "kbsync", "--kb", str(kb), *args]
+    command = [sys.executable, "-m", "kbsync", *argv]
     out, err = WORK / "kbsync.out", WORK / "kbsync.err"
     with out.open("wb") as stdout, err.open("wb") as stderr:
         started = time.perf_counter()
