@@ -1,10 +1,12 @@
 """A minimal upstream for throughput runs: replays one pre-rendered Responses stream.
 
-    python bench/_replay.py PORT STREAM_FILE STORE_ID KB_NAME
+    python bench/_replay.py PORT STREAM_FILE STORE_ID KB_NAME [SLOW_FILE DELAY_MS]
 
 Answers ``POST /v1/responses`` with the bytes of STREAM_FILE (a real sandbox stream,
-rendered once), ``POST /v1/conversations`` and ``GET /v1/vector_stores/STORE_ID`` with
-canned JSON, any other GET with ``{}``. Plain asyncio sockets, HTTP/1.1 keep-alive,
+rendered once) or, when the question starts with "slow", with SLOW_FILE's events
+spaced DELAY_MS apart (a model producing tokens, at no CPU cost to this server);
+``POST /v1/conversations`` and ``GET /v1/vector_stores/STORE_ID`` with canned JSON,
+any other GET with ``{}``. Plain asyncio sockets, HTTP/1.1 keep-alive,
 chunked bodies: so that the upstream is never the bottleneck being measured.
 """
 
@@ -23,21 +25,27 @@ def _response(status: str, body: bytes, content_type: str) -> bytes:
     return head.encode() + body
 
 
-def _chunked_stream(stream: bytes) -> bytes:
+_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def _chunks(stream: bytes) -> list[bytes]:
     # One chunk per SSE event, as a streaming server sends them.
-    out = [
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+    return [
+        b"%x\r\n%s\n\n\r\n" % (len(event) + 2, event)
+        for event in stream.split(b"\n\n")
+        if event.strip()
     ]
-    for event in stream.split(b"\n\n"):
-        if event.strip():
-            piece = event + b"\n\n"
-            out.append(b"%x\r\n%s\r\n" % (len(piece), piece))
-    out.append(b"0\r\n\r\n")
-    return b"".join(out)
 
 
-async def main(port: int, stream_file: Path, store_id: str, kb_name: str) -> None:
+def _chunked_stream(stream: bytes) -> bytes:
+    return _HEAD + b"".join(_chunks(stream)) + b"0\r\n\r\n"
+
+
+async def main(
+    port: int, stream_file: Path, store_id: str, kb_name: str, slow: Path | None, delay: float
+) -> None:
     answer = _chunked_stream(stream_file.read_bytes())
+    slow_chunks = _chunks(slow.read_bytes()) if slow else []
     store = json.dumps(
         {"id": store_id, "object": "vector_store", "created_at": 1, "name": f"kb:{kb_name}",
          "usage_bytes": 0, "file_counts": {"in_progress": 0, "completed": 3, "failed": 0,
@@ -57,9 +65,19 @@ async def main(port: int, stream_file: Path, store_id: str, kb_name: str) -> Non
                 for line in lines[1:]:
                     if line.lower().startswith("content-length:"):
                         length = int(line.split(":", 1)[1])
-                if length:
-                    await reader.readexactly(length)
-                if method == "POST" and path.startswith("/v1/responses"):
+                body = await reader.readexactly(length) if length else b""
+                if (
+                    method == "POST"
+                    and path.startswith("/v1/responses")
+                    and (slow_chunks and b'"input":"slow' in body)
+                ):
+                    writer.write(_HEAD)
+                    for chunk in slow_chunks:
+                        if b"output_text.delta" in chunk:
+                            await asyncio.sleep(delay)
+                        writer.write(chunk)
+                    writer.write(b"0\r\n\r\n")
+                elif method == "POST" and path.startswith("/v1/responses"):
                     writer.write(answer)
                 elif method == "POST" and path.startswith("/v1/conversations"):
                     counter += 1
@@ -84,4 +102,6 @@ async def main(port: int, stream_file: Path, store_id: str, kb_name: str) -> Non
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]))
+    slow = Path(sys.argv[5]) if len(sys.argv) > 6 else None
+    delay = int(sys.argv[6]) / 1000 if len(sys.argv) > 6 else 0.0
+    asyncio.run(main(int(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4], slow, delay))

@@ -20,7 +20,8 @@ All in one run, on loopback, everything a subprocess:
    ``--seconds`` through each relay and through nginx. Deltas per second forwarded and
    the server process's CPU microseconds per delta.
 
-``--profile FILE`` runs py-spy on the last relay during phase 3 and writes the collapsed
+``--profile FILE`` runs py-spy on the last relay during phase 3 (``--profile-phase ttfd``:
+phase 1) and writes the collapsed
 stacks to FILE (``bench/profile_summary.py FILE`` sums them per function). ``--results``
 writes the figures into that Markdown file's "Relay: added latency, open streams,
 throughput" section.
@@ -42,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -223,15 +225,18 @@ class Streams:
     ttfd_p50: float
     ttfd_p99: float
     wall: float
+    failures: Counter[str]
 
     @property
     def kib_per_stream(self) -> float:
         return (self.peak_kib - self.idle_kib) / self.count
 
 
-async def open_streams(label: str, relay: Server, count: int) -> Streams:
+async def open_streams(
+    label: str, relay: Server, count: int, question: str = stack.QUESTION
+) -> Streams:
     request = request_bytes(
-        relay.port, "/api/chat", json.dumps({"message": stack.QUESTION}).encode(), auth=False
+        relay.port, "/api/chat", json.dumps({"message": question}).encode(), auth=False
     )
     idle = rss_kib(relay.proc.pid) or 0
     started = time.perf_counter()
@@ -242,6 +247,13 @@ async def open_streams(label: str, relay: Server, count: int) -> Streams:
         )
     wall = time.perf_counter() - started
     done = [r for r in results if isinstance(r, Exchange) and r.done]
+    failures: Counter[str] = Counter()
+    for r in results:
+        if isinstance(r, BaseException):
+            failures[type(r).__name__] += 1
+        elif not r.done:
+            error = re.search(rb'event: error\ndata: \{"code":"([^"]+)"', r.head)
+            failures[error.group(1).decode() if error else f"status {r.status}"] += 1
     ttfd = [r.ttfd for r in done if r.ttfd is not None]
     return Streams(
         label,
@@ -253,6 +265,7 @@ async def open_streams(label: str, relay: Server, count: int) -> Streams:
         percentile(ttfd, 0.5) if ttfd else float("nan"),
         percentile(ttfd, 0.99) if ttfd else float("nan"),
         wall,
+        failures,
     )
 
 
@@ -427,21 +440,30 @@ def run(args: argparse.Namespace, work: Path) -> str:
             # The body the current relay sends upstream (the last warm-up was through it).
             _, _, body = first_turn(first, box)
             body = {k: v for k, v in body.items() if k != "conversation"}
-            asyncio.run(measure_ttfd(targets, body, args.requests))
+            last = list(running.values())[-1]
+            cpu = {label: cpu_seconds(r.proc.pid) for label, r in running.items()}
+            with profiling(last.proc.pid, args.profile if args.profile_phase == "ttfd" else None):
+                asyncio.run(measure_ttfd(targets, body, args.requests))
+            cpu = {
+                label: (cpu_seconds(r.proc.pid) - cpu[label]) / args.requests
+                for label, r in running.items()
+            }
             direct = next(t for t in targets if t.label == "direct")
             base50, base99 = percentile(direct.ttfd, 0.5), percentile(direct.ttfd, 0.99)
             lines += [
                 f"Added time to first delta, {args.requests} requests per target "
                 "(ms; added = target minus direct):",
                 "",
-                "| target | median TTFD | p99 TTFD | added median | added p99 |",
-                "|---|---:|---:|---:|---:|",
+                "| target | median TTFD | p99 TTFD | added median | added p99 | CPU per request |",
+                "|---|---:|---:|---:|---:|---:|",
             ]
             for t in targets:
                 p50, p99 = percentile(t.ttfd, 0.5), percentile(t.ttfd, 0.99)
                 lines.append(
                     f"| {t.label} | {p50 * 1000:.2f} | {p99 * 1000:.2f} | "
-                    f"{(p50 - base50) * 1000:+.2f} | {(p99 - base99) * 1000:+.2f} |"
+                    f"{(p50 - base50) * 1000:+.2f} | {(p99 - base99) * 1000:+.2f} | "
+                    + (f"{cpu[t.label] * 1000:.2f}" if t.label in cpu else "")
+                    + " |"
                 )
             # Phase 2.
             sandbox_post(box, "/_sandbox/faults", {"token_delay_ms": 200})
@@ -450,34 +472,33 @@ def run(args: argparse.Namespace, work: Path) -> str:
                 for label, relay in running.items()
             ]
             sandbox_post(box, "/_sandbox/faults", {"token_delay_ms": 0})
-            lines += [
-                "",
-                f"{args.streams} simultaneous streams per relay (token_delay_ms 200):",
-                "",
-                "| relay | completed | deltas each | RSS idle → peak (MiB) | KiB per stream "
-                "| TTFD p50 (ms) | TTFD p99 (ms) | wall (s) |",
-                "|---|---:|---:|---:|---:|---:|---:|---:|",
-            ]
-            lines += [
-                f"| {s.label} | {s.completed}/{s.count} | {s.deltas_each:.1f} | "
-                f"{s.idle_kib / 1024:.0f} → {s.peak_kib / 1024:.0f} | {s.kib_per_stream:.1f} | "
-                f"{s.ttfd_p50 * 1000:.0f} | {s.ttfd_p99 * 1000:.0f} | {s.wall:.1f} |"
-                for s in streams
-            ]
+            lines += streams_table(
+                f"{args.streams} simultaneous streams per relay on the sandbox "
+                "(token_delay_ms 200):",
+                streams,
+            )
             # A real stream of the sandbox, for the replay upstream.
             raw = _plain_stream(box, body)
     # Phase 3.
     stream_file = work / "stream.sse"
     stream_file.write_bytes(render_stream(raw, args.repeat))
     port = free_port()
-    replay_args = [str(ROOT / "bench" / "_replay.py"), str(port), str(stream_file), store_id,
-                   stack.KB_NAME]  # fmt: skip
+    slow_file = work / "slow.sse"
+    slow_file.write_bytes(render_stream(raw, -(-20 // max(1, raw.count(UPSTREAM_DELTA)))))
+    replay_args = [
+        str(ROOT / "bench" / "_replay.py"), str(port), str(stream_file), store_id,
+        stack.KB_NAME, str(slow_file), "200",
+    ]  # fmt: skip
     with run_server(replay_args, port=port, ready_path="/", log=work / "replay.log") as replay:
         env = relay_env(kb, replay.url + "/v1", VECTOR_STORE_ID=store_id)
         with (
             relays(labels, work, env, "replay") as running,
             stack.nginx(work / "nginx-replay", replay.port) as proxy,
         ):
+            isolated = [
+                asyncio.run(open_streams(label, relay, args.streams, "slow: " + stack.QUESTION))
+                for label, relay in running.items()
+            ]
             results = []
             last_label = list(running)[-1]
             for label, relay in running.items():
@@ -485,7 +506,8 @@ def run(args: argparse.Namespace, work: Path) -> str:
                     relay.port, "/api/chat", json.dumps({"message": stack.QUESTION}).encode(),
                     auth=False,
                 )  # fmt: skip
-                with profiling(relay.proc.pid, args.profile if label == last_label else None):
+                profile = args.profile if args.profile_phase == "throughput" else None
+                with profiling(relay.proc.pid, profile if label == last_label else None):
                     results.append(
                         asyncio.run(
                             saturate(label, relay, request, RELAY_DELTA, RELAY_DONE, args.seconds)
@@ -499,6 +521,11 @@ def run(args: argparse.Namespace, work: Path) -> str:
                     saturate("nginx", proxy, request, UPSTREAM_DELTA, UPSTREAM_DONE, args.seconds)
                 )
             )
+    lines += streams_table(
+        f"The same {args.streams} streams on the replayed upstream (200 ms between deltas, "
+        "no conversation work upstream): the relay's own share",
+        isolated,
+    )
     deltas_per_stream = render_stream(raw, args.repeat).count(UPSTREAM_DELTA)
     lines += [
         "",
@@ -520,6 +547,24 @@ def run(args: argparse.Namespace, work: Path) -> str:
         "",
     ]
     return "\n".join(header + lines) + "\n"
+
+
+def streams_table(title: str, streams: list[Streams]) -> list[str]:
+    return [
+        "",
+        title,
+        "",
+        "| relay | completed | deltas each | RSS idle → peak (MiB) | KiB per stream "
+        "| TTFD p50 (ms) | TTFD p99 (ms) | wall (s) | not completed |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ] + [
+        f"| {s.label} | {s.completed}/{s.count} | {s.deltas_each:.1f} | "
+        f"{s.idle_kib / 1024:.0f} → {s.peak_kib / 1024:.0f} | {s.kib_per_stream:.1f} | "
+        f"{s.ttfd_p50 * 1000:.0f} | {s.ttfd_p99 * 1000:.0f} | {s.wall:.1f} | "
+        + (", ".join(f"{n} {why}" for why, n in s.failures.most_common()) or "none")
+        + " |"
+        for s in streams
+    ]
 
 
 def _plain_stream(box: Server, body: dict[str, Any]) -> bytes:
@@ -554,6 +599,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=10, help="delta repeats in the replay")
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--profile-phase", choices=("ttfd", "throughput"), default="throughput")
     parser.add_argument("--results", type=Path)
     args = parser.parse_args()
     args.relay = args.relay or ["now=."]
