@@ -18,7 +18,7 @@ from kbsync.harness.crash import (
 )
 from kbsync.harness.runs import Sandbox
 
-LATENCY_MS = 60
+LATENCY_MS = 150  # the poller must see a write before the sandbox acts, even on a loaded machine
 
 # Write steps of the mixed apply at --concurrency 1 (bench/crash_harness.py prints them):
 # 1 dirty mark, 2-6 upload, 7 attach batch, 8-17 detach / delete File in turn, 18-19
