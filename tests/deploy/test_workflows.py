@@ -332,6 +332,21 @@ def test_a_failed_preview_skips_its_eval_and_says_why(tmp_path: Path) -> None:
     assert run.failed
 
 
+def test_a_failing_eval_on_main_does_not_fail_the_pull_request(tmp_path: Path) -> None:
+    # Before the first merge there is no main store: `kbsync eval --store main` exits 1.
+    run = run_job(
+        tmp_path,
+        "kb-plan.yml",
+        "plan",
+        ONLINE,
+        plan={"exit": 0},
+        preview={"exit": 0},
+        **{"eval-main": {"exit": 1}, "eval-preview": {"exit": 0, "summary": "ok\n"}},
+    )
+    assert not run.failed, run.stdout
+    assert "eval-on-main" not in run.stdout
+
+
 def test_without_evals_yaml_the_comment_says_how_to_add_them(tmp_path: Path) -> None:
     run = run_job(tmp_path, "kb-plan.yml", "plan", ONLINE, evals=False, plan={"exit": 0})
     assert run.calls == _plan_calls(tmp_path)[:3]  # no eval without golden questions
