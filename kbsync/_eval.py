@@ -17,6 +17,7 @@ from kbcore.errors import KbsyncError
 from kbcore.evals import load_evals
 from kbcore.kb import load_kb
 from kbcore.output import display_path, info, result
+from kbcore.wire import preview_label
 from kbsync import _eval_render as render
 from kbsync._eval_run import StoreRun, run
 from sync import Remote
@@ -95,11 +96,6 @@ def evaluate(options: EvalOptions) -> int:
     if problems:
         raise EvalFailed("; ".join(problems) + ".")
     return 0
-
-
-def preview_label(pr: int) -> str:
-    """The ``kb_preview`` value of pull request ``pr``'s store."""
-    return f"pr-{pr}"
 
 
 def _problems(evaluated: StoreRun, main: StoreRun | None, min_hit: float | None) -> list[str]:
