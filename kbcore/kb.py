@@ -27,11 +27,20 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 from kbcore import _documents
 from kbcore._documents import Document
-from kbcore._links import LinkRefused, NotRegular, is_link, link_problem, links_below, read_regular
+from kbcore._links import (
+    LinkRefused,
+    NotRegular,
+    is_link,
+    link_problem,
+    links_below,
+    open_nofollow,
+    read_regular,
+)
 from kbcore._settings import DEFAULT_MODEL, PATH_PLACEHOLDER, Chunking, Settings, parse_settings
 from kbcore.errors import KbError
 from kbcore.output import display_path
@@ -135,6 +144,19 @@ def load_kb(
         documents=tuple(documents),
         files_digest=files_digest((d.path, d.sha256) for d in documents),
     )
+
+
+def open_document(path: Path) -> BinaryIO:
+    """A document's bytes for an upload, opened without following a link: a link
+    swapped in after loading is refused with a ``KbError`` naming it, never read."""
+    try:
+        return open_nofollow(path)
+    except OSError as exc:
+        shown = display_path(path)
+        reason = "is now a symbolic link" if is_link(path) else exc.strerror
+        raise KbError(
+            [f"{shown}: cannot be read for upload ({reason}); run kbsync again."]
+        ) from exc
 
 
 def files_digest(entries: Iterable[tuple[str, str]]) -> str:

@@ -29,7 +29,7 @@ import openai
 
 from kbcore.errors import KbsyncError, RemoteError
 from kbcore.formats import mime_type
-from kbcore.kb import Chunking
+from kbcore.kb import Chunking, open_document
 from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
 from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
 from sync._remote_errors import (
@@ -308,7 +308,7 @@ class Remote:
         )
 
         def send() -> Any:
-            with path.open("rb") as stream:
+            with open_document(path) as stream:
                 return self._client.files.create(
                     file=(filename, stream, mime), purpose="assistants", expires_after=expires
                 )

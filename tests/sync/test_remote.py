@@ -13,7 +13,7 @@ import httpx2
 import openai
 import pytest
 
-from kbcore.errors import RemoteError
+from kbcore.errors import KbError, RemoteError
 from sync._remote import Remote
 from sync._remote_errors import FileNotFound, QuotaExhausted
 from sync._retry import RetryPolicy, server_hint
@@ -279,3 +279,24 @@ def test_uploads_carry_the_documented_mime_type(tmp_path: Path, name: str, mime:
     assert remote.upload(source, name) == "file-1"
     (body,) = sent
     assert f'filename="{name}"\r\nContent-Type: {mime}\r\n'.encode() in body
+
+
+def test_item1_a_document_swapped_for_a_link_before_its_upload_is_not_read(
+    tmp_path: Path,
+) -> None:
+    """Issue 12 item 1: the upload opens with O_NOFOLLOW; a link swapped in after the
+    KB was loaded is refused with one sentence, and nothing is sent."""
+    secret = tmp_path / "environ"
+    secret.write_bytes(b"OPENAI_API_KEY=leak\n")
+    document = tmp_path / "page.md"
+    document.symlink_to(secret)
+    sent: list[httpx2.Request] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request)
+        return httpx2.Response(500)
+
+    remote, _ = remote_with(handle)
+    with pytest.raises(KbError, match=r"page\.md: cannot be read for upload \(is now a symbolic"):
+        remote.upload(document, "page~vs_1.md")
+    assert sent == []
