@@ -12,13 +12,14 @@ import contextlib
 import enum
 import logging
 import traceback
-from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import msgspec
 
+from kbcore.wire import KB_PATH
 from relay import _log
 from relay._errors import UpstreamError
 from relay._sources import AnswerSources
@@ -33,6 +34,7 @@ HEADERS = {
 
 
 _encode = msgspec.json.Encoder().encode
+_CLOSEST = 3
 
 
 def frame(event: str, data: dict[str, Any]) -> bytes:
@@ -53,10 +55,21 @@ class Outcome:
     results: int = 0  # file_search results returned
     top_score: float | None = None  # the best of their scores
     cited: int = 0  # documents cited (source events sent)
+    # The documents file_search found, best first (at most _CLOSEST): for the gap report,
+    # which names the documents that came closest to a question the KB did not answer.
+    closest: list[tuple[float, str]] = field(default_factory=list)
 
     @property
     def ttft(self) -> float | None:
         return None if self.first_delta is None else self.first_delta - self.started
+
+    def found(self, attributes: Mapping[str, object] | None, score: float | None) -> None:
+        path = (attributes or {}).get(KB_PATH)
+        if not isinstance(path, str) or any(path == seen for _, seen in self.closest):
+            return
+        self.closest.append((score or 0.0, path))
+        self.closest.sort(key=lambda entry: -entry[0])
+        del self.closest[_CLOSEST:]
 
     def log_fields(self) -> dict[str, Any]:
         ttft = self.ttft
@@ -66,6 +79,7 @@ class Outcome:
             "results": self.results,
             "top_score": self.top_score,
             "cited": self.cited,
+            "closest": [path for _, path in self.closest],
             "incomplete": self.incomplete,
         }
         if self.error_code:
@@ -206,6 +220,7 @@ class AnswerStream:
         elif isinstance(event, Searched):
             self._sources.searched(event.file_id, event.attributes)
             outcome.results += 1
+            outcome.found(event.attributes, event.score)
             if event.score is not None and (
                 outcome.top_score is None or event.score > outcome.top_score
             ):

@@ -304,3 +304,8 @@ def test_the_relays_own_log_lines(tmp_path: Path, sandbox: Server, base_url: str
             x["results"] > 0 and x["top_score"] >= 0.3 and not x["cited"] for x in parked
         ),
     }
+    # The closest documents come from the relay's own `closest` field (file_search's
+    # results, best first), when the search found anything for those questions.
+    found = sorted({p for x in parked for p in x["closest"]})
+    assert found, "file_search found documents for the parking questions"
+    assert sorted(c["path"] for c in parking["closest"]) == found

@@ -436,6 +436,10 @@ def test_gap_report_fields(relay: TestClient[Any], caplog: pytest.LogCaptureFixt
     assert 0 < line["top_score"] <= 1
     assert line["cited"] == sum(1 for e in events if e.event == "source") >= 1
     assert line["incomplete"] is None
+    # The documents file_search found, best first: the gap report's "closest documents".
+    assert 1 <= len(line["closest"]) <= 3
+    assert line["closest"][0] == "prices.md"
+    assert set(line["closest"]) <= set(DOCS)
     assert "question" not in line  # LOG_QUESTIONS is off: no question text at all
     assert QUESTION not in caplog.text
 
