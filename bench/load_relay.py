@@ -251,6 +251,8 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
             "RELAY_SECRET": secrets.token_urlsafe(32),
             "RATE_LIMIT": "off",
             "MAX_CONCURRENT_STREAMS": str(max_streams),
+            # every simulated user comes from 127.0.0.1: one "client" to the relay
+            "MAX_STREAMS_PER_CLIENT": str(max_streams),
             "ALLOWED_ORIGINS": "",
             "REDIS_URL": "",
             "LOG_QUESTIONS": "0",

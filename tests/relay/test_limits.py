@@ -76,7 +76,7 @@ class Clock:
         return self.now
 
 
-def test_window_counts_until_it_ends() -> None:
+def test_window_counts_the_last_window_length() -> None:
     clock = Clock(120.0)  # a minute window starts on the minute
     window = MemoryWindow(60, clock=clock)
     assert asyncio.run(window.add("a", 1)) == (1, 60)
@@ -84,8 +84,26 @@ def test_window_counts_until_it_ends() -> None:
     assert asyncio.run(window.add("a", 2)) == (3, 30)
     assert asyncio.run(window.count("a")) == (3, 30)
     assert asyncio.run(window.count("b")) == (0, 30)
-    clock.now = 180.0
+    clock.now = 180.0  # a new window: the last one still counts whole
+    assert asyncio.run(window.count("a")) == (3, 60)
+    clock.now = 210.0  # half of it lies in the last minute
+    assert asyncio.run(window.count("a")) == (1.5, 30)
+    assert asyncio.run(window.add("a", 1)) == (2.5, 30)
+    clock.now = 240.0
+    assert asyncio.run(window.count("a")) == (1, 60)
+    clock.now = 300.0
     assert asyncio.run(window.count("a")) == (0, 60)
+
+
+def test_no_double_limit_across_a_window_boundary() -> None:
+    """A fixed window would allow the limit at :59 and again at :00."""
+    clock = Clock(179.0)
+    window = MemoryWindow(60, clock=clock)
+    for _ in range(5):
+        asyncio.run(window.add("a", 1))
+    clock.now = 180.5
+    count, _ = asyncio.run(window.add("a", 1))
+    assert count > 5
 
 
 def test_window_drops_expired_entries() -> None:
@@ -98,9 +116,12 @@ def test_window_drops_expired_entries() -> None:
 
     asyncio.run(flood())
     assert len(window) == 30_000
-    clock.now += 1
+    clock.now += 1  # the next window still weighs the last one
     asyncio.run(window.add("late", 1))
-    assert len(window) == 1
+    assert len(window) == 30_001
+    clock.now += 1
+    asyncio.run(window.add("later", 1))
+    assert len(window) == 2
 
 
 def test_window_memory_is_capped() -> None:

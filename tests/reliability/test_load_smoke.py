@@ -33,7 +33,10 @@ def _load_bench() -> ModuleType:
 
 def test_twenty_users_for_five_seconds_drop_nothing(run_relay: RunRelay, tmp_path: Path) -> None:
     load = _load_bench()
-    with run_relay(RATE_LIMIT="off", MAX_CONCURRENT_STREAMS="250") as relay:
+    # The twenty users all come from 127.0.0.1, which the relay sees as one client.
+    with run_relay(
+        RATE_LIMIT="off", MAX_CONCURRENT_STREAMS="250", MAX_STREAMS_PER_CLIENT="250"
+    ) as relay:
         # The load runs in a thread of its own: a session-wide Playwright browser may already
         # run an event loop in this one, and asyncio.run() refuses to nest.
         with load.RssSampler(relay.proc.pid) as rss, ThreadPoolExecutor(1) as pool:
