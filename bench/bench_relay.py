@@ -50,14 +50,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _relay_stack as stack
+from load_relay import cpu_seconds, machine, rss_kib
+
+from kbcore.servers import Server, free_port, run_server, sandbox_server
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
-    sys.path.insert(0, str(ROOT))
-
-import _relay_stack as stack  # noqa: E402
-from load_relay import cpu_seconds, machine, rss_kib  # noqa: E402
-
-from kbcore.servers import Server, free_port, run_server, sandbox_server  # noqa: E402
 
 SECTION = "## Relay: added latency, open streams, throughput"
 API_KEY = "sk-bench-" + secrets.token_hex(8)

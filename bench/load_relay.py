@@ -42,8 +42,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
-    sys.path.insert(0, str(ROOT))
 
 QUESTIONS = (
     "How much does a monthly membership cost?",

@@ -24,10 +24,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kbcore.servers import free_port, relay_server, sandbox_server
 
-from kbcore.servers import free_port, relay_server, sandbox_server  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 KB = ROOT / "kb"
 API_KEY = "sk-sandbox-screenshots"  # the sandbox takes any key; nothing reaches OpenAI
