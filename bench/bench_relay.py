@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import _relay_stack as stack
-from load_relay import cpu_seconds, machine, rss_kib
+from load_relay import cpu_seconds, machine, rss_kib, write_section
 
 from kbcore.servers import Server, free_port, run_server, sandbox_server
 
@@ -578,17 +578,6 @@ def _plain_stream(box: Server, body: dict[str, Any]) -> bytes:
         return http.post("/responses", json={**body, "conversation": conversation}).content
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section in ``path`` (or append it), leaving the rest alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--relay", action="append", default=[], metavar="LABEL=REV")
@@ -610,7 +599,7 @@ def main() -> int:
                 stack.drop_source_tree(path)
     print(text)
     if args.results:
-        write_section(args.results, text)
+        write_section(args.results, text, SECTION)
     return 0
 
 

@@ -360,10 +360,11 @@ def report(
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section in ``path`` (or append it), leaving the rest alone."""
+def write_section(path: Path, section: str, heading: str = SECTION) -> None:
+    """Replace the section under ``heading`` in ``path`` (or append it), leaving the rest
+    alone; ``section`` starts with that heading."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
     else:

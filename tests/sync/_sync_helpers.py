@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
-from kbcore.servers import Server
+from kbcore.servers import ROOT, Server
 from kbsync.cli import main
 from tests.conftest import sandbox_call
 
@@ -93,3 +99,40 @@ def by_path(client: Any, store_id: str) -> dict[str, list[Any]]:
     for file in store_files(client, store_id):
         grouped.setdefault((file.attributes or {}).get("kb_path", "?"), []).append(file)
     return grouped
+
+
+def requests_log(sandbox: Server) -> list[dict[str, Any]]:
+    """Every request the sandbox has logged, oldest first."""
+    entries: list[dict[str, Any]] = sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"]
+    return entries
+
+
+def kill_apply_when(
+    sandbox: Server,
+    kb: Path,
+    base_url: str,
+    arrived: Callable[[dict[str, Any]], bool],
+    what: str,
+) -> int:
+    """Run ``kbsync --yes`` as a process and SIGKILL it as soon as a request for which
+    ``arrived`` holds reaches the sandbox; returns how many requests were logged before
+    it started. Set ``latency_ms`` first so that the kill lands before the sandbox acts."""
+    seen = len(requests_log(sandbox))
+    env = {**os.environ, "OPENAI_BASE_URL": base_url, "CI": "true"}
+    args = [sys.executable, "-m", "kbsync", "--kb", str(kb), "--yes"]
+    proc = subprocess.Popen(
+        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(arrived(r) for r in requests_log(sandbox)[seen:]):
+                break
+            assert proc.poll() is None, "kbsync finished before it could be interrupted"
+            time.sleep(0.01)
+        else:
+            pytest.fail(f"kbsync never {what}")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    return seen

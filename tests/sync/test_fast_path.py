@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kbcore.servers import ROOT, Server
-from tests.conftest import sandbox_call
+from kbcore.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,
@@ -27,8 +21,10 @@ from tests.sync._sync_helpers import (
     counts,
     faults,
     kbsync,
+    kill_apply_when,
     plan_of,
     put,
+    requests_log,
     stats,
     write_kb,
 )
@@ -147,11 +143,6 @@ def test_a_dirty_stamp_takes_the_full_path(tmp_path: Path, sandbox: Server, clie
     assert counts(kb) == {}
 
 
-def _requests(sandbox: Server) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"]
-    return entries
-
-
 def test_killed_between_the_dirty_mark_and_the_stamp_then_the_full_path_converges(
     tmp_path: Path, sandbox: Server, client: Any, base_url: str
 ) -> None:
@@ -164,27 +155,15 @@ def test_killed_between_the_dirty_mark_and_the_stamp_then_the_full_path_converge
     # mark, reverting d0.md would look in sync on the fast path, with the second edition
     # left in the store.
     faults(sandbox, latency_ms=400)
-    seen = len(_requests(sandbox))
-    env = {**os.environ, "OPENAI_BASE_URL": base_url, "CI": "true"}
-    args = [sys.executable, "-m", "kbsync", "--kb", str(kb), "--yes"]
-    proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    seen = kill_apply_when(
+        sandbox,
+        kb,
+        base_url,
+        lambda r: r["method"] == "DELETE" and r["path"].startswith("/v1/files/"),
+        "deleted the old version",
     )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            recent = _requests(sandbox)[seen:]
-            if any(r["method"] == "DELETE" and r["path"].startswith("/v1/files/") for r in recent):
-                break
-            assert proc.poll() is None, "kbsync finished before it could be interrupted"
-            time.sleep(0.01)
-        else:
-            pytest.fail("kbsync never deleted the old version")
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
     faults(sandbox)
-    writes = [r for r in _requests(sandbox)[seen:] if r["method"] == "POST"]
+    writes = [r for r in requests_log(sandbox)[seen:] if r["method"] == "POST"]
     stamps = [r["body"]["metadata"] for r in writes if r["path"] == f"/v1/vector_stores/{store_id}"]
     assert [s["kb_files_sha256"] for s in stamps] == [""], "killed too late to prove anything"
     store = client.vector_stores.retrieve(store_id)

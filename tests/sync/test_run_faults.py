@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kbcore.kb import load_kb
-from kbcore.servers import ROOT, Server
+from kbcore.servers import Server
 from sync._remote import Remote
 from sync._run import make_plan
 from tests.conftest import sandbox_call
@@ -24,8 +20,10 @@ from tests.sync._sync_helpers import (
     counts,
     faults,
     kbsync,
+    kill_apply_when,
     plan_of,
     put,
+    requests_log,
     write_kb,
 )
 
@@ -47,11 +45,6 @@ def _assert_store_matches(kb: Path, client: Any, store_id: str) -> None:
         assert files[0].attributes["kb_sha256"] == documents[path]
 
 
-def _requests(sandbox: Server) -> list[dict[str, Any]]:
-    entries: list[dict[str, Any]] = sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"]
-    return entries
-
-
 def test_killed_between_upload_and_delete_then_converges(
     tmp_path: Path, sandbox: Server, client: Any, base_url: str
 ) -> None:
@@ -64,27 +57,15 @@ def test_killed_between_upload_and_delete_then_converges(
     put(kb, "new.md", "a new document")
 
     faults(sandbox, latency_ms=300)  # slow enough to aim between the attach and the deletes
-    seen = len(_requests(sandbox))
-    env = {**os.environ, "OPENAI_BASE_URL": base_url, "CI": "true"}
-    args = [sys.executable, "-m", "kbsync", "--kb", str(kb), "--yes"]
-    proc = subprocess.Popen(
-        args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    seen = kill_apply_when(
+        sandbox,
+        kb,
+        base_url,
+        lambda r: r["method"] == "POST" and r["path"].endswith("/file_batches"),
+        "attached a batch",
     )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            recent = _requests(sandbox)[seen:]
-            if any(r["method"] == "POST" and r["path"].endswith("/file_batches") for r in recent):
-                break
-            assert proc.poll() is None, "kbsync finished before it could be interrupted"
-            time.sleep(0.02)
-        else:
-            pytest.fail("kbsync never attached a batch")
-    finally:
-        proc.kill()
-        proc.wait()
     faults(sandbox)
-    recent = _requests(sandbox)[seen:]
+    recent = requests_log(sandbox)[seen:]
     assert not any(r["method"] == "DELETE" for r in recent), "killed too late to prove anything"
 
     # No document in git went missing: every path still has a completed file.
