@@ -99,6 +99,12 @@ def _running_dev(root: Path, env: dict[str, str]) -> Iterator[_Dev]:
         )
     try:
         wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90, proc=proc)
+        # "Open …" is printed once every child, the watcher included, has been started.
+        deadline = time.monotonic() + 30
+        while "Open http://" not in (root / "dev.out").read_text():
+            assert proc.poll() is None, "kbsync dev stopped before it opened"
+            assert time.monotonic() < deadline, "kbsync dev never opened"
+            time.sleep(0.05)
         yield _Dev(proc, port, sandbox_port, root)
     finally:
         if proc.poll() is None:
