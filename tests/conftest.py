@@ -82,6 +82,14 @@ def sandbox_call(server: Server, method: str, path: str, body: Any = None) -> An
         return json.loads(response.read() or b"null")
 
 
+def only_model(
+    server: Server, model_id: str, *, reasoning: bool = False, context_tokens: int = 16000
+) -> None:
+    """Replace the sandbox's model table with the one model ``model_id``."""
+    entry = {"id": model_id, "reasoning": reasoning, "context_tokens": context_tokens}
+    sandbox_call(server, "POST", "/_sandbox/models", {"models": [entry]})
+
+
 @pytest.fixture
 def sandbox(sandbox_live: Server) -> Server:
     """The live sandbox, reset: no state, no counters, no faults."""

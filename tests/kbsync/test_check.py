@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from kbcore.servers import ROOT, Server
-from tests.conftest import sandbox_call
+from tests.conftest import only_model, sandbox_call
 from tests.kbsync._helpers import files, kbsync, requests, stores, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
@@ -78,12 +78,7 @@ def test_json_shape(tmp_path: Path, sandbox: Server) -> None:
 
 
 def test_a_reasoning_model_refuses_temperature(tmp_path: Path, sandbox: Server) -> None:
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/models",
-        {"models": [{"id": "gpt-5.4-mini", "reasoning": True, "context_tokens": 16000}]},
-    )
+    only_model(sandbox, "gpt-5.4-mini", reasoning=True)
     kb = write_kb(tmp_path, {"a.md": "alpha"}, SETTINGS)
     result = kbsync("check", "--kb", str(kb))
     assert result.exit_code == 1

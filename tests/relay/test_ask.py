@@ -13,7 +13,7 @@ from kbcore.errors import KbsyncError
 from kbcore.kb import load_spec
 from kbcore.servers import Server
 from relay.ask import Answered, ParameterRefused, ask, probe
-from tests.conftest import sandbox_call
+from tests.conftest import only_model, sandbox_call
 from tests.relay._helpers import QUESTION, Seeded, parse_sse
 
 
@@ -58,12 +58,7 @@ def test_probe_accepts_the_spec(kb: Path, sandbox: Server, sandbox_env: None) ->
 
 
 def test_probe_names_the_refused_parameter(kb: Path, sandbox: Server, sandbox_env: None) -> None:
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/models",
-        {"models": [{"id": "o-think", "reasoning": True, "context_tokens": 16000}]},
-    )
+    only_model(sandbox, "o-think", reasoning=True)
     (kb / "assistant.yaml").write_text(
         "name: relaytest\nmodel: o-think\ntemperature: 0.3\nreasoning:\n  effort: low\n"
     )

@@ -11,7 +11,7 @@ from kbcore.servers import Server
 from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
-from tests.conftest import sandbox_call
+from tests.conftest import only_model, sandbox_call
 from tests.relay._helpers import (
     DOCS,
     KB_NAME,
@@ -549,12 +549,7 @@ def test_deleted_vector_store_is_found_again(
 def test_reasoning_effort_and_truncation_sent(
     make_relay: MakeRelay, kb: Any, sandbox: Server
 ) -> None:
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/models",
-        {"models": [{"id": "o-think", "reasoning": True, "context_tokens": 16000}]},
-    )
+    only_model(sandbox, "o-think", reasoning=True)
     (kb / "assistant.yaml").write_text(
         f"name: {KB_NAME}\nmodel: o-think\nreasoning:\n  effort: low\n"
     )
@@ -570,12 +565,7 @@ def test_reasoning_effort_and_truncation_sent(
 def test_reasoning_model_refusing_temperature(
     make_relay: MakeRelay, kb: Any, sandbox: Server
 ) -> None:
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/models",
-        {"models": [{"id": "o-think", "reasoning": True, "context_tokens": 16000}]},
-    )
+    only_model(sandbox, "o-think", reasoning=True)
     (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\nmodel: o-think\ntemperature: 0.3\n")
     with make_relay() as http:
         message = error_of(ask(http, QUESTION), 502, "upstream_rejected")
@@ -587,12 +577,7 @@ def test_long_conversation_is_truncated_not_refused(
     make_relay: MakeRelay, kb: Any, sandbox: Server
 ) -> None:
     # A context window of 600 "tokens" (words): the third long turn would overflow it.
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/models",
-        {"models": [{"id": "tiny-context", "reasoning": False, "context_tokens": 600}]},
-    )
+    only_model(sandbox, "tiny-context", context_tokens=600)
     (kb / "assistant.yaml").write_text(f"name: {KB_NAME}\nmodel: tiny-context\n")
     long_question = QUESTION + " Please" + " really" * 150 + " answer."
     with make_relay() as http:

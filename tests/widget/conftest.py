@@ -17,6 +17,8 @@ import pytest
 
 from kbcore.servers import Server, free_port, relay_server, sandbox_server
 from tests.conftest import need, sandbox_call
+from tests.widget import _ui as ui
+from tests.widget._fake_relay import FakeRelay, fake_relay
 from tests.widget._stack import relay_env, seed, write_kb
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -141,3 +143,20 @@ def live(_relay: Server, widget_sandbox: Server) -> Iterator[Live]:
     state.faults()
     yield state
     state.faults()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeRelay]:
+    """A scripted relay per test module, serving the host page in English and Russian."""
+    with fake_relay() as relay:
+        relay.pages["/"] = ui.host_page()
+        relay.pages["/ru"] = ui.host_page(lang="ru")
+        yield relay
+
+
+@pytest.fixture
+def relay(fake: FakeRelay) -> FakeRelay:
+    """The module's scripted relay, with no reply queued and no request remembered."""
+    fake.replies.clear()
+    fake.bodies.clear()
+    return fake

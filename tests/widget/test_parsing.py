@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kbcore.servers import free_port
 from tests.widget import _ui as ui
-from tests.widget._fake_relay import FakeRelay, Reply, event, fake_relay
+from tests.widget._fake_relay import FakeRelay, Reply, event
 
 pytestmark = pytest.mark.browser
 
 SOURCE = {"file_id": "file-1", "filename": "hours.md", "path": "club/hours.md"}
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeRelay]:
-    with fake_relay() as relay:
-        relay.pages["/"] = ui.host_page()
-        yield relay
-
-
-@pytest.fixture
-def relay(fake: FakeRelay) -> FakeRelay:
-    fake.replies.clear()
-    fake.bodies.clear()
-    return fake
 
 
 def split_bytes(text: str, size: int) -> list[bytes]:

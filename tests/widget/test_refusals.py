@@ -7,30 +7,14 @@ refusals after which the widget starts a new chat by itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.widget import _ui as ui
-from tests.widget._fake_relay import FakeRelay, Reply, event, fake_relay
+from tests.widget._fake_relay import FakeRelay, Reply, event
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeRelay]:
-    with fake_relay() as relay:
-        relay.pages["/"] = ui.host_page()
-        relay.pages["/ru"] = ui.host_page(lang="ru")
-        yield relay
-
-
-@pytest.fixture
-def relay(fake: FakeRelay) -> FakeRelay:
-    fake.replies.clear()
-    fake.bodies.clear()
-    return fake
 
 
 def answer(text: str, token: str = "", incomplete: str | None = None) -> Reply:

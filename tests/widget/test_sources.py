@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.widget import _ui as ui
-from tests.widget._fake_relay import FakeRelay, Reply, event, fake_relay
+from tests.widget._fake_relay import FakeRelay, Reply, event
 
 pytestmark = pytest.mark.browser
 
@@ -26,20 +25,6 @@ PRICES_RU = {
     "title": "Цены на абонементы",
     "url": None,
 }
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeRelay]:
-    with fake_relay() as relay:
-        relay.pages["/"] = ui.host_page()
-        yield relay
-
-
-@pytest.fixture
-def relay(fake: FakeRelay) -> FakeRelay:
-    fake.replies.clear()
-    fake.bodies.clear()
-    return fake
 
 
 def answer_with(relay: FakeRelay, *sources: dict[str, Any]) -> None:
