@@ -74,10 +74,10 @@ def sandbox_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def sandbox_call(server: Server, method: str, path: str, body: Any = None) -> Any:
+    """A JSON call to the sandbox: its control surface (``/_sandbox``) or its API (``/v1``)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        server.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read() or b"null")
 

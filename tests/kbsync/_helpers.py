@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from kbcore.servers import Server
 from kbsync.cli import main
-from tests.conftest import API_KEY, sandbox_call
+from tests.conftest import sandbox_call
 
 
 def write_kb(
@@ -42,26 +40,13 @@ def kbsync(*args: str) -> Result:
 
 def stores(server: Server) -> list[dict[str, Any]]:
     """Every vector store in the sandbox (one page is all a test makes)."""
-    data: list[dict[str, Any]] = sandbox_v1(server, "GET", "/v1/vector_stores?limit=100")["data"]
+    data: list[dict[str, Any]] = sandbox_call(server, "GET", "/v1/vector_stores?limit=100")["data"]
     return data
 
 
 def files(server: Server) -> list[dict[str, Any]]:
-    data: list[dict[str, Any]] = sandbox_v1(server, "GET", "/v1/files")["data"]
+    data: list[dict[str, Any]] = sandbox_call(server, "GET", "/v1/files")["data"]
     return data
-
-
-def sandbox_v1(server: Server, method: str, path: str, body: Any = None) -> Any:
-    """A call to the sandbox's API (``/v1``), with a key."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(
-        server.url + path,
-        data=data,
-        method=method,
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
 
 
 def requests(server: Server) -> list[dict[str, Any]]:

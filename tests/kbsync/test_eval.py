@@ -11,8 +11,11 @@ from typing import Any
 import pytest
 
 from kbcore.servers import Server
-from tests.kbsync._golden import check_golden
-from tests.kbsync._helpers import kbsync, requests, sandbox_v1, stores, write_kb
+from tests._golden import check_golden
+from tests.conftest import sandbox_call
+from tests.kbsync._helpers import kbsync, requests, stores, write_kb
+
+GOLDEN = Path(__file__).parent / "golden"
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 
@@ -65,7 +68,7 @@ def evaluate(kb: Path, *args: str) -> tuple[int, dict[str, Any], str]:
 
 def store_files(sandbox: Server, store_id: str) -> dict[str, str]:
     """kb_path → file id of the store's files."""
-    listed = sandbox_v1(sandbox, "GET", f"/v1/vector_stores/{store_id}/files?limit=100")["data"]
+    listed = sandbox_call(sandbox, "GET", f"/v1/vector_stores/{store_id}/files?limit=100")["data"]
     return {f["attributes"]["kb_path"]: f["id"] for f in listed}
 
 
@@ -92,7 +95,7 @@ def test_every_question_found_on_main(kb: Path, sandbox: Server) -> None:
 def test_a_document_missing_from_the_store(kb: Path, sandbox: Server) -> None:
     (main,) = stores(sandbox)
     schedule = store_files(sandbox, main["id"])["en/schedule.md"]
-    sandbox_v1(sandbox, "DELETE", f"/v1/vector_stores/{main['id']}/files/{schedule}")
+    sandbox_call(sandbox, "DELETE", f"/v1/vector_stores/{main['id']}/files/{schedule}")
     code, document, _ = evaluate(kb)
     assert code == 0  # on main a failing question is the KB's state, not a regression
     last = document["questions"][2]
@@ -148,7 +151,7 @@ def test_a_regression_on_a_preview(kb: Path, sandbox: Server, client: Any, tmp_p
     summary = tmp_path / "summary.md"
     summary.write_text("## Plan\n\n", encoding="utf-8")  # appended to, as $GITHUB_STEP_SUMMARY
     assert kbsync("eval", "--kb", str(kb), "--pr", "7", "--summary", str(summary)).exit_code == 1
-    check_golden("eval_regression.md", summary.read_text(encoding="utf-8"))
+    check_golden(GOLDEN / "eval_regression.md", summary.read_text(encoding="utf-8"))
     # The same change without the rewording: no regression, exit 0.
     build_preview(sandbox, client, 8, DOCUMENTS)
     code, document, _ = evaluate(kb, "--pr", "8")

@@ -15,11 +15,13 @@ from click.testing import CliRunner, Result
 from kbcore.servers import Server, relay_server
 from kbsync.cli import main
 from tests._club import PRICES_MD, SCHEDULE_MD
+from tests._golden import check_golden
 from tests.conftest import API_KEY
-from tests.kbsync._golden import check_golden
 from tests.kbsync._helpers import write_kb
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
+
+GOLDEN = Path(__file__).parent / "golden"
 
 
 def line(
@@ -161,7 +163,7 @@ def test_markdown_report_golden(tmp_path: Path) -> None:
     log = write(tmp_path / "relay.log", crafted())
     result = gaps(tmp_path, str(log))
     assert result.exit_code == 0, result.stderr
-    check_golden("gaps.md", result.stdout)
+    check_golden(GOLDEN / "gaps.md", result.stdout)
 
 
 def test_gzip_several_files_and_since(tmp_path: Path) -> None:

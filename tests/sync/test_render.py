@@ -7,7 +7,6 @@ and review the diff.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from markdown_it import MarkdownIt
 from sync import _render
 from sync._remote_state import RemoteState
 from sync.plan import Plan, diff
+from tests._golden import check_golden
 from tests.sync._plan_fixtures import every_action, make_kb, remote_file, stamped
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -25,14 +25,6 @@ GOLDEN = Path(__file__).parent / "golden"
 def as_json(plan: Plan) -> str:
     """What ``kbsync --dry-run --json`` prints for ``plan`` (without the ``applied`` key)."""
     return json.dumps(_render.as_dict(plan), indent=2, ensure_ascii=False)
-
-
-def check_golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("KBSYNC_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert actual == path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -47,7 +39,7 @@ def check_golden(name: str, actual: str) -> None:
 def test_every_action_golden(name: str, render: object) -> None:
     plan = diff(*every_action())
     assert callable(render)
-    check_golden(name, render(plan))
+    check_golden(GOLDEN / name, render(plan))
 
 
 def test_json_schema_shape() -> None:
