@@ -5,9 +5,7 @@ Benchmarks import the packages and this module, never ``tests/``.
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import shutil
 import subprocess
 import sys
@@ -20,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from kbcore import wire
-from kbcore.servers import ROOT, Server, free_port, run_command, wait_http
+from kbcore.servers import (
+    ROOT,
+    Server,
+    free_port,
+    nginx_command,
+    nginx_config,
+    run_command,
+    wait_http,
+)
 
 KB_NAME = "benchkb"
 INSTRUCTIONS = "You answer questions about the Club Sante fitness club.\n"
@@ -125,22 +131,9 @@ def nginx(prefix: Path, upstream_port: int) -> Iterator[Server]:
     HTTP/1.1 keep-alive to the upstream (what deploy/nginx/kbsync.conf does for SSE)."""
     prefix.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    user = ""
-    if os.geteuid() == 0:
-        user = f"user {pwd.getpwuid(0).pw_name} {grp.getgrgid(0).gr_name};"
-    temp = "\n".join(
-        f"    {kind}_temp_path {prefix / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    conf = prefix / "nginx.conf"
-    conf.write_text(
-        f"""{user}
-worker_processes 1;
-events {{ worker_connections 4096; }}
-http {{
-    access_log off;
-{temp}
-    upstream backend {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
+    conf = nginx_config(
+        prefix,
+        f"""    upstream backend {{ server 127.0.0.1:{upstream_port}; keepalive 64; }}
     server {{
         listen 127.0.0.1:{port} backlog=4096;
         location / {{
@@ -150,15 +143,11 @@ http {{
             proxy_buffering off;
             proxy_read_timeout 120s;
         }}
-    }}
-}}
-"""
+    }}""",
+        worker_connections=4096,
     )
     log = prefix / "error.log"
-    args = [
-        nginx_binary(), "-p", f"{prefix}/", "-e", str(log), "-c", str(conf),
-        "-g", f"daemon off; pid {prefix / 'nginx.pid'};",
-    ]  # fmt: skip
+    args = nginx_command(nginx_binary(), prefix, conf, log)
     with run_command(
         args, port=port, ready_path="/_sandbox/stats", log=log, output=prefix / "out.log"
     ) as server:

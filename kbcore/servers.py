@@ -1,8 +1,10 @@
-"""Start real servers (sandbox, relay, …) as subprocesses on free loopback ports."""
+"""Start real servers (sandbox, relay, nginx, …) as subprocesses on free loopback ports."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import socket
 import subprocess
 import sys
@@ -134,3 +136,36 @@ def relay_server(
     args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
     with run_server(args, port=port, ready_path=ready_path, log=log, env=env, cwd=cwd) as server:
         yield server
+
+
+def nginx_config(
+    prefix: Path, http: str, *, worker_connections: int = 64, access_log: str = "off"
+) -> Path:
+    """Write ``prefix/nginx.conf``: an nginx that keeps everything under ``prefix`` and
+    serves the ``http`` block's contents (upstreams, servers); returns its path."""
+    user = ""
+    if os.geteuid() == 0:  # workers would drop to nobody, who cannot enter a private tmp dir
+        user = f"user {pwd.getpwuid(0).pw_name} {grp.getgrgid(0).gr_name};"
+    temp = "\n".join(
+        f"    {kind}_temp_path {prefix / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        f"""{user}
+worker_processes 1;
+events {{ worker_connections {worker_connections}; }}
+http {{
+    access_log {access_log};
+{temp}
+{http}
+}}
+"""
+    )
+    return conf
+
+
+def nginx_command(binary: str, prefix: Path, conf: Path, log: Path, *globals_: str) -> list[str]:
+    """The command that runs ``conf`` in the foreground, its error log at ``log``."""
+    directives = " ".join(["daemon off;", f"pid {prefix / 'nginx.pid'};", *globals_])
+    return [binary, "-p", f"{prefix}/", "-e", str(log), "-c", str(conf), "-g", directives]

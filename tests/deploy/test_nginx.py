@@ -6,9 +6,6 @@ The generated nginx.conf includes ``deploy/nginx/kbsync.conf`` as shipped and
 
 from __future__ import annotations
 
-import grp
-import os
-import pwd
 import shutil
 import subprocess
 import time
@@ -21,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import ROOT, Server, free_port, run_command
+from kbcore.servers import ROOT, Server, free_port, nginx_command, nginx_config, run_command
 from tests.conftest import need, sandbox_call
 from tests.deploy._sse import Item, chat
 
@@ -54,26 +51,8 @@ def _nginx_conf(prefix: Path, relay_port: int, servers: str) -> Path:
     assert "/var/cache/nginx/kbsync" in upstream
     upstream = upstream.replace("127.0.0.1:8000", f"127.0.0.1:{relay_port}")
     upstream = upstream.replace("/var/cache/nginx/kbsync", str(prefix / "cache"))
-    temp = "\n".join(
-        f"    {kind}_temp_path {prefix / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    user = ""
-    if os.geteuid() == 0:  # workers would drop to nobody, who cannot enter the pytest tmp dir
-        user = f"user {pwd.getpwuid(0).pw_name} {grp.getgrgid(0).gr_name};"
-    conf = prefix / "nginx.conf"
-    conf.write_text(
-        f"""{user}
-worker_processes 1;
-events {{ worker_connections 64; }}
-http {{
-    access_log {prefix / "access.log"};
-{temp}
-{upstream}
-{servers}
-}}
-"""
-    )
+    http = f"{upstream}\n{servers}"
+    conf = nginx_config(prefix, http, access_log=str(prefix / "access.log"))
     return conf
 
 
@@ -90,13 +69,7 @@ def _running_nginx(prefix: Path, relay_port: int, locations: Path) -> Iterator[S
     port = free_port()
     conf = _nginx_conf(prefix, relay_port, _serve_kbsync(port, locations))
     log = prefix / "error.log"
-    args = [
-        binary,
-        "-p", f"{prefix}/",
-        "-e", str(log),
-        "-c", str(conf),
-        "-g", f"daemon off; pid {prefix / 'nginx.pid'}; error_log {log} info;",
-    ]  # fmt: skip
+    args = nginx_command(binary, prefix, conf, log, f"error_log {log} info;")
     checked = subprocess.run([*args, "-t"], capture_output=True, text=True, timeout=30)
     assert checked.returncode == 0, checked.stderr + log.read_text(errors="replace")
     with run_command(
