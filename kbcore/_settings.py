@@ -17,8 +17,11 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from kbcore._business_read import BUSINESS_KEYS, BusinessReader
 from kbcore._ignore import compile_pattern
-from kbcore._yamlnodes import NULL, STR, NodeReader, compose_file, is_null, shown
+from kbcore._yamlnodes import NULL, STR, compose_file, is_null, shown
+from kbcore.business import Handoff, Leads, Localized, TelegramSettings, Variant
+from kbcore.models import MIN_OUTPUT_TOKENS, Request, refusals
 from kbcore.output import display_path
 from kbcore.wire import RESERVED_PREFIX
 
@@ -34,8 +37,10 @@ TOP_KEYS = (
     "attributes",
     "reasoning",
     "sources",
+    *BUSINESS_KEYS,
 )
-REASONING_EFFORTS = ("minimal", "low", "medium", "high")
+# every effort the API knows; which of them a model takes is kbcore.models' business
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 PATH_PLACEHOLDER = "{path}"
 ATTRIBUTE_KEY_MAX = 64
 ATTRIBUTE_VALUE_MAX = 512
@@ -70,6 +75,12 @@ class Settings:
     attributes: tuple[tuple[str, dict[str, str]], ...] = ()  # (glob, attrs) in file order
     reasoning_effort: str | None = None  # one of REASONING_EFFORTS
     source_url: str | None = None  # an http(s) address containing PATH_PLACEHOLDER
+    # The business keys (kbcore.business): absent = the feature is off.
+    starters: Localized[tuple[str, ...]] | None = None
+    leads: Leads | None = None
+    handoff: Handoff | None = None
+    telegram: TelegramSettings | None = None
+    variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +101,7 @@ def parse_settings(path: Path, default_name: str) -> ParsedSettings:
     return ParsedSettings(reader.settings(), problems, readable and reader.exclude_ok)
 
 
-class _Reader(NodeReader):
+class _Reader(BusinessReader):
     def __init__(self, shown: str, default_name: str) -> None:
         super().__init__(shown)
         self.exclude_ok = True
@@ -117,6 +128,11 @@ class _Reader(NodeReader):
             attributes=self.attribute_rules,
             reasoning_effort=self.reasoning_effort,
             source_url=self.source_url,
+            starters=self.starters,
+            leads=self.leads,
+            handoff=self.handoff,
+            telegram=self.telegram,
+            variants=self.variants,
         )
 
     def read(self, root: Node) -> None:
@@ -137,10 +153,21 @@ class _Reader(NodeReader):
             "attributes": self.attributes,
             "reasoning": self.reasoning,
             "sources": self.sources,
+            **self.business_readers(),
         }
         for key, node in items.items():
             if not is_null(node):  # "key:" with no value keeps the default
                 readers[key](node)
+        self.model_refusals(root)
+
+    def model_refusals(self, root: Node) -> None:
+        """What the model table says the model would refuse, at the line of the key."""
+        asked = Request(
+            self.model, self.reasoning_effort, self.temperature_value, None, self.max_output_tokens
+        )
+        for refusal in refusals(asked):
+            line = self.key_lines.get(refusal.key) or self.key_lines.get("model") or 1
+            self.problem(root, refusal.message, line=line)
 
     def read_name(self, node: Node) -> None:
         self.name = self.string(node, "name", limit=64) or self.name
@@ -149,7 +176,7 @@ class _Reader(NodeReader):
         self.model = self.string(node, "model", limit=256) or self.model
 
     def read_max_output_tokens(self, node: Node) -> None:
-        self.max_output_tokens = self.integer(node, "max_output_tokens", 1, None)
+        self.max_output_tokens = self.integer(node, "max_output_tokens", MIN_OUTPUT_TOKENS, None)
 
     # -- keys --------------------------------------------------------------
 
@@ -335,9 +362,6 @@ class _Reader(NodeReader):
             )
             return None
         return value
-
-
-_WEB_ADDRESS = re.compile(r"^https?://[^/?#\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)
 
 
 _WEB_ADDRESS = re.compile(r"^https?://[^/?#\s\x00-\x1f\x7f]+[^\s\x00-\x1f\x7f]*$", re.IGNORECASE)

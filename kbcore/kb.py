@@ -12,7 +12,11 @@ Digests (stamped on the vector store, compared by the plan):
   ``chunking`` (``{"max_chunk_size_tokens", "chunk_overlap_tokens"}`` or null) and
   ``attributes`` (``[[glob, {key: value}], ...]`` in file order), plus
   ``reasoning_effort`` and ``source_url`` only when they are set (so that a KB
-  written before those settings existed keeps its digest). ``name`` and
+  written before those settings existed keeps its digest), and ``variants``
+  (``[[name, weight, stripped instructions], ...]`` in file order) only when there are
+  some: a variant's instructions change the plan like ``instructions.md`` does. The
+  other business keys (starters, leads, hand-off, Telegram) are not in it: they
+  change nothing at OpenAI. ``name`` and
   ``files.exclude`` are not in it: the name is the store's identity, and what
   ``exclude`` changes shows in the files digest.
 - ``KnowledgeBase.files_digest`` (``kb_files_sha256``) is the hex sha256 of the
@@ -42,6 +46,15 @@ from kbcore._links import (
     read_regular,
 )
 from kbcore._settings import DEFAULT_MODEL, PATH_PLACEHOLDER, Chunking, Settings, parse_settings
+from kbcore.business import (
+    MAIN_VARIANT,
+    Handoff,
+    Leads,
+    Localized,
+    TelegramSettings,
+    Variant,
+    VariantSpec,
+)
 from kbcore.errors import KbError
 from kbcore.output import display_path
 
@@ -79,6 +92,24 @@ class AssistantSpec:
     digest: str  # kb_spec_sha256: hex sha256 over instructions + settings
     reasoning_effort: str | None = None  # "minimal" | "low" | "medium" | "high"
     source_url: str | None = None  # "https://…{path}…": where a visitor reads a document
+    # The business keys (kbcore.business): absent = the feature is off.
+    starters: Localized[tuple[str, ...]] | None = None
+    leads: Leads | None = None
+    handoff: Handoff | None = None
+    telegram: TelegramSettings | None = None
+    variants: tuple[VariantSpec, ...] = ()
+
+    def instructions_for(self, variant: str | None) -> str:
+        """The instructions of ``variant``; ``"main"``, ``None`` or a variant removed since
+        the conversation began (its token still names it) get ``instructions.md``."""
+        for spec in self.variants:
+            if spec.name == variant:
+                return spec.instructions
+        return self.instructions
+
+    def variant_names(self) -> tuple[str, ...]:
+        """``"main"`` and every variant's name, in file order."""
+        return (MAIN_VARIANT, *(v.name for v in self.variants))
 
 
 @dataclass(frozen=True)
@@ -165,7 +196,9 @@ def files_digest(entries: Iterable[tuple[str, str]]) -> str:
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def spec_digest(settings: Settings, instructions: str) -> str:
+def spec_digest(
+    settings: Settings, instructions: str, variants: tuple[VariantSpec, ...] = ()
+) -> str:
     """``kb_spec_sha256``: see the module docstring for exactly what it covers."""
     doc: dict[str, object] = {
         "instructions": instructions,
@@ -180,6 +213,8 @@ def spec_digest(settings: Settings, instructions: str) -> str:
         doc["reasoning_effort"] = settings.reasoning_effort
     if settings.source_url is not None:
         doc["source_url"] = settings.source_url
+    if variants:
+        doc["variants"] = [[v.name, v.weight, v.instructions] for v in variants]
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -229,6 +264,7 @@ def _load_settings_and_spec(
     settings = parsed.settings
     problems = list(parsed.problems)
     instructions = _read_instructions(kb_dir / INSTRUCTIONS, problems)
+    variants = _read_variants(kb_dir, settings.variants, problems)
     if problems or instructions is None:
         return settings, None, problems, parsed.exclude_ok
     spec = AssistantSpec(
@@ -238,15 +274,32 @@ def _load_settings_and_spec(
         temperature=settings.temperature,
         max_output_tokens=settings.max_output_tokens,
         max_num_results=settings.max_num_results,
-        digest=spec_digest(settings, instructions),
+        digest=spec_digest(settings, instructions, variants),
         reasoning_effort=settings.reasoning_effort,
         source_url=settings.source_url,
+        starters=settings.starters,
+        leads=settings.leads,
+        handoff=settings.handoff,
+        telegram=settings.telegram,
+        variants=variants,
     )
     return settings, spec, problems, parsed.exclude_ok
 
 
-def _read_instructions(path: Path, problems: list[str]) -> str | None:
+def _read_variants(
+    kb_dir: Path, variants: tuple[Variant, ...], problems: list[str]
+) -> tuple[VariantSpec, ...]:
+    loaded = []
+    for variant in variants:
+        text = _read_instructions(kb_dir / variant.instructions, problems, variant=variant.name)
+        if text is not None:
+            loaded.append(VariantSpec(variant.name, variant.weight, text))
+    return tuple(loaded)
+
+
+def _read_instructions(path: Path, problems: list[str], *, variant: str = "") -> str | None:
     shown = display_path(path)
+    whose = f'variant "{variant}"\'s' if variant else "the assistant's"
     try:
         text = read_regular(path).decode("utf-8-sig").strip()
     except LinkRefused as exc:
@@ -256,7 +309,7 @@ def _read_instructions(path: Path, problems: list[str]) -> str | None:
         problems.append(f"{shown}: is not a regular file; replace it with one.")
         return None
     except FileNotFoundError:
-        problems.append(f"{shown}: is missing; create it with the assistant's instructions.")
+        problems.append(f"{shown}: is missing; create it with {whose} instructions.")
         return None
     except UnicodeDecodeError as exc:
         problems.append(
@@ -267,6 +320,6 @@ def _read_instructions(path: Path, problems: list[str]) -> str | None:
         problems.append(f"{shown}: cannot be read ({exc.strerror}); check its permissions.")
         return None
     if not text:
-        problems.append(f"{shown}: is empty; write the assistant's instructions in it.")
+        problems.append(f"{shown}: is empty; write {whose} instructions in it.")
         return None
     return text

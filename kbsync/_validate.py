@@ -6,10 +6,12 @@ import os
 import subprocess
 from pathlib import Path
 
+from kbcore.business import describe
 from kbcore.errors import KbError
 from kbcore.evals import load_evals
 from kbcore.kb import load_kb
-from kbcore.output import display_path, human_size, plural, result
+from kbcore.models import shutdown_warning, unknown_model
+from kbcore.output import display_path, human_size, plural, result, warn
 
 
 def validate(kb_dir: Path) -> int:
@@ -22,11 +24,17 @@ def validate(kb_dir: Path) -> int:
         raise KbError(problems + error.problems) from None
     if problems:
         raise KbError(problems)
+    for warning in (unknown_model(kb.settings.model), shutdown_warning(kb.settings.model)):
+        if warning is not None:
+            warn(f"{display_path(kb_dir)}/assistant.yaml: {warning}")
     golden = f", {plural(len(cases), 'golden question')}" if cases else ""
     result(
         f"{display_path(kb_dir)}/ is valid: {plural(len(kb.documents), 'document')},"
         f" {human_size(kb.total_bytes)}, model {kb.settings.model}{golden}"
     )
+    spec = kb.spec
+    for line in describe(spec.starters, spec.leads, spec.handoff, spec.telegram, spec.variants):
+        result(f"  {line}")
     return 0
 
 

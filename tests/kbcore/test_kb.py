@@ -240,7 +240,8 @@ def test_all_problems_are_reported_at_once(tmp_path: Path) -> None:
         load_kb(kb)
     assert caught.value.problems == [
         'kb/assistant.yaml:1: unknown key "modle"; expected one of: name, model, temperature,'
-        " max_output_tokens, file_search, chunking, files, attributes, reasoning, sources.",
+        " max_output_tokens, file_search, chunking, files, attributes, reasoning, sources,"
+        " starters, leads, handoff, telegram, variants.",
         "kb/instructions.md: is empty; write the assistant's instructions in it.",
         f'kb/files/bad.exe: file_search does not support ".exe" files; convert it to one of:'
         f" {SUPPORTED}, or exclude it in kb/assistant.yaml (files.exclude).",

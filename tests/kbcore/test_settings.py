@@ -10,7 +10,7 @@ from tests.kbcore._kb_trees import make_kb
 
 TOP_KEYS = (
     "name, model, temperature, max_output_tokens, file_search, chunking, files, attributes,"
-    " reasoning, sources"
+    " reasoning, sources, starters, leads, handoff, telegram, variants"
 )
 
 
