@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kbcore import wire
-from kbcore.servers import (
+from testing.servers import (
     ROOT,
     Server,
     free_port,

@@ -53,7 +53,7 @@ from typing import Any
 import _relay_stack as stack
 from load_relay import cpu_seconds, machine, rss_kib, write_section
 
-from kbcore.servers import Server, free_port, run_server, sandbox_server
+from testing.servers import Server, free_port, run_server, sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
 

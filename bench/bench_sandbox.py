@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 import msgspec
 
-from kbcore.servers import sandbox_server
+from testing.servers import sandbox_server
 
 HEADERS = {"Authorization": "Bearer sk-bench"}
 _VOCABULARY = """

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_search.py [--kb kb] [--analyzer snowball --analyzer light]
 
 For each analyzer (``sandbox/_analyzers.py``; both by default, side by side in one run):
-starts a fresh sandbox (``kbcore.servers.sandbox_server``) with ``SANDBOX_ANALYZER`` set,
+starts a fresh sandbox (``testing.servers.sandbox_server``) with ``SANDBOX_ANALYZER`` set,
 syncs the KB into it as CI does (``python -m kbsync --kb KB --yes`` with
 ``OPENAI_BASE_URL`` pointing at it), then asks every question of ``KB/evals.yaml``
 through ``vector_stores.search`` with the KB's ``max_num_results`` and
@@ -32,8 +32,8 @@ import openai
 import yaml
 
 from kbcore.kb import load_spec
-from kbcore.servers import ROOT, sandbox_server
 from kbcore.wire import KB_PATH
+from testing.servers import ROOT, sandbox_server
 
 API_KEY = "sk-bench-search-0123456789"
 DEFAULT_K = 5

@@ -23,15 +23,15 @@ from pathlib import Path
 
 from _sync_bench import machine
 
-from kbcore.servers import sandbox_server
-from kbsync.harness.crash import (
+from testing.crash import (
     CrashResult,
     crash,
     mixed_scenario,
     rechunk_scenario,
     reference_steps,
 )
-from kbsync.harness.runs import Sandbox
+from testing.runs import Sandbox
+from testing.servers import sandbox_server
 
 SCENARIOS = {"mixed": mixed_scenario, "rechunk": rechunk_scenario}
 

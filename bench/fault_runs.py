@@ -25,9 +25,9 @@ from pathlib import Path
 
 from _sync_bench import machine
 
-from kbcore.servers import sandbox_server
-from kbsync.harness.faults import FaultResult, fault_run
-from kbsync.harness.runs import FAULT_KINDS, Sandbox
+from testing.faults import FaultResult, fault_run
+from testing.runs import FAULT_KINDS, Sandbox
+from testing.servers import sandbox_server
 
 
 def main() -> int:

@@ -233,7 +233,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     import openai
     from _relay_stack import seed, write_kb
 
-    from kbcore.servers import free_port, relay_server, sandbox_server, wait_http
+    from testing.servers import free_port, relay_server, sandbox_server, wait_http
 
     api_key = "sk-bench-" + secrets.token_hex(8)
     with sandbox_server(work / "sandbox.log") as box:

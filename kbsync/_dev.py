@@ -17,8 +17,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from typing import IO, NoReturn
 
 from kbcore.errors import KbsyncError
 from kbcore.output import display_path, info, result
+from kbsync.ready import wait_http
 from relay._config import read_env_file, secret_problem
 
 SANDBOX_KEY = "sk-kbsync-dev-sandbox"
@@ -202,23 +201,13 @@ def _pump(name: str, stream: IO[bytes]) -> None:
 
 def _wait_http(child: _Child, url: str, *, ready_only: bool = False) -> None:
     """Wait until ``url`` answers (with ``ready_only``: answers 2xx), or the child dies."""
-    deadline = time.monotonic() + _STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if child.proc.poll() is not None:
-            raise KbsyncError(
-                f"the {child.name} exited with code {child.proc.returncode} while starting; "
-                "see its output above."
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except urllib.error.HTTPError as error:
-            if not ready_only and error.code < 500:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise KbsyncError(f"the {child.name} did not answer {url} within {_STARTUP_SECONDS:.0f} s.")
+    wait_http(
+        url,
+        name=child.name,
+        exit_code=child.proc.poll,
+        timeout=_STARTUP_SECONDS,
+        ready_only=ready_only,
+    )
 
 
 def _supervise(children: list[_Child]) -> NoReturn:

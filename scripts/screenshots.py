@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from kbcore.servers import free_port, relay_server, sandbox_server
+from testing.servers import free_port, relay_server, sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -186,7 +186,7 @@ def watch(scan: SecretScan, monkeypatch: pytest.MonkeyPatch) -> None:
 def collect(scan: SecretScan, item: pytest.Item, tmp_path: Path) -> None:
     """At teardown: the secrets in the environment now, what pytest captured for the test's
     setup and call (stdout, stderr, log records), and every ``*.log`` under ``tmp_path``
-    (the servers of ``kbcore/servers.py`` log there)."""
+    (the servers of ``testing/servers.py`` log there)."""
     for name, value in from_environ().items():
         scan.secret(name, value)
     # pytest files each phase's captured output here as it ends; there is no public reader.

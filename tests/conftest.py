@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import logging
 import os
+import shutil
 import socket
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kbcore.servers import Server, sandbox_server
+from testing.sandbox import API_KEY, reset
+from testing.servers import Server, redis_server, sandbox_server
 from tests._secrets import SecretScan, collect, watch
-
-API_KEY = "sk-test-kbsync-0123456789"
 
 # Every secret value a test hands to a server: none may appear in anything captured.
 TEST_SECRETS: tuple[tuple[str, str], ...] = (
@@ -73,27 +71,10 @@ def sandbox_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def sandbox_call(server: Server, method: str, path: str, body: Any = None) -> Any:
-    """A JSON call to the sandbox: its control surface (``/_sandbox``) or its API (``/v1``)."""
-    data = None if body is None else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
-    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-def only_model(
-    server: Server, model_id: str, *, reasoning: bool = False, context_tokens: int = 16000
-) -> None:
-    """Replace the sandbox's model table with the one model ``model_id``."""
-    entry = {"id": model_id, "reasoning": reasoning, "context_tokens": context_tokens}
-    sandbox_call(server, "POST", "/_sandbox/models", {"models": [entry]})
-
-
 @pytest.fixture
 def sandbox(sandbox_live: Server) -> Server:
     """The live sandbox, reset: no state, no counters, no faults."""
-    sandbox_call(sandbox_live, "POST", "/_sandbox/reset", {})
+    reset(sandbox_live)
     return sandbox_live
 
 
@@ -155,3 +136,13 @@ def _no_secret_in_server_logs(tmp_path_factory: pytest.TempPathFactory) -> Itera
     scan = _scan()
     scan.add_files(tmp_path_factory.getbasetemp().rglob("*.log"))
     scan.check()
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A throwaway redis-server on a free loopback port."""
+    binary = shutil.which("redis-server")
+    need(binary is not None, "redis-server is not installed (apt-get install redis-server)")
+    assert binary is not None
+    with redis_server(binary, tmp_path) as url:
+        yield url

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.servers import Server, free_port, wait_http
 from kbsync._dev import relay_secret
-from tests.conftest import API_KEY
+from testing.sandbox import API_KEY
+from testing.servers import Server, free_port, wait_http
 from tests.deploy._sse import answer, chat
 
 KBSYNC = [sys.executable, "-m", "kbsync"]

@@ -15,8 +15,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from kbcore.servers import ROOT, Server, relay_server
-from tests.conftest import API_KEY, sandbox_call
+from testing.sandbox import API_KEY, sandbox_call
+from testing.servers import ROOT, Server, relay_server
 from tests.relay._helpers import QUESTION, parse_sse, seed, wait_for, write_kb
 
 KB_NAME = "storechoice"

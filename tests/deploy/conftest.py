@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.servers import Server, relay_server
-from tests.conftest import API_KEY
+from testing.sandbox import API_KEY
+from testing.servers import Server, relay_server
 
 # One long paragraph, so that the sandbox's extractive answer has many deltas.
 LIGHTHOUSE = (

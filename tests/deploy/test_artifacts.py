@@ -14,7 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from kbcore.servers import ROOT, free_port, relay_server
+from testing.servers import ROOT, free_port, relay_server
 from tests.conftest import need
 
 DEPLOY = ROOT / "deploy"

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import ROOT, Server, free_port, nginx_command, nginx_config, run_command
-from tests.conftest import need, sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import ROOT, Server, free_port, nginx_command, nginx_config, run_command
+from tests.conftest import need
 from tests.deploy._sse import Item, chat
 
 pytestmark = [pytest.mark.nginx, pytest.mark.slow]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kbcore.servers import ROOT
+from testing.servers import ROOT
 from tests.conftest import need
 
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -8,9 +8,9 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from kbcore.servers import Server
 from kbsync.cli import main
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 
 
 def write_kb(

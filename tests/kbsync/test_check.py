@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import ROOT, Server
-from tests.conftest import only_model, sandbox_call
+from testing.sandbox import only_model, sandbox_call
+from testing.servers import ROOT, Server
 from tests.kbsync._helpers import files, kbsync, requests, stores, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")

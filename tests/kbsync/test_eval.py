@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import Server
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests._golden import check_golden
-from tests.conftest import sandbox_call
 from tests.kbsync._helpers import kbsync, requests, stores, write_kb
 
 GOLDEN = Path(__file__).parent / "golden"

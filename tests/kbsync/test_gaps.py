@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 from click.testing import CliRunner, Result
 
-from kbcore.servers import Server, relay_server
 from kbsync.cli import main
+from testing.sandbox import API_KEY
+from testing.servers import Server, relay_server
 from tests._club import PRICES_MD, SCHEDULE_MD
 from tests._golden import check_golden
-from tests.conftest import API_KEY
 from tests.kbsync._helpers import write_kb
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kbcore.servers import Server
 from kbsync.cli import main
+from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,

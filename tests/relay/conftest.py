@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from kbcore.servers import Server, free_port, relay_server
 from relay._config import Config
 from relay.app import create_app
-from tests.conftest import API_KEY
+from testing.sandbox import API_KEY
+from testing.servers import Server, free_port, relay_server
 from tests.relay._helpers import Seeded, seed, wait_for, write_kb
 
 SECRET = "relay-test-secret-0123456789abcdef"

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from kbcore.servers import Server
 from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
-from tests.conftest import only_model, sandbox_call
+from testing.sandbox import only_model, sandbox_call
+from testing.servers import Server
 from tests.relay._helpers import (
     DOCS,
     KB_NAME,
@@ -340,7 +340,7 @@ def test_upstream_timeout(make_relay: MakeRelay, sandbox: Server) -> None:
 
 
 def test_upstream_unreachable(make_relay: MakeRelay) -> None:
-    from kbcore.servers import free_port
+    from testing.servers import free_port
 
     with make_relay() as http:
         upstream = runtime(http).upstream

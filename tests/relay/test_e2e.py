@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from kbcore.servers import Server
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.relay._helpers import QUESTION, Seeded, parse_sse, wait_for
 from tests.relay.conftest import RunRelay
 

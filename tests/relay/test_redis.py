@@ -3,56 +3,19 @@ through a real redis-server."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from kbcore.servers import Server, free_port
 from relay._config import RateLimit
-from tests.conftest import need, sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server, free_port
 from tests.relay._helpers import QUESTION, wait_for
 from tests.relay.conftest import MakeRelay, RunRelay
 from tests.relay.test_security import open_streams
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    need(binary is not None, "redis-server is not installed (apt-get install redis-server)")
-    assert binary is not None
-    port = free_port()
-    log = (tmp_path / "redis.log").open("wb")
-    proc = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp_path,
-    )
-    try:
-        import socket
-
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start: {tmp_path}") from None
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def test_two_instances_share_one_limit(make_relay: MakeRelay, redis_url: str) -> None:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from kbcore.servers import Server
 from relay._runtime import Runtime
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.relay._helpers import QUESTION, parse_sse, wait_for
 
 

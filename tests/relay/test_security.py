@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from kbcore.servers import ROOT, Server
 from relay._config import Config, RateLimit
 from relay.app import create_app
-from tests.conftest import API_KEY, sandbox_call
+from testing.sandbox import API_KEY, sandbox_call
+from testing.servers import ROOT, Server
 from tests.relay._asgi import Reply, call, chat_body
 from tests.relay._helpers import KB_NAME, QUESTION, parse_sse, wait_for
 from tests.relay.conftest import MakeRelay, RunRelay

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.servers import Server
-from kbsync.harness.crash import (
+from testing.crash import (
     CrashResult,
     Poller,
     crash,
     mixed_scenario,
     rechunk_scenario,
 )
-from kbsync.harness.runs import Sandbox
+from testing.runs import Sandbox
+from testing.servers import Server
 
 LATENCY_MS = 150  # the poller must see a write before the sandbox acts, even on a loaded machine
 

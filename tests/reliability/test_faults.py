@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.servers import Server
-from kbsync.harness.faults import fault_run
-from kbsync.harness.runs import Outcome, Sandbox
+from testing.faults import fault_run
+from testing.runs import Outcome, Sandbox
+from testing.servers import Server
 
 
 @pytest.mark.parametrize("seed", [101, 102, 103, 104, 105])

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
-from kbcore.servers import ROOT
+from testing.servers import ROOT
 from tests.relay.conftest import RunRelay
 
 

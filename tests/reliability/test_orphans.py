@@ -9,9 +9,9 @@ from typing import Any
 import openai
 import pytest
 
-from kbcore.servers import Server
 from kbcore.wire import display_name, is_ours, orphans, upload_name
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.sync._sync_helpers import apply_ok, kbsync, write_kb
 
 

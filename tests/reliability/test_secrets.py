@@ -15,9 +15,9 @@ from urllib.parse import quote
 from litestar import Litestar, get
 from litestar.testing import TestClient
 
-from kbcore.servers import ROOT
+from testing.sandbox import API_KEY
+from testing.servers import ROOT
 from tests._secrets import SecretScan
-from tests.conftest import API_KEY
 from tests.relay.conftest import SECRET
 
 SECRETS = {"OPENAI_API_KEY": API_KEY, "RELAY_SECRET": SECRET}

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import API_KEY
+from testing.sandbox import API_KEY
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}", "Accept": "application/json"}
 

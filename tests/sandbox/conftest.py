@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import Server
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 
 
 def make_pdf(text: str) -> bytes:
@@ -100,7 +100,7 @@ async def aclosing_client(base_url: str) -> AsyncIterator[Any]:
     """An async SDK client closed on the test's own loop (unlike the shared ``aclient``)."""
     import openai
 
-    from tests.conftest import API_KEY
+    from testing.sandbox import API_KEY
 
     async with openai.AsyncOpenAI(
         api_key=API_KEY, base_url=base_url, max_retries=0, timeout=10

@@ -8,7 +8,7 @@ from typing import Any
 import openai
 import pytest
 
-from kbcore.servers import Server
+from testing.servers import Server
 from tests._spec import assert_valid
 from tests.sandbox.conftest import Upload, raw_json, set_faults
 

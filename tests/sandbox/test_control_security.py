@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import Server
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests._spec import assert_valid
-from tests.conftest import sandbox_call
 
 HOSTILE = json.dumps({"rate": 1.0, "kinds": ["500"], "seed": 1})
 

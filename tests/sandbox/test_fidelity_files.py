@@ -10,9 +10,9 @@ from typing import Any
 import openai
 import pytest
 
-from kbcore.servers import Server
+from testing.sandbox import API_KEY, sandbox_call
+from testing.servers import Server
 from tests._spec import assert_valid
-from tests.conftest import API_KEY, sandbox_call
 from tests.sandbox.conftest import Upload, raw_json, set_faults, wait_processed
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import openai
 
-from kbcore.servers import sandbox_server
 from sandbox._persist import load, save_now
 from sandbox._state import Store
-from tests.conftest import API_KEY, sandbox_call
+from testing.sandbox import API_KEY, sandbox_call
+from testing.servers import sandbox_server
 
 
 def _client(url: str) -> openai.OpenAI:

@@ -10,9 +10,9 @@ import httpx
 import openai
 import pytest
 
-from kbcore.servers import Server
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests._spec import assert_valid
-from tests.conftest import sandbox_call
 from tests.sandbox._seed import MODEL, file_search, seed
 from tests.sandbox._seed_sse import HEADERS, parse
 

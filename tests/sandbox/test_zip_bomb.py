@@ -12,8 +12,8 @@ from typing import Any
 
 import openai
 
-from kbcore.servers import Server, sandbox_server
-from tests.conftest import API_KEY
+from testing.sandbox import API_KEY
+from testing.servers import Server, sandbox_server
 from tests.sandbox.conftest import make_docx, wait_processed
 
 BOMB_BYTES = 512 * 1024 * 1024  # what the archive inflates to

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from kbcore.servers import ROOT, Server
 from kbsync.cli import main
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import ROOT, Server
 
 INSTRUCTIONS = "Answer from the documents only.\n"
 

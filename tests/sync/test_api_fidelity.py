@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from kbcore.kb import load_kb
-from kbcore.servers import Server
 from kbcore.wire import is_ours
 from sync import _ingest
 from sync._apply import apply
@@ -19,6 +18,7 @@ from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._remote_errors import QuotaExhausted
 from sync._run import make_plan
+from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from kbcore.kb import load_kb
-from kbcore.servers import Server
 from sync import _ingest
 from sync._apply import ApplyReport, apply
 from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._run import make_plan
 from sync.plan import Plan
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.sandbox.conftest import make_pdf
 from tests.sync._sync_helpers import apply_ok, assert_in_sync, by_path, faults, put, write_kb
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import Server
+from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,

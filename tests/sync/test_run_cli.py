@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kbcore.servers import Server
 from kbcore.store import missing_chosen
 from kbsync.cli import main
 from sync import _run
-from tests.conftest import need, sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
+from tests.conftest import need
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from kbcore.kb import load_kb
-from kbcore.servers import Server
 from sync._remote import Remote
 from sync._run import make_plan
-from tests.conftest import sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,

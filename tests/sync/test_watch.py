@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kbcore.servers import ROOT
 from kbsync._watch import watch
+from testing.servers import ROOT
 from tests.sync._sync_helpers import assert_in_sync, put, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")

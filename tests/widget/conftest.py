@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import Server, free_port, relay_server, sandbox_server
-from tests.conftest import need, sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server, free_port, relay_server, sandbox_server
+from tests.conftest import need
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import FakeRelay, fake_relay
 from tests.widget._stack import relay_env, seed, write_kb

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kbcore.servers import free_port
+from testing.servers import free_port
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import FakeRelay, Reply, event
 

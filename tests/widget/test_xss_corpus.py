@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from kbcore import wire
-from kbcore.servers import Server
-from tests.conftest import need, sandbox_call
+from testing.sandbox import sandbox_call
+from testing.servers import Server
+from tests.conftest import need
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import WIDGET, FakeRelay, Reply, event, fake_relay
 from tests.widget._stack import API_KEY, KB_NAME

@@ -1,4 +1,4 @@
-"""Crash consistency: kill an apply at its Nth write request, rerun, check (``_harness``)."""
+"""Crash consistency: kill an apply at its Nth write request, rerun, check."""
 
 from __future__ import annotations
 
@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kbcore import wire
 from kbcore.kb import load_kb
 from kbcore.wire import upload_name
-from kbsync.harness.runs import (
+from sync.plan import attributes_for
+from testing.kb import doc, write_kb
+from testing.runs import (
     KB_NAME,
-    Sandbox,
     desired_problems,
-    doc,
     kbsync,
     kill_at_write,
     plans_nothing,
-    write_kb,
+    write_log,
 )
-from sync.plan import attributes_for
+from testing.sandbox import Sandbox
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,17 @@ def prepare(sandbox: Sandbox, scenario: Scenario, root: Path) -> Prepared:
     """Reset the sandbox, sync the old KB, plant the failed and duplicate copies, and
     write the new KB (not yet synced)."""
     sandbox.reset()
-    old_kb = write_kb(root / "old" / "kb", scenario.old, scenario.old_settings)
+    old_kb = write_kb(
+        root / "old" / "kb", scenario.old, settings=scenario.old_settings, replace=True
+    )
     first = kbsync(sandbox, old_kb, "--yes")
     if first.code != 0:
         raise RuntimeError(f"the old KB did not sync: {first.stderr}")
     store_id = sandbox.store_id(KB_NAME)
     assert store_id is not None
-    new_kb = write_kb(root / "new" / "kb", scenario.new, scenario.new_settings)
+    new_kb = write_kb(
+        root / "new" / "kb", scenario.new, settings=scenario.new_settings, replace=True
+    )
     old_docs, new_docs = load_kb(old_kb).by_path(), load_kb(new_kb).by_path()
     planted = []
     for path in scenario.failed:  # the right bytes, named .pdf so that parsing fails
@@ -186,8 +191,8 @@ class Poller(threading.Thread):
                 self.samples.append(
                     [
                         (
-                            str((f.get("attributes") or {}).get("kb_path")),
-                            str((f.get("attributes") or {}).get("kb_sha256")),
+                            str((f.get("attributes") or {}).get(wire.KB_PATH)),
+                            str((f.get("attributes") or {}).get(wire.KB_SHA256)),
                             f["status"],
                         )
                         for f in files
@@ -252,7 +257,7 @@ def reference_steps(sandbox: Sandbox, scenario: Scenario, root: Path, latency_ms
     sandbox.faults()
     if outcome.code != 0:
         raise RuntimeError(f"the reference apply failed: {outcome.stderr}")
-    return sandbox.write_log(sandbox.total() - before)
+    return write_log(sandbox, sandbox.total() - before)
 
 
 def crash(

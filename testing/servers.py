@@ -5,16 +5,17 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from kbsync.ready import wait_http
+from testing.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,28 +25,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-def wait_http(
-    url: str, *, timeout: float = 20.0, proc: subprocess.Popen[bytes] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status < 500:
-                    return
-        except urllib.error.HTTPError as error:
-            if error.code < 500:
-                return
-            last = error
-        except OSError as error:
-            last = error
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout} s: {last}")
 
 
 @dataclass
@@ -71,10 +50,20 @@ def run_server(
     log: Path,
     env: dict[str, str] | None = None,
     cwd: Path = ROOT,
+    ready_only: bool = False,
 ) -> Iterator[Server]:
+    """``python ARGS`` with ``env`` over this environment (unbuffered output)."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    command = [sys.executable, *args]
     with run_command(
-        [sys.executable, *args], port=port, ready_path=ready_path, log=log, env=full_env, cwd=cwd
+        command,
+        port=port,
+        ready_path=ready_path,
+        log=log,
+        env=full_env,
+        cwd=cwd,
+        ready_only=ready_only,
+        name=" ".join(["python", *args[:2]]),
     ) as server:
         yield server
 
@@ -89,16 +78,27 @@ def run_command(
     output: Path | None = None,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    ready_only: bool = False,
+    timeout: float = 20.0,
+    name: str | None = None,
 ) -> Iterator[Server]:
-    """Start ``command`` (its output to ``output``, else ``log``), wait for ``ready_path``,
-    and stop it afterwards; ``env=None`` inherits the environment."""
+    """Start ``command`` (its output to ``output``, else ``log``), wait for ``ready_path``
+    (with ``ready_only``, for a 2xx from it), and stop it afterwards; ``env=None``
+    inherits the environment."""
     with (output or log).open("wb") as sink:
         proc = subprocess.Popen(
             list(command), stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=cwd
         )
         server = Server(proc, port, log)
         try:
-            wait_http(server.url + ready_path, proc=proc)
+            wait_http(
+                server.url + ready_path,
+                name=name or Path(command[0]).name,
+                exit_code=proc.poll,
+                timeout=timeout,
+                ready_only=ready_only,
+                output=str(output or log),
+            )
             yield server
         finally:
             proc.terminate()
@@ -130,11 +130,15 @@ def relay_server(
     ready_path: str = "/readyz",
     cwd: Path = ROOT,
     extra_args: Sequence[str] = (),
+    ready_only: bool = False,
 ) -> Iterator[Server]:
-    """``python -m relay`` on a loopback port, ready once ``ready_path`` answers."""
+    """``python -m relay`` on a loopback port, ready once ``ready_path`` answers (with
+    ``ready_only``, answers 2xx: ``/readyz`` is 503 until the vector store is found)."""
     port = port or free_port()
     args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
-    with run_server(args, port=port, ready_path=ready_path, log=log, env=env, cwd=cwd) as server:
+    with run_server(
+        args, port=port, ready_path=ready_path, log=log, env=env, cwd=cwd, ready_only=ready_only
+    ) as server:
         yield server
 
 
@@ -169,3 +173,43 @@ def nginx_command(binary: str, prefix: Path, conf: Path, log: Path, *globals_: s
     """The command that runs ``conf`` in the foreground, its error log at ``log``."""
     directives = " ".join(["daemon off;", f"pid {prefix / 'nginx.pid'};", *globals_])
     return [binary, "-p", f"{prefix}/", "-e", str(log), "-c", str(conf), "-g", directives]
+
+
+def nginx_binary() -> str | None:
+    """Debian's nginx (``/usr/sbin`` is not on every user's PATH), or ``None``."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    return binary if Path(binary).exists() else None
+
+
+@contextmanager
+def redis_server(binary: str, folder: Path) -> Iterator[str]:
+    """A throwaway ``redis-server`` (no persistence) on a free loopback port; its URL.
+    It runs in ``folder`` and logs to ``folder/redis.log``."""
+    port = free_port()
+    command = [
+        binary,
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    with (folder / "redis.log").open("wb") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=folder)
+        try:
+            wait_for(lambda: _accepts(port), timeout=10, what=f"redis-server (see {log.name})")
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

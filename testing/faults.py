@@ -1,4 +1,4 @@
-"""Faulted runs: apply under sandbox faults, then check the rules (``_harness``)."""
+"""Faulted runs: apply under sandbox faults, then check the rules."""
 
 from __future__ import annotations
 
@@ -9,20 +9,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kbcore.servers import ROOT
-from kbsync.harness.runs import (
+from testing.kb import doc, write_kb
+from testing.runs import (
     FAULT_KINDS,
     KB_NAME,
     Outcome,
-    Sandbox,
     command,
     desired_problems,
-    doc,
     kbsync,
     kbsync_env,
     plans_nothing,
-    write_kb,
+    writes_seen,
 )
+from testing.sandbox import Sandbox
+from testing.servers import ROOT
 
 # -- one faulted run -------------------------------------------------------------------
 
@@ -75,11 +75,11 @@ def fault_run(
     reached the sandbox (to aim at the middle of an apply rather than its plan)."""
     started = time.monotonic()
     sandbox.reset()
-    kb = write_kb(root / f"seed{seed}" / "kb", fault_base(), "name: crash\n")
+    kb = write_kb(root / f"seed{seed}" / "kb", fault_base(), settings="name: crash\n", replace=True)
     first = kbsync(sandbox, kb, "--yes")
     if first.code != 0:
         raise RuntimeError(f"the base KB did not sync: {first.stderr}")
-    write_kb(kb, fault_change(seed, fault_base()), "name: crash\n")
+    write_kb(kb, fault_change(seed, fault_base()), settings="name: crash\n", replace=True)
     env = {"KBSYNC_TIMEOUT": str(timeout_s)}
     settings = {"rate": rate, "kinds": list(kinds), "seed": seed, "retry_after_ms": retry_after_ms}
     try:
@@ -114,7 +114,7 @@ def fault_run(
 def _faults_from_write(
     sandbox: Sandbox, kb: Path, nth: int, settings: dict[str, Any], env: Mapping[str, str]
 ) -> Outcome:
-    base = sandbox.writes_seen()
+    base = writes_seen(sandbox)
     proc = subprocess.Popen(
         command(kb, "--yes"),
         env=kbsync_env(sandbox, env),
@@ -125,7 +125,7 @@ def _faults_from_write(
     )
     switched = False
     while proc.poll() is None and not switched:
-        if sandbox.writes_seen() - base >= nth:
+        if writes_seen(sandbox) - base >= nth:
             sandbox.faults(**settings)
             switched = True
         time.sleep(0.003)
