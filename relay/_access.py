@@ -16,8 +16,8 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from kbcore.mask import mask
 from relay import _log
-from relay._mask import mask
 from relay._metrics import Metrics
 from relay._sse import Outcome
 

@@ -123,8 +123,6 @@ async def admit(
             "message_too_long",
             f"The message is longer than {config.max_message_chars} characters.",
         )
-    if config.log_questions:
-        access.question = message
     if not origin_allowed(request, runtime):
         return refuse(403, "origin_not_allowed", "This origin may not use the chat.")
     limits = runtime.limits
@@ -153,4 +151,6 @@ async def admit(
     if isinstance(lease, Refused):
         return lease.response()
     runtime.metrics.open_streams = limits.slots.open
+    if config.log_questions:  # only an admitted question: a refused one is not a chat
+        access.question = message
     return Admitted(message, conversation_id, turn, spec, vector_store_id, upstream, lease)

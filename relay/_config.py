@@ -11,7 +11,9 @@ accepted.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 # The value deploy/kbsync.env.example ships with: anyone can read it, so it signs nothing.
 PLACEHOLDER_SECRET = "replace-me-with-the-output-of-the-command-above"
 MIN_SECRET_BYTES = 32
+MIN_SECRET_BITS = 128
 DAY = 86400
 
 
@@ -56,7 +59,32 @@ def secret_problem(name: str, value: str) -> str | None:
             f"{name} is shorter than {MIN_SECRET_BYTES} bytes, so tokens could be forged; "
             f"set it to the output of {how}."
         )
+    # Long is not enough ("a" * 32): a repeated piece, or too few different characters
+    # for MIN_SECRET_BITS by the characters' own frequencies, can be guessed.
+    if _period(value) <= len(value) // 2 or _estimated_bits(value) < MIN_SECRET_BITS:
+        return (
+            f"{name} is a guessable string (a repeated pattern, or too few different "
+            f"characters for {MIN_SECRET_BITS} random bits), so tokens could be forged; "
+            f"set it to the output of {how}."
+        )
     return None
+
+
+def _estimated_bits(value: str) -> float:
+    """Length times the Shannon entropy of the value's own character frequencies."""
+    counts = Counter(value)
+    return -sum(n * math.log2(n / len(value)) for n in counts.values())
+
+
+def _period(value: str) -> int:
+    """The length of the shortest piece that ``value`` repeats (its own length if none)."""
+    border = [0] * len(value)  # Knuth-Morris-Pratt prefix function
+    for i in range(1, len(value)):
+        k = border[i - 1]
+        while k and value[i] != value[k]:
+            k = border[k - 1]
+        border[i] = k + (value[i] == value[k])
+    return len(value) - (border[-1] if value else 0)
 
 
 @dataclass(frozen=True)

@@ -69,11 +69,18 @@ def client_ip(request: Request[Any, Any, Any], trusted: tuple[Network, ...]) -> 
 
 
 def client_key(ip: str) -> str:
-    """The key a client's counts are kept under: its IPv4 address, or its IPv6 /64."""
+    """The key a client's counts are kept under: its IPv4 address (embedded ones too:
+    IPv4-mapped, 6to4, Teredo), or its IPv6 /64."""
     address = _address(ip)
     if isinstance(address, ipaddress.IPv6Address):
         if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
             return str(address.ipv4_mapped)
+        # 6to4 (2002::/16) and Teredo (2001::/32) carry their holder's IPv4 address: one
+        # IPv4 holder would otherwise get 65,536 /64s of 6to4, or a fresh Teredo port each.
+        if address.sixtofour is not None:
+            return str(address.sixtofour)
+        if address.teredo is not None:
+            return str(address.teredo[1])
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return ip
 

@@ -46,7 +46,11 @@ def test_the_health_check_probes_healthz(tmp_path: Path) -> None:
     kb.mkdir()
     (kb / "instructions.md").write_text("Answer briefly.\n")
     port = free_port()
-    env = {"KB_DIR": str(kb), "OPENAI_API_KEY": "sk-test", "RELAY_SECRET": "x" * 32}
+    env = {
+        "KB_DIR": str(kb),
+        "OPENAI_API_KEY": "sk-test",
+        "RELAY_SECRET": "artifact-test-secret-0123456789abcdef",
+    }
     with relay_server(tmp_path / "relay.log", env, port=port, ready_path="/healthz", cwd=tmp_path):
         alive = subprocess.run(
             [sys.executable, *command[1:]], env={**os.environ, "PORT": str(port)}, timeout=30

@@ -11,7 +11,7 @@ import pytest
 from relay._config import PLACEHOLDER_SECRET, Config, RateLimit
 from relay._errors import ConfigError
 
-SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret"
+SECRET = "config-test-secret-0123456789abcdef"
 
 
 def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -159,9 +159,11 @@ def test_weak_secrets_are_refused(secret: str) -> None:
         assert secret.strip() not in str(caught.value)  # the message never repeats a secret
 
 
-def test_a_32_byte_secret_is_enough() -> None:
-    assert Config.from_env({"RELAY_SECRET": "x" * 32}).relay_secret == "x" * 32
-    assert Config.from_env({"RELAY_SECRET": "ю" * 16}).relay_secret == "ю" * 16  # bytes count
+def test_a_32_byte_random_secret_is_enough() -> None:
+    value = "Zq3-v9Lx_0pR7mKt2WbYc8NdHs5EjUf1"
+    assert Config.from_env({"RELAY_SECRET": value}).relay_secret == value
+    cyrillic = "жЖюЮщЩъЪэЭяЯфФцЦчЧшШбБгГдДлЛпПиИ"  # 32 different letters: 64 bytes
+    assert Config.from_env({"RELAY_SECRET": cyrillic}).relay_secret == cyrillic
 
 
 def test_missing_env_file_names_it(tmp_path: Path) -> None:

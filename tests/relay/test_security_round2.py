@@ -1,0 +1,128 @@
+"""Regression tests for the second security review (issue 23), named after the behaviour
+they pin down. Each reproduced its finding on the code before the fix."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import string
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+
+from relay._config import Config, RateLimit, secret_problem
+from relay._limits import client_key
+from relay.app import create_app
+from tests.relay._asgi import Reply, call, chat_body
+
+STRONG = "a-strong-test-secret-0123456789abcdefgh"
+CONTACT = "Call me on 4111  1111  1111  1111 or +7–912–345–67–89, anna＠example.ru"
+
+
+def offline_app(tmp_path: Path, **overrides: Any) -> Litestar:
+    """An app whose startup never runs: every admitted request ends at ``not_ready``."""
+    config: dict[str, Any] = {"kb_dir": tmp_path / "kb", "relay_secret": STRONG}
+    config.update(overrides)
+    return create_app(Config(**config))
+
+
+def post(app: Litestar, peer: str = "192.0.2.1", **kw: Any) -> Reply:
+    kw.setdefault("body", chat_body())
+    return asyncio.run(call(app, "POST", "/api/chat", peer=peer, **kw))
+
+
+def request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
+    """The access-log lines (``event: request``) the relay wrote, parsed."""
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "relay"]
+    return [line for line in lines if line.get("event") == "request"]
+
+
+# ---- finding 10: a refused request never logs its question --------------------------------
+
+
+def test_refused_requests_never_log_their_question(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="relay")
+    app = offline_app(
+        tmp_path,
+        log_questions=True,
+        allowed_origins=("https://club.example",),
+        rate_limit=RateLimit(1, "minute"),
+    )
+    body = chat_body("What does a visit cost? My card is 4111 1111 1111 1111")
+    other_site = {"origin": "https://elsewhere.example"}
+    assert post(app, body=body, headers=other_site).status == 403
+    assert post(app, body=body).status == 503  # admitted by the limits, then not ready
+    assert post(app, body=body).status == 429
+    statuses = [(line["status"], "question" in line) for line in request_lines(caplog)]
+    assert statuses == [(403, False), (503, False), (429, False)]
+
+
+# ---- finding 13: a low-entropy RELAY_SECRET refuses to start ------------------------------
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "a" * 32,
+        "a" * 64,
+        "ab" * 16,
+        "abcd" * 8,
+        "0123456789abcdef" * 2,
+        "password" * 4,
+        "secretsecretsecretsecretsecret12",
+        "11111111111111111111111111111112",
+    ],
+)
+def test_low_entropy_relay_secret_is_refused(weak: str) -> None:
+    problem = secret_problem("RELAY_SECRET", weak)
+    assert problem is not None, weak
+    assert problem.startswith("RELAY_SECRET ")
+    assert "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'" in problem
+    assert weak not in problem
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32),
+        lambda: "".join(secrets.choice(string.ascii_letters) for _ in range(40)),
+    ],
+    ids=["token_urlsafe(32)", "token_hex(32)", "40 random letters"],
+)
+def test_random_relay_secrets_are_accepted(make: Any) -> None:
+    for _ in range(200):
+        value = make()
+        assert secret_problem("RELAY_SECRET", value) is None, value
+
+
+# ---- 6to4 and Teredo: one IPv4 holder, one client -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # 6to4: 2002:WWXX:YYZZ::/48 embeds the IPv4 address; every /64 below it is its.
+        ("2002:c633:6407::1", "2002:c633:6407:ffff::9"),
+        ("2002:c633:6407::1", "198.51.100.7"),
+        # Teredo: 2001:0::/32, the client's IPv4 address stored inverted in the last 32 bits.
+        ("2001:0:4136:e378:8000:63bf:39cc:9bf8", "2001:0:4136:e379:0:63bf:39cc:9bf8"),
+        ("2001:0:4136:e378:8000:63bf:39cc:9bf8", "198.51.100.7"),
+    ],
+)
+def test_6to4_and_teredo_are_keyed_by_their_ipv4(first: str, second: str) -> None:
+    assert client_key(first) == client_key(second) == "198.51.100.7"
+
+
+def test_6to4_holder_gets_one_bucket(tmp_path: Path) -> None:
+    app = offline_app(tmp_path, rate_limit=RateLimit(1, "minute"))
+    assert post(app, "2002:c633:6407:1::1").status == 503  # allowed, then not ready
+    for subnet in range(2, 6):
+        assert post(app, f"2002:c633:6407:{subnet}::1").status == 429
+    assert post(app, "2002:c633:6408:1::1").status == 503  # another IPv4's 6to4 prefix
