@@ -20,6 +20,8 @@ from sandbox import (
     _vs_files,
 )
 from sandbox._control import Control
+from sandbox.crm import ROUTES as CRM_ROUTES
+from sandbox.crm import CrmState
 from sandbox._errors import ApiError
 from sandbox._middleware import sandbox_middleware, stamp_headers
 from sandbox._persist import load, save_now
@@ -77,6 +79,7 @@ def create_app(store: Store | None = None) -> Litestar:
             *_conversations.ROUTES,
             *_models.ROUTES,
             *_control.ROUTES,
+            *CRM_ROUTES,
         ],
         middleware=[sandbox_middleware],
         before_send=[stamp_headers],
@@ -85,7 +88,7 @@ def create_app(store: Store | None = None) -> Litestar:
             HTTPException: _http_error,
             Exception: _crash,
         },
-        state=State({"store": store, "control": Control()}),
+        state=State({"store": store, "control": Control(), "crm": CrmState()}),
         on_startup=[startup],
         on_shutdown=[shutdown],
         request_max_body_size=MAX_BODY_BYTES,
