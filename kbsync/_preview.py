@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kbcore import output as _output
+from kbcore.defaults import CONCURRENCY
 from kbcore.kb import load_spec
 from sync import (
     ApplyReport,
@@ -26,7 +27,7 @@ from sync import (
 )
 
 
-def preview(kb_dir: Path, pr: int, *, delete: bool = False, concurrency: int = 8) -> int:
+def preview(kb_dir: Path, pr: int, *, delete: bool = False, concurrency: int = CONCURRENCY) -> int:
     """Build (or, with ``delete``, remove) pull request ``pr``'s preview store."""
     if delete:
         return _delete(kb_dir, pr)

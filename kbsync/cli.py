@@ -2,60 +2,106 @@
 
 Every command is a plain function returning an exit code; ``kbcore.output.exit_with``
 is the one place that maps failures to exit codes (expected → one line and 1, Ctrl-C →
-130). ``relay`` and ``sandbox`` are the packages' own commands (``python -m relay`` runs
-the same one), imported only when invoked so that ``kbsync`` starts fast.
+130). Commands are imported only when invoked so that ``kbsync`` starts fast: add a
+command with ``@main.command()`` here, or for a package's own command (like ``relay``)
+an entry in ``_Commands.lazy``.
+
+``--kb`` is taken before or after the subcommand (``kbsync --kb DIR validate`` and
+``kbsync validate --kb DIR`` are the same); without it, ``KB_DIR``, else the nearest
+``kb/`` here or above (``kbcore.kbdir``).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, NoReturn
 
 import click
 
-from kbcore import __version__
+from kbcore.defaults import CONCURRENCY, MASS_DELETE_SHARE, MAX_CONCURRENCY, RELAY_PORT
+from kbcore.kbdir import require_kb, resolve_kb
 from kbcore.output import exit_with
 from kbsync._gap_groups import MIN_SCORE as GAP_MIN_SCORE
+from sandbox import DEFAULT_PORT as SANDBOX_PORT
+
+EXIT_CODES = (
+    "Exit codes: 0 done or nothing to do; 1 an error (one line says what); 2 changes "
+    "pending (only with --detailed-exitcode) or a usage error; 130 interrupted (Ctrl-C)."
+)
 
 
-def _default_kb() -> Path:
-    return Path(os.environ.get("KB_DIR") or "kb")
+def _resolve(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    return resolve_kb(value)
 
 
 kb_option = click.option(
     "--kb",
     "kb_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    default=_default_kb,
-    show_default="$KB_DIR, else ./kb",
-    help="The knowledge base folder.",
+    default=None,
+    callback=_resolve,
+    help="The knowledge base folder.  [default: $KB_DIR, else the nearest kb/ here or above]",
+)
+
+concurrency_option = click.option(
+    "--concurrency",
+    default=CONCURRENCY,
+    show_default=True,
+    type=click.IntRange(1, MAX_CONCURRENCY),
+    help="Uploads in parallel.",
 )
 
 
-class _Commands(click.Group):
-    """The group, with ``relay`` and ``sandbox`` loaded from their packages on first use."""
+def run_on_kb(kb_dir: Path, command: Callable[[Path], int]) -> NoReturn:
+    """Run ``command`` on ``kb_dir`` once it is known to be a knowledge base (else one
+    line, exit 1), through the one error handler."""
+    exit_with(lambda: command(require_kb(kb_dir)))
 
-    _lazy: ClassVar[dict[str, str]] = {"relay": "relay.server", "sandbox": "sandbox.server"}
+
+class _Commands(click.Group):
+    """The group: ``lazy`` commands are loaded from their packages on first use, and a
+    ``--kb`` given before the subcommand becomes every subcommand's default."""
+
+    lazy: ClassVar[dict[str, str]] = {"relay": "relay.server", "sandbox": "sandbox.server"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted([*super().list_commands(ctx), *self._lazy])
+        return sorted([*super().list_commands(ctx), *self.lazy])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self._lazy:
-            module = importlib.import_module(self._lazy[cmd_name])
+        if cmd_name in self.lazy:
+            module = importlib.import_module(self.lazy[cmd_name])
             command: click.Command = module.main
             return command
         return super().get_command(ctx, cmd_name)
+
+
+def _kb_everywhere(ctx: click.Context, kb_dir: Path) -> None:
+    """``kbsync --kb DIR SUBCOMMAND``: DIR is the subcommand's ``--kb`` default (its own
+    ``--kb`` still wins), through click's default map."""
+    defaults: dict[str, Any] = dict(ctx.default_map or {})
+    group = ctx.command
+    assert isinstance(group, click.Group)
+    for name in group.list_commands(ctx):
+        defaults[name] = {**defaults.get(name, {}), "kb_dir": kb_dir}
+    ctx.default_map = defaults
 
 
 @click.group(
     cls=_Commands,
     invoke_without_command=True,
     context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_CODES,
 )
-@kb_option
+@click.option(
+    "--kb",
+    "kb_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The knowledge base folder, for this command or the subcommand after it.  "
+    "[default: $KB_DIR, else the nearest kb/ here or above]",
+)
 @click.option("--dry-run", is_flag=True, help="Show the plan; send only GET requests.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON document.")
 @click.option(
@@ -65,18 +111,27 @@ class _Commands(click.Group):
     help="Append the plan as Markdown to FILE (e.g. $GITHUB_STEP_SUMMARY).",
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
-@click.option("--yes", "-y", is_flag=True, help="Apply without asking on a terminal.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.option("--allow-mass-delete", is_flag=True, help="Allow deleting over 30 % of the store.")
+@click.option(
+    "--yes",
+    "-y",
+    is_flag=True,
+    help="Apply without asking. Off a terminal (CI, a pipe) kbsync applies only with --yes.",
+)
+@concurrency_option
+@click.option(
+    "--allow-mass-delete",
+    is_flag=True,
+    help=f"Allow deleting over {MASS_DELETE_SHARE:.0%} of the store.",
+)
 @click.option("--prune-unmanaged", is_flag=True, help="Also remove files kbsync did not add.")
 @click.option(
     "--refresh", is_flag=True, help="List the whole store even when its stamp says in sync."
 )
-@click.version_option(__version__, prog_name="kbsync")
+@click.version_option(package_name="kbsync", prog_name="kbsync")
 @click.pass_context
 def main(
     ctx: click.Context,
-    kb_dir: Path,
+    kb_dir: Path | None,
     dry_run: bool,
     as_json: bool,
     summary_file: Path | None,
@@ -89,22 +144,28 @@ def main(
 ) -> None:
     """Reconcile kb/ into the OpenAI vector store (plan, then apply)."""
     if ctx.invoked_subcommand is not None:
+        if kb_dir is not None:
+            _kb_everywhere(ctx, kb_dir)
         return
-    from sync import RunOptions, run
+    from kbsync._apply_cmd import RunOptions, run
 
-    options = RunOptions(
-        kb_dir=kb_dir,
-        dry_run=dry_run,
-        as_json=as_json,
-        summary_file=summary_file,
-        detailed_exitcode=detailed_exitcode,
-        yes=yes,
-        concurrency=concurrency,
-        allow_mass_delete=allow_mass_delete,
-        prune_unmanaged=prune_unmanaged,
-        refresh=refresh,
-    )
-    exit_with(lambda: run(options))
+    def sync(kb: Path) -> int:
+        return run(
+            RunOptions(
+                kb_dir=kb,
+                dry_run=dry_run,
+                as_json=as_json,
+                summary_file=summary_file,
+                detailed_exitcode=detailed_exitcode,
+                yes=yes,
+                concurrency=concurrency,
+                allow_mass_delete=allow_mass_delete,
+                prune_unmanaged=prune_unmanaged,
+                refresh=refresh,
+            )
+        )
+
+    run_on_kb(resolve_kb(kb_dir), sync)
 
 
 @main.command()
@@ -113,21 +174,21 @@ def validate(kb_dir: Path) -> None:
     """Check kb/ offline (no network): settings, instructions, every document."""
     from kbsync._validate import validate as run_validate
 
-    exit_with(lambda: run_validate(kb_dir))
+    run_on_kb(kb_dir, run_validate)
 
 
 @main.command()
 @kb_option
 @click.option(
     "--port",
-    default=8000,
+    default=RELAY_PORT,
     show_default=True,
     type=click.IntRange(1, 65535),
     help="The relay's port: the demo page and the API.",
 )
 @click.option(
     "--sandbox-port",
-    default=8787,
+    default=SANDBOX_PORT,
     show_default=True,
     type=click.IntRange(1, 65535),
     help="The sandbox's port (used when OPENAI_API_KEY is unset).",
@@ -137,7 +198,9 @@ def dev(kb_dir: Path, port: int, sandbox_port: int) -> None:
     from kbsync._dev import DevOptions
     from kbsync._dev import dev as run_dev
 
-    exit_with(lambda: run_dev(DevOptions(kb_dir=kb_dir, port=port, sandbox_port=sandbox_port)))
+    run_on_kb(
+        kb_dir, lambda kb: run_dev(DevOptions(kb_dir=kb, port=port, sandbox_port=sandbox_port))
+    )
 
 
 @main.command()
@@ -152,7 +215,7 @@ def watch(kb_dir: Path, apply_changes: bool) -> None:
     """Plan again (or apply, with --apply) whenever kb/ changes; Ctrl-C stops (exit 0)."""
     from kbsync._watch import watch as run_watch
 
-    exit_with(lambda: run_watch(kb_dir, apply_changes=apply_changes))
+    run_on_kb(kb_dir, lambda kb: run_watch(kb, apply_changes=apply_changes))
 
 
 @main.command()
@@ -195,7 +258,7 @@ def check(kb_dir: Path, as_json: bool) -> None:
     store and one answer that cites it. Everything it creates is deleted before it exits."""
     from kbsync._check import check as run_check
 
-    exit_with(lambda: run_check(kb_dir, as_json=as_json))
+    run_on_kb(kb_dir, lambda kb: run_check(kb, as_json=as_json))
 
 
 @main.command(name="eval")
@@ -246,16 +309,16 @@ def eval_command(
         summary_file=summary_file,
         min_hit=min_hit,
     )
-    exit_with(lambda: evaluate(options))
+    run_on_kb(kb_dir, lambda _: evaluate(options))
 
 
 @main.command(name="preview")
 @kb_option
 @click.option("--pr", required=True, type=click.IntRange(1), help="The pull request's number.")
 @click.option("--delete", is_flag=True, help="Remove the preview store and the Files only it used.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64))
+@concurrency_option
 def preview_command(kb_dir: Path, pr: int, delete: bool, concurrency: int) -> None:
     """Build (or update) the pull request's preview store; --delete removes it."""
     from kbsync._preview import preview
 
-    exit_with(lambda: preview(kb_dir, pr, delete=delete, concurrency=concurrency))
+    run_on_kb(kb_dir, lambda kb: preview(kb, pr, delete=delete, concurrency=concurrency))

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from kbcore.defaults import LOOPBACK, RELAY_PORT
+from kbcore.openai_client import ClientSettings
 from relay._errors import ConfigError
 
 Unit = Literal["second", "minute", "hour", "day"]
@@ -91,6 +93,8 @@ def _period(value: str) -> int:
 class Config:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
+    openai_org_id: str | None = None
+    openai_project_id: str | None = None
     kb_dir: Path = Path("kb")
     vector_store_id: str | None = None
     relay_secret: str | None = field(default=None, repr=False)
@@ -108,8 +112,8 @@ class Config:
     redis_url: str | None = None
     demo: bool = False
     log_questions: bool = False  # LOG_QUESTIONS=1: masked questions in the access log
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = LOOPBACK
+    port: int = RELAY_PORT
     max_body_bytes: int = 16 * 1024
     keepalive_seconds: float = 15.0
     upstream_timeout: float = 60.0
@@ -117,6 +121,16 @@ class Config:
     @property
     def any_origin(self) -> bool:
         return "*" in self.allowed_origins
+
+    @property
+    def client_settings(self) -> ClientSettings:
+        """The OpenAI client configuration, the same shape every seam uses."""
+        return ClientSettings(
+            api_key=self.openai_api_key,
+            base_url=self.openai_base_url,
+            organization=self.openai_org_id,
+            project=self.openai_project_id,
+        )
 
     @classmethod
     def from_env(
@@ -129,31 +143,38 @@ class Config:
             values.update(read_env_file(env_file))
         values.update(os.environ if environ is None else environ)
         env = _Env(values)
+        d = cls()  # the defaults, written once on the fields above
         return cls(
             openai_api_key=env.text("OPENAI_API_KEY"),
             openai_base_url=env.text("OPENAI_BASE_URL"),
-            kb_dir=Path(env.text("KB_DIR") or "kb"),
+            openai_org_id=env.text("OPENAI_ORG_ID"),
+            openai_project_id=env.text("OPENAI_PROJECT_ID"),
+            kb_dir=Path(env.text("KB_DIR") or d.kb_dir),
             vector_store_id=env.text("VECTOR_STORE_ID"),
             relay_secret=env.secret("RELAY_SECRET"),
             relay_secret_previous=env.secret("RELAY_SECRET_PREVIOUS"),
             allowed_origins=env.origins("ALLOWED_ORIGINS"),
-            rate_limit=env.rate_limit("RATE_LIMIT", RateLimit(20, "minute")),
-            token_budget=env.rate_limit("TOKEN_BUDGET", None),
-            max_message_chars=env.integer("MAX_MESSAGE_CHARS", 2000, minimum=1),
-            max_concurrent_streams=env.integer("MAX_CONCURRENT_STREAMS", 100, minimum=1),
-            max_streams_per_client=env.integer("MAX_STREAMS_PER_CLIENT", 2, minimum=1),
-            conversation_ttl=env.duration("CONVERSATION_TTL", 30 * DAY),
-            max_turns=env.integer("MAX_TURNS", 50, minimum=1),
+            rate_limit=env.rate_limit("RATE_LIMIT", d.rate_limit),
+            token_budget=env.rate_limit("TOKEN_BUDGET", d.token_budget),
+            max_message_chars=env.integer("MAX_MESSAGE_CHARS", d.max_message_chars, minimum=1),
+            max_concurrent_streams=env.integer(
+                "MAX_CONCURRENT_STREAMS", d.max_concurrent_streams, minimum=1
+            ),
+            max_streams_per_client=env.integer(
+                "MAX_STREAMS_PER_CLIENT", d.max_streams_per_client, minimum=1
+            ),
+            conversation_ttl=env.duration("CONVERSATION_TTL", d.conversation_ttl),
+            max_turns=env.integer("MAX_TURNS", d.max_turns, minimum=1),
             public_url=env.url("PUBLIC_URL"),
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
             redis_url=env.text("REDIS_URL"),
             demo=env.flag("RELAY_DEMO"),
             log_questions=env.flag("LOG_QUESTIONS"),
-            host=env.text("HOST") or "127.0.0.1",
-            port=env.integer("PORT", 8000, minimum=1, maximum=65535),
-            max_body_bytes=env.integer("MAX_BODY_BYTES", 16 * 1024, minimum=256),
-            keepalive_seconds=env.number("RELAY_KEEPALIVE_SECONDS", 15.0),
-            upstream_timeout=env.number("UPSTREAM_TIMEOUT", 60.0),
+            host=env.text("HOST") or d.host,
+            port=env.integer("PORT", d.port, minimum=1, maximum=65535),
+            max_body_bytes=env.integer("MAX_BODY_BYTES", d.max_body_bytes, minimum=256),
+            keepalive_seconds=env.number("RELAY_KEEPALIVE_SECONDS", d.keepalive_seconds),
+            upstream_timeout=env.number("UPSTREAM_TIMEOUT", d.upstream_timeout),
         )
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import socket
 from pathlib import Path
 
 import click
 import uvicorn
 from litestar import Litestar
 
-from kbcore.output import exit_with, result
+from kbcore.defaults import LOOPBACK, RELAY_PORT
+from kbcore.kbdir import find_kb
+from kbcore.output import exit_with, info, result
 from relay import _assets, _log
 from relay._config import Config, read_env_file
 from relay._config import public_url as parse_public_url
@@ -54,11 +57,17 @@ def serve(
     host: str | None = None, port: int | None = None, workers: int = 1, kb_dir: Path | None = None
 ) -> int:
     """Serve until interrupted; ``host``/``port`` default to ``HOST``/``PORT`` (else
-    127.0.0.1:8000). Configuration errors (a weak ``RELAY_SECRET`` among them) raise
-    ``ConfigError`` before anything starts."""
+    127.0.0.1:8000). Configuration errors (no ``OPENAI_API_KEY``, a weak
+    ``RELAY_SECRET``, a port in use) raise ``ConfigError`` before anything starts."""
+    if kb_dir is None and not os.environ.get("KB_DIR", "").strip():
+        kb_dir = find_kb()  # the nearest kb/ here or above, as kbsync finds it
     if kb_dir is not None:
         os.environ["KB_DIR"] = str(kb_dir)  # read by every worker's Config
     config = Config.from_env()  # fail fast, naming the variable
+    if not config.openai_api_key:
+        raise ConfigError(MISSING_KEY)
+    host, port = host or config.host, port or config.port
+    _check_port(host, port)
     _log.configure()
     if not config.relay_secret:
         # One random secret for all the workers of this run, so that a token issued by
@@ -68,19 +77,20 @@ def serve(
     _log.event(
         logging.INFO,
         "relay_starting",
-        host=host or config.host,
-        port=port or config.port,
+        host=host,
+        port=port,
         workers=workers,
         kb_dir=str(config.kb_dir),
         rate_limit=str(config.rate_limit) if config.rate_limit else "off",
         shared_limits=bool(config.redis_url),
         allowed_origins=list(config.allowed_origins) or "same origin",
     )
+    info(f"Relay listening on {_address(host, port)}/ (Ctrl-C stops).")
     uvicorn.run(
         "relay.server:_factory",
         factory=True,
-        host=host or config.host,
-        port=port or config.port,
+        host=host,
+        port=port,
         workers=workers,
         access_log=False,  # the relay logs one JSON line per request itself
         proxy_headers=False,  # X-Forwarded-For is honoured only from TRUSTED_PROXIES
@@ -91,16 +101,45 @@ def serve(
     return 0
 
 
+MISSING_KEY = (
+    "OPENAI_API_KEY is not set: the relay cannot answer without it; set it in the "
+    "environment (or the --env-file), or try everything locally with kbsync dev."
+)
+
+
+def _address(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _check_port(host: str, port: int) -> None:
+    """One line instead of uvicorn's error after the start-up lines, when ``port`` is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"Cannot listen on {host}:{port} ({exc.strerror}): stop what uses the port, "
+                "or pass --port N (or set PORT)."
+            ) from None
+
+
 @click.command(name="relay", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--kb",
     "kb_dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="The knowledge base folder.  [default: $KB_DIR, else ./kb]",
+    help="The knowledge base folder.  [default: $KB_DIR, else the nearest kb/ here or above]",
 )
-@click.option("--host", default=None, help="Interface to bind.  [default: $HOST, else 127.0.0.1]")
-@click.option("--port", default=None, type=int, help="Port.  [default: $PORT, else 8000]")
+@click.option("--host", default=None, help=f"Interface to bind.  [default: $HOST, else {LOOPBACK}]")
+@click.option(
+    "--port",
+    default=None,
+    type=click.IntRange(1, 65535),
+    help=f"Port.  [default: $PORT, else {RELAY_PORT}]",
+)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
     "--env-file",
@@ -119,7 +158,7 @@ def serve(
     "--public-url",
     default=None,
     help="The relay's address as visitors reach it, for --print-embed.  "
-    "[default: $PUBLIC_URL, else http://127.0.0.1:8000]",
+    f"[default: $PUBLIC_URL, else {_assets.DEFAULT_PUBLIC_URL}]",
 )
 def main(
     kb_dir: Path | None,

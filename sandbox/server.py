@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import uvicorn
 
-from sandbox import _analyzers
+from sandbox import DEFAULT_PORT, _analyzers
 from sandbox._middleware import ResetConnection
 from sandbox._state import Store
 from sandbox.app import create_app
@@ -27,7 +27,9 @@ class _QuietResets(logging.Filter):
         return True
 
 
-def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = None) -> int:
+def serve(
+    *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, data_dir: Path | None = None
+) -> int:
     """Run until interrupted; returns the exit code."""
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -51,7 +53,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8787, data_dir: Path | None = 
 
 @click.command(name="sandbox", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8787, show_default=True, type=int)
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int)
 @click.option(
     "--analyzer",
     type=click.Choice(_analyzers.NAMES),

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from kbcore.defaults import CONCURRENCY
 from kbcore.errors import RemoteError
 from kbcore.output import plural
 from sync._changes import UPLOADS, Rewrite, Unmanaged
@@ -71,7 +72,7 @@ def apply(
     remote: Remote,
     progress: Progress,
     *,
-    concurrency: int = 8,
+    concurrency: int = CONCURRENCY,
     prune_unmanaged: bool = False,
     deadline: float = DEFAULT_DEADLINE,
     sleep: Callable[[float], None] = time.sleep,

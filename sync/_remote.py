@@ -3,8 +3,9 @@
 ``Remote`` owns the client, pagination, retries and error translation; the rest of
 ``sync`` sees only the values of ``_remote_state`` and ``RemoteError``. The client is
 configured by the standard variables (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-``OPENAI_PROJECT``/``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``), and ``KBSYNC_TIMEOUT``
-(seconds one request may take, default 120; a request that times out is repeated).
+``OPENAI_PROJECT_ID``, ``OPENAI_ORG_ID``, read once by ``kbcore.openai_client``), and
+``KBSYNC_TIMEOUT`` (seconds one request may take, default 120; a request that times out is
+repeated).
 The SDK's own retries are off (``max_retries=0``): failures are repeated here, so that
 they can be bounded and counted. What is repeated: what the server's ``x-should-retry``
 says, else 408, 409, 429 and 5xx, and connection failures; waits honour
@@ -22,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import httpx2
 import openai
@@ -30,6 +31,7 @@ import openai
 from kbcore.errors import KbsyncError, RemoteError
 from kbcore.formats import mime_type
 from kbcore.kb import Chunking, open_document
+from kbcore.openai_client import ClientSettings
 from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
 from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
 from sync._remote_errors import (
@@ -119,17 +121,14 @@ class Remote:
     @classmethod
     def from_env(cls, *, policy: RetryPolicy | None = None) -> Remote:
         """A client configured the way the OpenAI SDK documents, without its retries."""
-        if not os.environ.get("OPENAI_API_KEY"):
-            raise RemoteError(
-                "OPENAI_API_KEY is not set; export your key, or point OPENAI_BASE_URL "
-                "at a sandbox (kbsync sandbox) with any key."
-            )
+        settings = ClientSettings.from_env()
+        settings.require_key()
         timeout = timeout_from_env()
         try:
             client = openai.OpenAI(
-                project=os.environ.get("OPENAI_PROJECT") or None,
-                max_retries=0,
-                timeout=httpx2.Timeout(timeout, connect=min(10.0, timeout)),
+                **settings.client_kwargs(
+                    timeout=httpx2.Timeout(timeout, connect=min(10.0, timeout))
+                )
             )
         except openai.OpenAIError as exc:
             raise RemoteError(f"Could not configure the OpenAI client: {exc}") from exc
@@ -293,8 +292,10 @@ class Remote:
             for hit in page.data
         ]
 
-    def upload(self, path: Path, filename: str, *, expires_after_seconds: int | None = None) -> str:
-        """Upload bytes as a File (purpose ``assistants``); returns its id.
+    def upload(
+        self, source: Path | BinaryIO, filename: str, *, expires_after_seconds: int | None = None
+    ) -> str:
+        """Upload a file or a snapshot as a File (purpose ``assistants``); returns its id.
 
         ``expires_after_seconds`` (from creation; 3600 to 2592000) only for temporary
         uploads: an expiry cannot be cleared, so a KB's documents never get one."""
@@ -308,7 +309,12 @@ class Remote:
         )
 
         def send() -> Any:
-            with open_document(path) as stream:
+            if not isinstance(source, Path):  # a snapshot (sync._snapshot): from its start
+                source.seek(0)
+                return self._client.files.create(
+                    file=(filename, source, mime), purpose="assistants", expires_after=expires
+                )
+            with open_document(source) as stream:
                 return self._client.files.create(
                     file=(filename, stream, mime), purpose="assistants", expires_after=expires
                 )

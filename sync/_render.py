@@ -45,6 +45,7 @@ from typing import Any
 
 from kbcore.output import plural
 from sync import _markdown as md
+from sync._apply import ApplyReport
 from sync._changes import (
     Action,
     Change,
@@ -237,4 +238,38 @@ def markdown(plan: Plan, *, prune_unmanaged: bool = False) -> str:
             f"| {md.code(change.path)} | {md.text(note)} |"
         )
     lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def json_document(plan: Plan, report: ApplyReport | None) -> str:
+    """``kbsync --json``: the plan's document plus ``"applied"`` (``null`` when nothing
+    was applied)."""
+    document: dict[str, Any] = as_dict(plan)
+    if report is None:
+        document["applied"] = None
+    else:
+        document["vector_store_id"] = report.store_id
+        document["applied"] = {
+            "uploaded": report.uploaded,
+            "removed": report.removed,
+            "retagged": report.retagged,
+            "stamped": report.stamped,
+            "failures": [{"path": f.path, "error": f.error} for f in report.failures],
+        }
+        if report.failed:
+            document["applied"]["failed"] = [
+                {"path": f.path, "error": f.error} for f in report.failed
+            ]
+        if report.orphans_deleted:
+            document["applied"]["orphans_deleted"] = report.orphans_deleted
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def markdown_report(report: ApplyReport) -> str:
+    """What an apply did, for ``--summary`` (appended after the plan)."""
+    lines = ["", f"**{md.text(report.line())}**", ""]
+    lines += [
+        f"- failed: {md.code(f.path)}: {md.text(f.error)}"
+        for f in [*report.failures, *report.failed]
+    ]
     return "\n".join(lines) + "\n"

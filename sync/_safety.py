@@ -1,18 +1,18 @@
 """Refuse a plan that looks like an accident before anything is sent.
 
-A plan that removes more than 30 % of a store holding at least 10 files (say, a
-branch where ``kb/files`` was moved by mistake) needs ``--allow-mass-delete``.
+A plan that removes more than ``MAX_SHARE`` of a store holding at least ``MIN_FILES``
+files (both in ``kbcore.defaults``; say, a branch where ``kb/files`` was moved by
+mistake) needs ``--allow-mass-delete``.
 Only removals without a replacement count: updates, retries and rechunks remove an
 old file only once its new version is in the store, and duplicates are copies.
 """
 
 from __future__ import annotations
 
+from kbcore.defaults import MASS_DELETE_MIN_FILES as MIN_FILES
+from kbcore.defaults import MASS_DELETE_SHARE as MAX_SHARE
 from kbcore.errors import KbsyncError
 from sync.plan import Action, Plan
-
-MIN_FILES = 10
-MAX_SHARE = 0.30
 
 
 class UnsafePlanError(KbsyncError):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from kbcore.store import missing_chosen
 from kbsync.cli import main
-from sync import _run
+from kbsync import _apply_cmd
 from testing.sandbox import sandbox_call
 from testing.servers import Server
 from tests.conftest import need
@@ -48,7 +48,7 @@ def test_dry_run_on_a_new_store_exact_lines_and_exit_2(tmp_path: Path) -> None:
 
 def test_apply_exact_lines_then_in_sync(tmp_path: Path) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha"})
-    result = kbsync(kb)
+    result = kbsync(kb, "--yes")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[:5] == [
@@ -203,7 +203,7 @@ def test_processing_failure_exits_1_names_the_document_and_is_not_sent_again(
 
 
 def test_prompt_on_a_terminal_no_then_yes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_run, "interactive", lambda: True)
+    monkeypatch.setattr(_apply_cmd, "interactive", lambda: True)
     kb = write_kb(tmp_path, {"a.md": "alpha"})
     declined = CliRunner().invoke(main, ["--kb", str(kb)], input="n\n")
     assert declined.exit_code == 1
@@ -255,4 +255,22 @@ def test_vector_store_id_selects_or_refuses(
     monkeypatch.setenv("VECTOR_STORE_ID", ours.id)
     apply_ok(kb)
     assert plan_of(kb)["vector_store_id"] == ours.id
+    assert_in_sync(kb)
+
+
+def test_off_a_terminal_only_yes_applies(tmp_path: Path, sandbox: Server) -> None:
+    """``echo n | kbsync`` (stdin not a terminal): the plan, one line, exit 1, no write."""
+    kb = write_kb(tmp_path, {"a.md": "alpha"})
+    before = len(sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"])
+    refused = CliRunner().invoke(main, ["--kb", str(kb)], input="n\n")
+    assert refused.exit_code == 1
+    assert refused.stdout.splitlines()[-1] == "Plan: 1 to create."
+    assert refused.stderr.splitlines()[-1] == (
+        "error: Not applied: no terminal to confirm on, so kbsync applies only with --yes "
+        "(or run kbsync --dry-run to see the plan alone); nothing was changed."
+    )
+    requests = sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"][before:]
+    assert {r["method"] for r in requests} == {"GET"}
+    assert plan_of(kb)["vector_store_id"] is None
+    apply_ok(kb)  # --yes
     assert_in_sync(kb)
