@@ -1,8 +1,9 @@
-"""The one seam to OpenAI: owns the async client, pagination and error translation.
+"""The answer engine's one seam to OpenAI: the async client, error translation, decoding.
 
-The rest of the relay sees only the small event values below and ``UpstreamError``s;
-never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages are not passed on
-(they can echo request details); errors carry a status, a code and our own sentence.
+The rest of the engine and the channels see only ``answer._events`` values and
+``UpstreamError``s; never ``openai`` types, ``httpx2`` or raw JSON. Upstream messages
+are not passed on (they can echo request details); errors carry a status, a code and
+our own sentence.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import AsyncGenerator, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -19,12 +19,10 @@ import msgspec
 import openai
 from openai import AsyncOpenAI
 
-from kbcore.kb import AssistantSpec
-from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
-from kbcore.wire import KB_NAME
-from relay._errors import (
+from answer._errors import (
     ConversationBusy,
     ConversationGone,
+    ParameterRefused,
     UpstreamError,
     UpstreamQuota,
     UpstreamRateLimited,
@@ -33,51 +31,13 @@ from relay._errors import (
     UpstreamUnavailable,
     VectorStoreGone,
 )
-from relay._request import answer_body, encode_json
+from answer._events import AnswerEvent, Cited, Completed, Searched, TextDelta, ToolCalled
+from answer._request import AnswerBody, encode_json
+from kbcore.openai_client import ClientSettings
+from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
+from kbcore.wire import KB_NAME
 
-
-@dataclass(frozen=True)
-class TextDelta:
-    text: str
-
-
-@dataclass(frozen=True)
-class Cited:
-    file_id: str
-    filename: str
-
-
-@dataclass(frozen=True)
-class Searched:
-    """A file_search result: its file, its attributes (``kb_path``, ``kb_title``…), its score."""
-
-    file_id: str
-    attributes: Mapping[str, object] | None
-    score: float | None
-
-
-@dataclass(frozen=True)
-class Completed:
-    response_id: str
-    input_tokens: int
-    output_tokens: int
-    incomplete: str | None = None  # why the answer was cut short: max_output_tokens, …
-
-
-AnswerEvent = TextDelta | Cited | Searched | Completed
 Translate = Callable[[openai.OpenAIError], UpstreamError]
-
-
-class ParameterRefused(UpstreamRejected):
-    """The model refused a parameter of the spec (a 400 naming it); for operators only.
-
-    ``message`` is OpenAI's own: the relay never shows it to visitors (``Upstream`` raises
-    this only with ``operator=True``)."""
-
-    def __init__(self, param: str | None, message: str) -> None:
-        super().__init__(f"The model refused the parameter {param!r}: {message}")
-        self.param = param
-        self.message = message
 
 
 class Answer:
@@ -200,14 +160,13 @@ class SseDecoder:
 
 
 class Upstream:
-    """``operator=True`` (the command line, ``relay.ask``): errors carry OpenAI's own words
+    """``operator=True`` (the command line, ``answer.ask``): errors carry OpenAI's own words
     and a refused parameter is a ``ParameterRefused``; the relay's visitors get neither."""
 
     def __init__(
         self,
+        settings: ClientSettings,
         *,
-        api_key: str | None,
-        base_url: str | None,
         timeout: float,
         operator: bool = False,
         connections: int = 100,
@@ -216,11 +175,8 @@ class Upstream:
         # default keeps 100 and reconnects beyond), so that a new answer rarely connects.
         limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
         self._client = AsyncOpenAI(
-            # A placeholder key lets the relay start (and say "not ready") without one.
-            api_key=api_key or "missing-OPENAI_API_KEY",
-            base_url=base_url,
-            timeout=timeout,
-            max_retries=0,
+            # A relay may start without a key (under kbsync dev) and say "not ready".
+            **settings.client_kwargs(timeout=timeout, placeholder_key=not operator),
             http_client=openai.DefaultAsyncHttpxClient(limits=limits, timeout=timeout),
         )
         self._operator = operator
@@ -262,18 +218,29 @@ class Upstream:
             raise self._error(exc) from exc
         return conversation.id
 
+    async def add_items(self, conversation_id: str, items: list[dict[str, Any]]) -> None:
+        """Append ``items`` to the conversation (the first turn's, answered without it)."""
+        body = encode_json({"items": items})
+        try:
+            response = await self._client.post(
+                f"/conversations/{conversation_id}/items", content=body, cast_to=httpx2.Response
+            )
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        await response.aclose()
+
     async def open_answer(
-        self, spec: AssistantSpec, vector_store_id: str, conversation_id: str | None, message: str
+        self, body: AnswerBody, input: Any, conversation_id: str | None
     ) -> Answer:
         """Start the streamed response; errors before the first byte raise here.
 
         Sent through the SDK's own client (auth, base URL, headers, status errors), with
-        the body already encoded (``relay._request``): ``responses.create`` would
+        the body already encoded (``answer._request``): ``responses.create`` would
         transform and validate every parameter again on each call."""
-        body = answer_body(spec, vector_store_id).encode(message, conversation_id)
+        content = body.encode(input, conversation_id)
         try:
             response = await self._client.post(
-                "/responses", content=body, cast_to=httpx2.Response, stream=True
+                "/responses", content=content, cast_to=httpx2.Response, stream=True
             )
         except openai.NotFoundError as exc:
             if _about(exc, "conversation"):
@@ -339,6 +306,19 @@ def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
                 )
             )
         return found
+    if kind == "response.output_item.done" and event["item"].get("type") == "function_call":
+        item = event["item"]
+        try:
+            arguments = _decode_json(item.get("arguments") or "{}")
+        except msgspec.DecodeError:
+            arguments = {}
+        return [
+            ToolCalled(
+                str(item["call_id"]),
+                str(item.get("name") or ""),
+                arguments if isinstance(arguments, dict) else {},
+            )
+        ]
     if kind in ("response.completed", "response.incomplete"):
         # An incomplete answer (max_output_tokens) is still an answer: done, saying why.
         response = event["response"]

@@ -1,11 +1,11 @@
-"""Ask the assistant exactly as the relay does, from the command line.
+"""Ask the assistant exactly as the channels do, from the command line.
 
-``kbsync check`` and ``kbsync eval --answers`` use this: ``ask`` sends the relay's own
+``kbsync check`` and ``kbsync eval --answers`` use this: ``ask`` sends the channels' own
 streamed Responses request (the same body, built by the same code, through the same
 seam) without a conversation; ``probe`` checks that the model accepts the spec's
-parameters. The client is configured from ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``
-(and the SDK's other ``OPENAI_*`` variables). Errors are ``KbsyncError``s with one
-sentence, carrying OpenAI's own words: this is for operators, never for visitors.
+parameters. The client is configured by ``kbcore.openai_client`` like every seam.
+Errors are ``KbsyncError``s with one sentence, carrying OpenAI's own words: this is
+for operators, never for visitors.
 
 >>> answered = asyncio.run(ask(spec, "vs_123", "How much is a monthly membership?"))
 >>> answered.cited
@@ -14,17 +14,17 @@ sentence, carrying OpenAI's own words: this is for operators, never for visitors
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from kbcore.errors import KbsyncError
+from answer._errors import ParameterRefused, UpstreamError
+from answer._events import Cited, Completed, Searched, TextDelta
+from answer._request import answer_body, spec_params
+from answer._sources import AnswerSources, DocumentCache
+from answer._upstream import Upstream
 from kbcore.kb import AssistantSpec
-from relay._errors import UpstreamError
-from relay._request import spec_params
-from relay._sources import AnswerSources, DocumentCache
-from relay._upstream import Cited, Completed, ParameterRefused, Searched, TextDelta, Upstream
+from kbcore.openai_client import ClientSettings
 
 __all__ = ["Answered", "ParameterRefused", "ask", "probe"]
 
@@ -40,10 +40,13 @@ class Answered:
     response_id: str
 
 
-async def ask(spec: AssistantSpec, vector_store_id: str, question: str) -> Answered:
-    """``question`` answered from ``vector_store_id`` with ``spec``, as the relay would."""
+async def ask(
+    spec: AssistantSpec, vector_store_id: str, question: str, variant: str | None = None
+) -> Answered:
+    """``question`` answered from ``vector_store_id`` with ``spec``, as a channel would."""
     async with _upstream() as upstream:
-        answer = await upstream.open_answer(spec, vector_store_id, None, question)
+        body = answer_body(spec, vector_store_id, variant)
+        answer = await upstream.open_answer(body, question, None)
         sources = AnswerSources(DocumentCache(upstream.file_attributes), spec, vector_store_id)
         text: list[str] = []
         cited: list[str] = []
@@ -77,15 +80,9 @@ async def probe(spec: AssistantSpec) -> None:
 
 @asynccontextmanager
 async def _upstream() -> AsyncIterator[Upstream]:
-    api_key = os.environ.get("OPENAI_API_KEY", "").strip()
-    if not api_key:
-        raise KbsyncError("OPENAI_API_KEY is not set; set it to an API key of the project.")
-    upstream = Upstream(
-        api_key=api_key,
-        base_url=os.environ.get("OPENAI_BASE_URL") or None,
-        timeout=TIMEOUT,
-        operator=True,
-    )
+    settings = ClientSettings.from_env()
+    settings.require_key()
+    upstream = Upstream(settings, timeout=TIMEOUT, operator=True)
     try:
         yield upstream
     finally:

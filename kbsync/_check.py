@@ -4,12 +4,12 @@ Four steps, each timed, each stopping the run when it fails:
 
 1. **key and model**: ``GET /models/{model}`` answers for this key;
 2. **parameters**: one small Responses request with the spec's exact parameters and no
-   tools (``relay.ask.probe``): a parameter the model refuses is named, with the API's
+   tools (``answer.ask.probe``): a parameter the model refuses is named, with the API's
    own message;
 3. **vector store**: a temporary store ``kb:<name>#check-<random>`` (metadata
    ``kb_name`` and ``kb_preview: check``, expiring a day after its last activity) with
    one tiny uploaded document, processed;
-4. **file_search answer**: the relay's own streamed request (``relay.ask.ask``) on that
+4. **file_search answer**: the relay's own streamed request (``answer.ask.ask``) on that
    store must cite the document.
 
 Everything the check created is deleted before it exits, on success, on failure and on
@@ -30,7 +30,7 @@ from kbcore.errors import KbsyncError
 from kbcore.kb import AssistantSpec, load_spec
 from kbcore.output import info, result
 from kbsync._scratch import ScratchStore
-from relay.ask import ParameterRefused, ask, probe
+from answer.ask import ParameterRefused, ask, probe
 from sync import Remote
 
 MODEL = "key and model"

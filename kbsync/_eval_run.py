@@ -7,7 +7,7 @@ chunks of one long document do not push the next document down to rank 4. A ques
 passes when an expected document is within its ``k`` first documents.
 
 With answers on, each question also goes through the relay's own streamed request
-(``relay.ask.ask``, the same spec, model and tool settings visitors get): the answer
+(``answer.ask.ask``, the same spec, model and tool settings visitors get): the answer
 must hold every ``says`` phrase (case and spacing aside) and cite an expected document.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from kbcore.errors import KbsyncError
 from kbcore.evals import EvalCase
 from kbcore.kb import AssistantSpec
-from relay.ask import ask
+from answer.ask import ask
 from sync import Remote
 
 ANSWER_CONCURRENCY = 4

@@ -17,12 +17,15 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response
 
+from answer import Engine, ToolOutput
+from kbcore.business import choose_variant
 from kbcore.kb import AssistantSpec
 from relay._access import AccessRecord
 from relay._errors import InvalidToken, refuse
 from relay._limits import Lease, Refused
 from relay._runtime import Runtime
-from relay._upstream import Upstream
+
+DISMISSED = '{"status": "dismissed"}'
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,10 @@ class Admitted:
     turn: int  # messages the conversation had before this one (0: a new conversation)
     spec: AssistantSpec
     vector_store_id: str
-    upstream: Upstream
+    engine: Engine
     lease: Lease
+    variant: str  # chosen once per conversation, then carried by its token
+    tool_outputs: tuple[ToolOutput, ...] = ()  # answers to the call the last turn ended with
 
 
 async def admit(
@@ -132,25 +137,32 @@ async def admit(
         if refused.code == "rate_limited":
             runtime.metrics.rate_limited += 1
         return refused.response()
-    spec, vector_store_id, upstream = (
+    spec, vector_store_id, engine = (
         runtime.spec.spec,
         runtime.vector_store_id,
-        runtime.upstream,
+        runtime.engine,
     )
-    if spec is None or vector_store_id is None or upstream is None:
+    if spec is None or vector_store_id is None or engine is None:
         return refuse(503, "not_ready", "The assistant is starting; try again.", retry_after=5)
     conversation_id: str | None = None
     turn = 0
+    variant = choose_variant(spec)
+    outputs: tuple[ToolOutput, ...] = ()
     if parsed.conversation:
         try:
             claims = runtime.signer.verify(spec.name, parsed.conversation)
         except InvalidToken as exc:
             return refuse(400, exc.code, str(exc))
-        conversation_id, turn = claims.conversation_id, claims.turn
+        conversation_id, turn, variant = claims.conversation_id, claims.turn, claims.variant
+        if (pending := claims.pending) is not None:
+            # The visitor wrote on: the call is answered by what they did (or did not do).
+            outputs = (ToolOutput(pending.call_id, pending.output or DISMISSED),)
     lease = await limits.open(client)
     if isinstance(lease, Refused):
         return lease.response()
     runtime.metrics.open_streams = limits.slots.open
     if config.log_questions:  # only an admitted question: a refused one is not a chat
         access.question = message
-    return Admitted(message, conversation_id, turn, spec, vector_store_id, upstream, lease)
+    return Admitted(
+        message, conversation_id, turn, spec, vector_store_id, engine, lease, variant, outputs
+    )

@@ -11,13 +11,14 @@ from litestar import Request, Response, post
 from litestar.background_tasks import BackgroundTask
 from litestar.response import Stream
 
+from answer import AnswerSources, Turn, UpstreamError, VectorStoreGone
 from relay._access import access_record
 from relay._admission import admit
-from relay._errors import UpstreamError, VectorStoreGone, refuse
+from relay._errors import refuse
 from relay._limits import Lease
 from relay._runtime import Runtime, runtime_of
-from relay._sources import AnswerSources
 from relay._sse import HEADERS, AnswerStream, Outcome
+from relay._token import PendingCall
 
 
 @post("/api/chat", status_code=200, summary="Ask the assistant; answers as text/event-stream")
@@ -28,13 +29,18 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
     admitted = await admit(request, runtime, access)
     if isinstance(admitted, Response):
         return admitted
-    spec, upstream, vector_store_id = admitted.spec, admitted.upstream, admitted.vector_store_id
+    spec, vector_store_id = admitted.spec, admitted.vector_store_id
     access.kb_name = spec.name
+    turn = Turn(
+        spec,
+        vector_store_id,
+        admitted.conversation_id,
+        admitted.message,
+        variant=admitted.variant,
+        tool_outputs=admitted.tool_outputs,
+    )
     try:
-        conversation_id = admitted.conversation_id or await upstream.create_conversation(spec.name)
-        answer = await upstream.open_answer(
-            spec, vector_store_id, conversation_id, admitted.message
-        )
+        answer = await admitted.engine.start(turn)
     except BaseException as exc:
         _release(runtime, admitted.lease)
         if not isinstance(exc, UpstreamError):
@@ -55,10 +61,20 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         if (ttft := outcome.ttft) is not None:
             runtime.metrics.ttft.observe(ttft)
 
+    def token(pending: PendingCall | None = None) -> str:
+        return runtime.signer.sign(
+            spec.name,
+            answer.conversation_id,
+            admitted.turn + 1,
+            variant=admitted.variant,
+            pending=pending,
+        )
+
     body = AnswerStream(
         answer,
         outcome=outcome,
-        token=runtime.signer.sign(spec.name, conversation_id, admitted.turn + 1),
+        token=token,
+        spec=spec,
         sources=AnswerSources(runtime.documents, spec, vector_store_id),
         keepalive_seconds=runtime.config.keepalive_seconds,
         on_end=on_end,

@@ -14,17 +14,15 @@ from typing import Any
 
 from litestar import Request
 
+from answer import DocumentCache, Engine, Upstream, UpstreamError
 from kbcore.errors import StoreChoiceError
 from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
-from relay._errors import UpstreamError
 from relay._limits import Limits
 from relay._metrics import Metrics
-from relay._sources import DocumentCache
 from relay._spec import SpecHolder
 from relay._token import TokenSigner
-from relay._upstream import Upstream
 
 RESOLVE_FIRST_RETRY = 0.25
 RESOLVE_MAX_RETRY = 10.0
@@ -43,6 +41,7 @@ class Runtime:
             max_turns=config.max_turns,
         )
         self.upstream: Upstream | None = None
+        self.engine: Engine | None = None
         self.documents = DocumentCache(self._file_attributes)
         self.spec = SpecHolder(config.kb_dir, on_change=self._spec_changed)
         self.vector_store_id: str | None = None
@@ -72,11 +71,11 @@ class Runtime:
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self.upstream = Upstream(
-            api_key=self.config.openai_api_key,
-            base_url=self.config.openai_base_url,
+            self.config.client_settings,
             timeout=self.config.upstream_timeout,
             connections=self.config.max_concurrent_streams + 16,  # + lookups, citations
         )
+        self.engine = Engine(self.upstream)
         self.spec.load()
         self._tasks = [
             asyncio.create_task(self._watch_spec(), name="relay-spec-watch"),

@@ -1,7 +1,9 @@
-"""Upstream answer events → the relay's SSE events (DESIGN.md "Relay HTTP API").
+"""The answer engine's events → the relay's SSE events.
 
 ``conversation`` first, ``delta``s, one ``source`` per cited document, then ``done`` or
-``error``, with ``: keep-alive`` comments while the upstream is quiet. However the
+``error``, with ``: keep-alive`` comments while the upstream is quiet. An answer that
+ends with a function call sends a fresh ``conversation`` token carrying the pending call,
+then ``lead_form`` or ``handoff``, before ``done``. However the
 stream ends (done, error, client gone), the upstream stream is closed at once.
 """
 
@@ -19,11 +21,23 @@ from typing import Any
 import anyio
 import msgspec
 
+from answer import (
+    OFFER_CONTACT_FORM,
+    REQUEST_HANDOFF,
+    AnswerEvent,
+    AnswerSources,
+    Cited,
+    Completed,
+    OpenTurn,
+    Searched,
+    TextDelta,
+    ToolCalled,
+    UpstreamError,
+)
+from kbcore.kb import AssistantSpec
 from kbcore.wire import KB_PATH
 from relay import _log
-from relay._errors import UpstreamError
-from relay._sources import AnswerSources
-from relay._upstream import Answer, AnswerEvent, Cited, Completed, Searched, TextDelta
+from relay._token import PendingCall
 
 KEEP_ALIVE = b": keep-alive\n\n"
 
@@ -55,6 +69,7 @@ class Outcome:
     results: int = 0  # file_search results returned
     top_score: float | None = None  # the best of their scores
     cited: int = 0  # documents cited (source events sent)
+    handoff: bool = False  # the model asked for a person
     # The documents file_search found, best first (at most _CLOSEST): for the gap report,
     # which names the documents that came closest to a question the KB did not answer.
     closest: list[tuple[float, str]] = field(default_factory=list)
@@ -99,10 +114,11 @@ class AnswerStream:
 
     def __init__(
         self,
-        answer: Answer,
+        answer: OpenTurn,
         *,
         outcome: Outcome,
-        token: str,
+        token: Callable[[PendingCall | None], str],
+        spec: AssistantSpec,
         sources: AnswerSources,
         keepalive_seconds: float,
         on_end: Callable[[Outcome], None],
@@ -110,6 +126,7 @@ class AnswerStream:
         self.outcome = outcome
         self._answer = answer
         self._token = token
+        self._spec = spec
         self._sources = sources
         self._keepalive = keepalive_seconds
         self._on_end = on_end
@@ -169,7 +186,7 @@ class AnswerStream:
             asyncio.create_task(self._pump(), name="relay-upstream"),
             asyncio.create_task(self._keep_alive(), name="relay-keep-alive"),
         ]
-        yield frame("conversation", {"conversation": self._token})
+        yield frame("conversation", {"conversation": self._token(None)})
         while True:
             item = await self._queue.get()
             if item is _KEEP_ALIVE:
@@ -230,6 +247,8 @@ class AnswerStream:
             if source is not None:
                 outcome.cited += 1
                 out.append(frame("source", source.as_event()))
+        elif isinstance(event, ToolCalled):
+            out.extend(self._tool_frames(event))
         elif isinstance(event, Completed):
             outcome.result = "done"
             outcome.incomplete = event.incomplete
@@ -247,6 +266,33 @@ class AnswerStream:
             )
             return True
         return False
+
+    def _tool_frames(self, call: ToolCalled) -> list[bytes]:
+        """A call the channel can act on: the token that carries it, then its event."""
+        leads, handoff = self._spec.leads, self._spec.handoff
+        if call.name == OFFER_CONTACT_FORM and leads is not None:
+            prefill = call.arguments.get("prefill")
+            fields = prefill if isinstance(prefill, dict) else {}
+            event = frame(
+                "lead_form",
+                {
+                    "call_id": call.call_id,
+                    "fields": list(leads.fields),
+                    "required": list(leads.required),
+                    "prefill": {
+                        k: v for k, v in fields.items() if k in leads.fields and isinstance(v, str)
+                    },
+                    "consent": dict(leads.consent.by_lang),
+                    "privacy_url": leads.privacy_url,
+                },
+            )
+        elif call.name == REQUEST_HANDOFF and handoff is not None:
+            self.outcome.handoff = True
+            event = frame("handoff", {"status": "human"})
+        else:
+            return []
+        pending = PendingCall(call.call_id, call.name)
+        return [frame("conversation", {"conversation": self._token(pending)}), event]
 
 
 class _Signal(enum.Enum):

@@ -1,8 +1,12 @@
 """Conversation tokens: what the browser holds instead of any server-side session.
 
 A token is ``<conversation id>.<seal>``: the seal is base64url of the HMAC-SHA256 (32
-bytes) followed by the JSON array ``[KB name, issued at (Unix seconds), turn]``; the
-HMAC, under ``RELAY_SECRET``, covers the conversation id and that array. A token from
+bytes) followed by the JSON array ``[KB name, issued at (Unix seconds), turn, variant,
+pending]``, where ``pending`` is the function call the model's last answer ended with
+(``[call id, tool name, output or null]``, else null) so that its output goes upstream
+with the visitor's next input and the relay keeps no session; tokens of the older
+three-item form still verify (variant ``main``, nothing pending). The HMAC, under
+``RELAY_SECRET``, covers the conversation id and that array. A token from
 another KB or another secret does not verify; a token older than ``CONVERSATION_TTL``
 or at ``MAX_TURNS`` is refused with its own error, so the widget starts a new chat.
 Tokens signed under ``RELAY_SECRET_PREVIOUS`` still verify, so the secret can be rotated
@@ -23,9 +27,22 @@ from dataclasses import dataclass
 from relay._counters import Clock
 from relay._errors import ConversationExpired, ConversationFull, InvalidToken
 
-_MAX_TOKEN = 512
+_MAX_TOKEN = 1024
 _MAC_BYTES = 32
 _NEW_CHAT = "start a new chat"
+
+
+MAIN_VARIANT = "main"
+
+
+@dataclass(frozen=True)
+class PendingCall:
+    """A function call awaiting its output; ``output`` is set once the visitor answered it
+    (e.g. the lead form was sent), else the next message answers it as dismissed."""
+
+    call_id: str
+    name: str
+    output: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,8 @@ class Claims:
     kb_name: str
     issued_at: int
     turn: int  # the number of messages the conversation has had
+    variant: str = MAIN_VARIANT
+    pending: PendingCall | None = None
 
 
 def _b64(data: bytes) -> str:
@@ -62,9 +81,21 @@ class TokenSigner:
         self.max_turns = max_turns
         self._clock = clock
 
-    def sign(self, kb_name: str, conversation_id: str, turn: int = 1) -> str:
+    def sign(
+        self,
+        kb_name: str,
+        conversation_id: str,
+        turn: int = 1,
+        *,
+        variant: str = MAIN_VARIANT,
+        pending: PendingCall | None = None,
+    ) -> str:
         """A fresh token for ``conversation_id`` after its ``turn``-th message."""
-        claims = json.dumps([kb_name, int(self._clock()), turn], separators=(",", ":")).encode()
+        values: list[object] = [kb_name, int(self._clock()), turn]
+        if variant != MAIN_VARIANT or pending is not None:
+            call = None if pending is None else [pending.call_id, pending.name, pending.output]
+            values += [variant, call]
+        claims = json.dumps(values, separators=(",", ":")).encode()
         return f"{conversation_id}.{_b64(_mac(self._key, conversation_id, claims) + claims)}"
 
     def verify(self, kb_name: str, token: str) -> Claims:
@@ -114,6 +145,15 @@ def _claims(conversation_id: str, claims: bytes) -> Claims | None:
     match values:
         case [str(kb_name), int(issued_at), int(turn)] if turn >= 1:
             return Claims(conversation_id, kb_name, issued_at, turn)
+        case [str(kb_name), int(issued_at), int(turn), str(variant), pending] if turn >= 1:
+            match pending:
+                case None:
+                    call = None
+                case [str(call_id), str(name), (str() | None) as output]:
+                    call = PendingCall(call_id, name, output)
+                case _:
+                    return None
+            return Claims(conversation_id, kb_name, issued_at, turn, variant, call)
     return None
 
 

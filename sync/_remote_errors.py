@@ -72,7 +72,7 @@ def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
     if isinstance(exc, openai.PermissionDeniedError):
         return RemoteError(
             f"The API key may not do this: {what} was forbidden (403); "
-            "check the key's project and permissions (OPENAI_PROJECT)."
+            "check the key's project and permissions (OPENAI_PROJECT_ID)."
         )
     if isinstance(exc, openai.APIStatusError) and is_quota(exc):
         return QuotaExhausted()

@@ -59,6 +59,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     monkeypatch.delenv("VECTOR_STORE_ID", raising=False)
     monkeypatch.delenv("OPENAI_PROJECT", raising=False)
+    monkeypatch.delenv("OPENAI_PROJECT_ID", raising=False)
     monkeypatch.delenv("OPENAI_ORG_ID", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from answer._upstream import Cited, Completed, Searched, SseDecoder, TextDelta, _translate
 
 from kbcore.wire import KB_PATH
-from relay._errors import ConversationBusy, UpstreamError, UpstreamQuota
-from relay._upstream import Cited, Completed, Searched, SseDecoder, TextDelta, _translate
+from answer._errors import ConversationBusy, UpstreamError, UpstreamQuota
 
 
 def decode(*lines: str, split: int = 7) -> list[dict[str, Any]]:
