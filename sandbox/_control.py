@@ -111,6 +111,8 @@ async def set_models(request: AnyRequest) -> Response[Any]:
 async def reset(request: AnyRequest) -> Response[Any]:
     store_of(request).reset()
     control_of(request).reset()
+    request.app.state.crm.reset()  # the CRM fakes' leads, log and faults
+    request.app.state.telegram.reset()  # the Bot API fake's chats, updates, faults
     return ok({"ok": True})
 
 

@@ -20,13 +20,15 @@ from sandbox import (
     _vs_files,
 )
 from sandbox._control import Control
-from sandbox.crm import ROUTES as CRM_ROUTES
-from sandbox.crm import CrmState
 from sandbox._errors import ApiError
 from sandbox._middleware import sandbox_middleware, stamp_headers
 from sandbox._persist import load, save_now
 from sandbox._processing import resume
 from sandbox._state import Store
+from sandbox.crm import ROUTES as CRM_ROUTES
+from sandbox.crm import CrmState
+from sandbox.telegram import ROUTES as TELEGRAM_ROUTES
+from sandbox.telegram import World as TelegramWorld
 
 MAX_BODY_BYTES = 600 * 1024 * 1024
 _log = logging.getLogger("sandbox")
@@ -61,11 +63,13 @@ def create_app(store: Store | None = None) -> Litestar:
     """The app over ``store`` (a fresh one if not given; loaded from its ``data_dir``)."""
     store = store if store is not None else Store()
     load(store)
+    telegram = TelegramWorld()
 
     def startup() -> None:
         resume(store)
 
-    def shutdown() -> None:
+    async def shutdown() -> None:
+        await telegram.updates.close()
         store.runtime.close()
         save_now(store)
 
@@ -80,6 +84,7 @@ def create_app(store: Store | None = None) -> Litestar:
             *_models.ROUTES,
             *_control.ROUTES,
             *CRM_ROUTES,
+            *TELEGRAM_ROUTES,
         ],
         middleware=[sandbox_middleware],
         before_send=[stamp_headers],
@@ -88,7 +93,9 @@ def create_app(store: Store | None = None) -> Litestar:
             HTTPException: _http_error,
             Exception: _crash,
         },
-        state=State({"store": store, "control": Control(), "crm": CrmState()}),
+        state=State(
+            {"store": store, "control": Control(), "crm": CrmState(), "telegram": telegram}
+        ),
         on_startup=[startup],
         on_shutdown=[shutdown],
         request_max_body_size=MAX_BODY_BYTES,
