@@ -1,5 +1,5 @@
 """``kbsync preview --pr N [--delete]``: build, update or remove a pull request's preview
-store (DESIGN "Pull-request previews"; the engine is ``sync._preview``).
+store (docs/operators.md, "Previews"; the engine is ``sync._preview``).
 
 Building plans the PR's ``kb/`` against its preview store exactly as a sync plans the
 main store, then applies it: documents whose bytes the main store holds are attached

@@ -90,7 +90,7 @@ def raise_for_failures(plan: Plan, report: ApplyReport) -> None:
 
 
 def raise_if_failed(failed: list[tuple[str, str]], *, applied: bool) -> None:
-    """Exit 1 naming the documents OpenAI refused for good (DESIGN "Remote mapping")."""
+    """Exit 1 naming the documents OpenAI refused for good."""
     if not failed:
         return
     for path, error in failed:

@@ -11,7 +11,7 @@
   leaves the counts as they were (an attribute edited in the dashboard) is found only
   by ``--refresh``, which the kb-sync workflow runs nightly.
 
-Besides DESIGN's two digests (``kb_files_sha256``, ``kb_spec_sha256``) the stamp holds
+Besides the two digests (``kb_files_sha256``, ``kb_spec_sha256``) the stamp holds
 ``kb_attributes_sha256``, the digest of every file's attribute map, and the fast path
 compares it too: what kbsync puts in the attributes can change with kbsync itself (a
 new attribute such as ``kb_title``, a better title), with neither the bytes nor the

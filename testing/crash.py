@@ -83,7 +83,7 @@ def mixed_scenario() -> Scenario:
         "new3.md": doc("Children's club"),
     }
     # No retry: the sandbox fails processing only for good (invalid_file), which the plan
-    # shows as `failed` and never re-sends (DESIGN "Remote mapping"); a retry's apply is an
+    # shows as `failed` and never re-sends; a retry's apply is an
     # update's.
     return Scenario(
         "mixed",

@@ -2,7 +2,7 @@
 
 Over 1,000 cases in four families: any bytes under any content type, any JSON, odd
 messages in a valid body, and odd headers (origins, ``X-Forwarded-For``, conversation
-tokens). Every answer must be one of the statuses ``DESIGN.md`` lists for a request the
+tokens). Every answer must be one of the statuses docs/http-api.md lists for a request the
 client got wrong (400 / 403 / 413 / 415) with the error shape ``{"error": {"code",
 "message"}}``, or a complete SSE answer. The upstream statuses 502 / 503 / 504 (and
 429: the limit here is set far out of reach) count as failures: the sandbox is healthy,
@@ -33,7 +33,9 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from relay._config import Config, RateLimit
 from relay._token import TokenSigner
 from relay.app import create_app
-from tests.relay._helpers import KB_NAME, QUESTION, parse_sse, wait_for
+from testing.club import QUESTION
+from testing.waiting import wait_for
+from tests.relay._helpers import KB_NAME, parse_sse
 from tests.relay.conftest import SECRET
 
 ORIGIN = "https://shop.example"

@@ -1,5 +1,5 @@
-"""Where the live API bites on the Files / Vector Stores side (DESIGN.md "Sandbox",
-behaviour table): eventual consistency, an exhausted quota, the per-file token limit and
+"""Where the live API bites on the Files / Vector Stores side (docs/development.md,
+"Sandbox"): eventual consistency, an exhausted quota, the per-file token limit and
 partial batches, each through the official SDK with its bodies checked against the spec."""
 
 from __future__ import annotations

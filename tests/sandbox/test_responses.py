@@ -248,7 +248,7 @@ def test_previous_response_id_chains_context(client: Any) -> None:
 
 def test_errors_before_the_answer(client: Any) -> None:
     vector_store_id = seed(client)
-    with pytest.raises(openai.NotFoundError) as caught:  # DESIGN.md: 404 model_not_found
+    with pytest.raises(openai.NotFoundError) as caught:  # the live API: 404 model_not_found
         client.responses.create(model="gpt-0-imaginary", input="hi")
     assert (caught.value.code, caught.value.param) == ("model_not_found", "model")
     assert_valid({"error": caught.value.body}, "ErrorResponse")

@@ -143,7 +143,7 @@ def test_order_dirty_mark_uploads_deletes_retags_then_stamp(
             kinds.append("retag")
         else:
             kinds.append("stamp")
-    # The first write marks the stamp dirty (DESIGN "Remote mapping"); the last one stamps.
+    # The first write marks the stamp dirty; the last one stamps.
     assert kinds == ["stamp", "upload", "attach", *["delete"] * 4, "retag", "stamp"]
     stamps = [
         r["body"]["metadata"]

@@ -1,4 +1,4 @@
-"""The stamp fast path (DESIGN "Remote mapping"): taken only when every condition holds.
+"""The stamp fast path (docs/architecture.md, "A sync"): taken only when every condition holds.
 
 A no-op sync reads the model and the store list, and nothing else; each condition that
 fails sends it down the full path (the store's files listed), one test per condition.

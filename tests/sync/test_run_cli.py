@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from kbcore.store import missing_chosen
-from kbsync.cli import main
 from kbsync import _apply_cmd
+from kbsync.cli import main
 from testing.sandbox import sandbox_call
 from testing.servers import Server
 from tests.conftest import need
@@ -244,7 +244,7 @@ def test_vector_store_id_selects_or_refuses(
     refused = kbsync(kb, "--dry-run")
     assert refused.exit_code == 1
     assert "belongs to knowledge base 'other', not 'test'" in refused.stderr
-    # kbcore.store's rule: the named store must carry this KB's kb_name (DESIGN "Data flow").
+    # kbcore.store's rule: the named store must carry this KB's kb_name.
     blank = client.vector_stores.create(name="made by hand")
     monkeypatch.setenv("VECTOR_STORE_ID", blank.id)
     unclaimed = kbsync(kb, "--yes")
