@@ -4,38 +4,75 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from kbcore.business import describe
 from kbcore.errors import KbError
-from kbcore.evals import load_evals
-from kbcore.kb import load_kb
+from kbcore.evals import EvalCase, read_evals
+from kbcore.formats import BYTES_PER_TOKEN, MAX_FILE_TOKENS, TEXT_EXTENSIONS
+from kbcore.kb import EVALS, FILES, SETTINGS, Document, inspect_kb
 from kbcore.models import shutdown_warning, unknown_model
 from kbcore.output import display_path, human_size, plural, result, warn
+from kbsync._renames import renames
 
 
 def validate(kb_dir: Path) -> int:
-    """Exit code 0 with a one-line summary; an invalid KB raises ``KbError`` (every problem)."""
-    problems = tracked_env_files(kb_dir)
-    try:
-        kb = load_kb(kb_dir)
-        cases = load_evals(kb)  # needs the documents: checked only once they load
-    except KbError as error:
-        raise KbError(problems + error.problems) from None
-    if problems:
+    """Exit code 0 with a one-line summary; an invalid KB raises ``KbError`` listing the
+    problems of every part at once (git, settings, instructions, documents, evals)."""
+    found = inspect_kb(kb_dir)
+    problems = [*tracked_env_files(kb_dir), *found.problems]
+    cases: tuple[EvalCase, ...] = ()
+    if found.documents_checked:
+        try:
+            renamed = renames(found.root)
+            cases = read_evals(found.root, found.settings, found.documents, renames=renamed)
+        except KbError as error:
+            problems += error.problems
+    else:
+        problems.append(
+            f"{display_path(found.root / FILES)}/ and {display_path(found.root / EVALS)} were"
+            f" not checked: {display_path(found.root / SETTINGS)} must be read first (for"
+            " files.exclude); fix it and validate again."
+        )
+    for document in found.documents:
+        if (warning := token_warning(document)) is not None:
+            warn(warning)
+    if problems or found.spec is None:
         raise KbError(problems)
-    for warning in (unknown_model(kb.settings.model), shutdown_warning(kb.settings.model)):
+    spec = found.spec
+    for warning in (unknown_model(spec.model), shutdown_warning(spec.model)):
         if warning is not None:
             warn(f"{display_path(kb_dir)}/assistant.yaml: {warning}")
     golden = f", {plural(len(cases), 'golden question')}" if cases else ""
+    total = sum(d.size for d in found.documents)
     result(
-        f"{display_path(kb_dir)}/ is valid: {plural(len(kb.documents), 'document')},"
-        f" {human_size(kb.total_bytes)}, model {kb.settings.model}{golden}"
+        f"{display_path(kb_dir)}/ is valid: {plural(len(found.documents), 'document')},"
+        f" {human_size(total)}, model {spec.model}{golden}"
     )
-    spec = kb.spec
     for line in describe(spec.starters, spec.leads, spec.handoff, spec.telegram, spec.variants):
         result(f"  {line}")
     return 0
+
+
+def estimated_tokens(document: Document) -> int | None:
+    """A text document's tokens, estimated from its size (``None`` for PDF and Office
+    files, whose text cannot be told from their size)."""
+    if PurePosixPath(document.path).suffix.lower() not in TEXT_EXTENSIONS:
+        return None
+    return document.size // BYTES_PER_TOKEN
+
+
+def token_warning(document: Document) -> str | None:
+    """A warning when a document looks over OpenAI's tokens per file (it would be
+    refused after its upload, and ``make dev`` would start without it)."""
+    tokens = estimated_tokens(document)
+    if tokens is None or tokens <= MAX_FILE_TOKENS:
+        return None
+    return (
+        f"{display_path(document.abs_path)}: about {tokens / 1e6:.1f} million tokens by its"
+        f" size, over OpenAI's {MAX_FILE_TOKENS / 1e6:g} million per file; OpenAI will"
+        " refuse it: split it into smaller documents."
+    )
 
 
 def tracked_env_files(kb_dir: Path) -> list[str]:

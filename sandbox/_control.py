@@ -17,7 +17,7 @@ from litestar import Response, get, post
 from sandbox._errors import bad_request
 from sandbox._faults import Fault, Faults, parse_faults
 from sandbox._http import AnyRequest, json_body, ok
-from sandbox._model_table import DEFAULT_TABLE, ModelTable, parse_table
+from sandbox._model_table import ModelTable, default_table, parse_table
 from sandbox._state import store_of
 
 LOG_SIZE = 1000
@@ -30,7 +30,7 @@ class Control:
     log: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
-    models: ModelTable = DEFAULT_TABLE
+    models: ModelTable = field(default_factory=default_table)
 
     def configure(self, faults: Faults) -> None:
         self.faults = faults
@@ -50,7 +50,7 @@ class Control:
         self.counts.clear()
         self.log.clear()
         self.configure(Faults())
-        self.models = DEFAULT_TABLE
+        self.models = default_table()
 
 
 def control_of(request: AnyRequest) -> Control:
@@ -101,7 +101,8 @@ async def get_models(request: AnyRequest) -> Response[Any]:
 
 @post("/_sandbox/models")
 async def set_models(request: AnyRequest) -> Response[Any]:
-    """Replace the model table: ``{"models": [{"id", "reasoning", "context_tokens"}]}``."""
+    """Replace the model table: ``{"models": [{"id", "reasoning", "context_tokens",
+    "efforts", "sampling", "shutdown_date"}]}``."""
     control = control_of(request)
     control.models = parse_table(await json_body(request))
     return ok({"models": [model.table_entry() for model in control.models]})

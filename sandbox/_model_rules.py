@@ -1,10 +1,18 @@
 """What a model refuses or limits in a Responses request, by its entry in the model table.
 
-- A reasoning model refuses ``temperature`` and ``top_p`` other than 1, as upstream does
-  ("Unsupported parameter: 'temperature' is not supported with this model.").
-- A reasoning model spends tokens before it answers, by ``reasoning.effort``; they count
-  toward ``max_output_tokens``. The amounts are the sandbox's own (deterministic, and
-  small enough that tests stay fast), not OpenAI's.
+- (``max_output_tokens`` below 16 is the spec's minimum, refused by ``_schema``.)
+- ``reasoning.effort``: a model that does not reason refuses it ("Unsupported parameter:
+  'reasoning.effort' is not supported with this model.", ``unsupported_parameter``); a
+  reasoning model refuses a value it does not take ("Unsupported value: 'minimal' is not
+  supported with the 'gpt-5.1' model. Supported values are: ...", ``unsupported_value``).
+- ``temperature``/``top_p`` other than 1, by the entry's ``sampling``: ``always``
+  accepted; ``effort_none`` only while the effort (asked, or the model's default) is
+  ``none`` (gpt-5.1 and later); ``never`` (gpt-5 and its mini and nano). Refused as
+  upstream does: "Unsupported parameter: 'temperature' is not supported with this model."
+- A reasoning model spends tokens before it answers, by its effort (``none`` when it
+  takes it, else ``medium``, when the request names none); they count toward
+  ``max_output_tokens``. The amounts are the sandbox's own (deterministic, and small
+  enough that tests stay fast), not OpenAI's.
 - Every model has a context window (``context_tokens``): the instructions plus the items
   the model reads. Over it, ``truncation: "disabled"`` (the default) is a 400
   ``context_length_exceeded``; ``"auto"`` drops the oldest items of the conversation (or
@@ -21,7 +29,6 @@ from sandbox._model_table import Model
 from sandbox._state import JSON
 from sandbox._tokens import count_tokens
 
-DEFAULT_EFFORT = "medium"
 REASONING_TOKENS: dict[str, int] = {
     "none": 0,
     "minimal": 16,
@@ -29,13 +36,41 @@ REASONING_TOKENS: dict[str, int] = {
     "medium": 256,
     "high": 1024,
     "xhigh": 2048,
-    "max": 4096,
 }
 _SAMPLING = ("temperature", "top_p")
+CONTEXT_MESSAGE = (
+    "Your input exceeds the context window of this model. Please adjust your input and try again."
+)
 
 
-def check_sampling(model: Model, body: JSON) -> None:
-    if not model.reasoning:
+def _asked_effort(body: JSON) -> Any:
+    return (body.get("reasoning") or {}).get("effort")
+
+
+def check_parameters(model: Model, body: JSON) -> None:
+    """400 for the first parameter ``model`` refuses, in upstream's words."""
+    asked = _asked_effort(body)
+    if asked is not None and not model.reasoning:
+        raise ApiError(
+            400,
+            "Unsupported parameter: 'reasoning.effort' is not supported with this model.",
+            param="reasoning.effort",
+            code="unsupported_parameter",
+        )
+    if asked is not None and model.efforts and asked not in model.efforts:
+        quoted = [f"'{value}'" for value in model.efforts]
+        supported = ", ".join(quoted[:-1]) + f", and {quoted[-1]}" if len(quoted) > 1 else quoted[0]
+        raise ApiError(
+            400,
+            f"Unsupported value: '{asked}' is not supported with the '{model.id}' model. "
+            f"Supported values are: {supported}.",
+            param="reasoning.effort",
+            code="unsupported_value",
+        )
+    sampling_ok = model.sampling == "always" or (
+        model.sampling == "effort_none" and effort(model, body) == "none"
+    )
+    if sampling_ok:
         return
     for name in _SAMPLING:
         value = body.get(name)
@@ -50,17 +85,19 @@ def check_sampling(model: Model, body: JSON) -> None:
 
 def effort(model: Model, body: JSON) -> str | None:
     """The reasoning effort the request asks for (a reasoning model's default if none)."""
-    asked: Any = (body.get("reasoning") or {}).get("effort")
-    if asked is None and model.reasoning:
-        return DEFAULT_EFFORT
-    return str(asked) if asked is not None else None
+    asked = _asked_effort(body)
+    if asked is not None:
+        return str(asked)
+    if not model.reasoning:
+        return None
+    return "none" if "none" in model.efforts else "medium"
 
 
 def reasoning_tokens(model: Model, body: JSON) -> int:
     """The tokens the model reasons for before answering (0 for a model that does not)."""
     if not model.reasoning:
         return 0
-    return REASONING_TOKENS.get(effort(model, body) or DEFAULT_EFFORT, 0)
+    return REASONING_TOKENS.get(effort(model, body) or "none", 0)
 
 
 def _tokens(items: list[JSON]) -> int:
@@ -79,8 +116,7 @@ def fit_context(model: Model, body: JSON, context: list[JSON], new: list[JSON]) 
     if total > model.context_tokens:
         raise ApiError(
             400,
-            "Your input exceeds the context window of this model. Please adjust your input "
-            "and try again.",
+            CONTEXT_MESSAGE,
             param="input",
             code="context_length_exceeded",
         )

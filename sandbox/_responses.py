@@ -15,7 +15,7 @@ from sandbox._errors import ApiError, bad_request, not_found
 from sandbox._faults import Fault, faults_of
 from sandbox._http import json_body
 from sandbox._items import includes, last_user_text, present, to_items
-from sandbox._model_rules import check_sampling, effort, fit_context, reasoning_tokens
+from sandbox._model_rules import check_parameters, effort, fit_context, reasoning_tokens
 from sandbox._model_table import Model
 from sandbox._models import model_of
 from sandbox._pagination import items_page, list_query
@@ -34,7 +34,7 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
     body = await json_body(request)
     validate_body("CreateResponse", body)
     model = _model(request, body.get("model"))
-    check_sampling(model, body)
+    check_parameters(model, body)
     conversation_id = _conversation_id(store, body)
     input_items = to_items(body.get("input", []))
     context = fit_context(model, body, _context(store, body, conversation_id), input_items)

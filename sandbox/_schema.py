@@ -139,5 +139,12 @@ def validate_body(schema_name: str, body: Any) -> None:
             message = f"Missing required parameter: '{_param(path)}'."
             raise ApiError(400, message, param=_param(path), code="missing_required_parameter")
     where = _param(path) or "body"
+    if best.validator == "minimum" and isinstance(best.instance, int):
+        # upstream's words for an integer under its minimum (max_output_tokens < 16)
+        message = (
+            f"Invalid '{where}': integer below minimum value. Expected a value >= "
+            f"{best.validator_value}, but got {best.instance} instead."
+        )
+        raise ApiError(400, message, param=_param(path), code="integer_below_min_value")
     message = f"Invalid value for '{where}': {best.message}"
     raise ApiError(400, message, param=_param(path), code="invalid_value")

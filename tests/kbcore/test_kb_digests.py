@@ -66,7 +66,7 @@ def test_spec_digest_changes_with_each_setting(tmp_path: Path, old: str, new: st
 
 
 def test_reasoning_and_sources_enter_the_digest_only_when_set(tmp_path: Path) -> None:
-    extra = "reasoning: {effort: low}\nsources: {url: 'https://x.org/{path}'}\n"
+    extra = "reasoning: {effort: none}\nsources: {url: 'https://x.org/{path}'}\n"
     spec = load_spec(make_kb(tmp_path, settings=SETTINGS + extra))
     without = load_spec(make_kb(tmp_path / "without", settings=SETTINGS))
     doc = {
@@ -80,7 +80,7 @@ def test_reasoning_and_sources_enter_the_digest_only_when_set(tmp_path: Path) ->
     }
     assert without.digest == _sha(doc)  # a KB without them keeps its digest
     assert spec.digest == _sha(
-        {**doc, "reasoning_effort": "low", "source_url": "https://x.org/{path}"}
+        {**doc, "reasoning_effort": "none", "source_url": "https://x.org/{path}"}
     )
 
 
@@ -92,7 +92,7 @@ def _sha(doc: dict[str, object]) -> str:
 @pytest.mark.parametrize(
     "extra",
     [
-        "reasoning: {effort: low}\n",
+        "reasoning: {effort: none}\n",
         "sources: {url: 'https://x.org/{path}'}\n",
     ],
 )
@@ -102,10 +102,14 @@ def test_spec_digest_changes_with_reasoning_and_sources(tmp_path: Path, extra: s
     (kb / "assistant.yaml").write_text(SETTINGS + extra)
     after = load_spec(kb).digest
     assert after != before
+    # another effort (without temperature, which gpt-5.4-mini takes only with none)
+    sampled = SETTINGS.replace("temperature: 0.3\n", "")
+    (kb / "assistant.yaml").write_text(sampled + extra)
+    other = load_spec(kb).digest
     (kb / "assistant.yaml").write_text(
-        SETTINGS + extra.replace("low", "high").replace("x.org", "y.org")
+        sampled + extra.replace("none", "high").replace("x.org", "y.org")
     )
-    assert load_spec(kb).digest not in (before, after)
+    assert load_spec(kb).digest not in (before, after, other)
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def test_every_key(tmp_path: Path) -> None:
         "attributes:\n"
         '  "ru/**": {lang: ru, year: 2024, draft: yes, version: 1.10, since: 2024-01-31}\n'
         '  "*.pdf": {kind: "pdf"}\n'
-        "reasoning:\n  effort: minimal\n"
+        "reasoning:\n  effort: low\n"
         "sources:\n  url: https://club.example/docs/{path}?from=chat\n"
     )
     assert settings_of(tmp_path, text) == Settings(
@@ -74,7 +74,7 @@ def test_every_key(tmp_path: Path) -> None:
             ),
             ("*.pdf", {"kind": "pdf"}),
         ),
-        reasoning_effort="minimal",
+        reasoning_effort="low",
         source_url="https://club.example/docs/{path}?from=chat",
     )
 
@@ -115,14 +115,14 @@ def test_unknown_nested_keys(tmp_path: Path) -> None:
         ("temperature: -1", "temperature must be a number from 0 to 2, not -1."),
         ("temperature: .nan", "temperature must be a number from 0 to 2, not .nan."),
         ("temperature: true", "temperature must be a number from 0 to 2, not true."),
-        ("max_output_tokens: 0", "max_output_tokens must be a whole number of at least 1, not 0."),
+        ("max_output_tokens: 0", "max_output_tokens must be a whole number of at least 16, not 0."),
         (
             "max_output_tokens: 10.5",
-            "max_output_tokens must be a whole number of at least 1, not 10.5.",
+            "max_output_tokens must be a whole number of at least 16, not 10.5.",
         ),
         (
             "max_output_tokens: '100'",
-            'max_output_tokens must be a whole number of at least 1, not "100".',
+            'max_output_tokens must be a whole number of at least 16, not "100".',
         ),
         ("file_search: 8", "file_search must be a mapping (key: value), not 8."),
         (
@@ -188,7 +188,8 @@ def test_unknown_nested_keys(tmp_path: Path) -> None:
         ),
         (
             "reasoning: {effort: extreme}",
-            'reasoning.effort must be one of: minimal, low, medium, high, not "extreme".',
+            "reasoning.effort must be one of: none, minimal, low, medium, high, xhigh,"
+            ' not "extreme".',
         ),
         ("reasoning: low", 'reasoning must be a mapping (key: value), not "low".'),
         (
