@@ -107,6 +107,16 @@ def current() -> str:
     return _current
 
 
+def words(text: str) -> list[str]:
+    """``text``'s words as the analyzers see them: lower case, ``ё`` folded to ``е``."""
+    return _WORD.findall(text.lower().replace("ё", "е"))
+
+
+def stem(word: str) -> str:
+    """One word's stem by the analyzer in use, stop words included (for phrases)."""
+    return _snowball_stem(word) if _current == "snowball" else _light_stem(word)
+
+
 def tokens(text: str) -> list[str]:
     """The index terms of ``text``, in order, by the analyzer in use."""
     stem = _STEMMERS[_current]

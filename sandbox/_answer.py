@@ -2,45 +2,37 @@
 
 It answers with the best-matching passages of the knowledge base (the vector stores named
 in the ``file_search`` tool) and cites each with a ``file_citation`` at the character
-offset where the passage ends. When nothing in the hits shares a word with the question,
-it says plainly, in the question's language, that the knowledge base has no answer.
+offset where the passage ends.
+
+How it reads (``_concepts.py``, ``_thesaurus.py``, ``_passages.py``): the question's
+concepts are weighed by how rare they are among the sentences found (a word in every
+sentence says little, a word in none says the most), each sentence in the question's
+language scores the weight of the concepts it or its heading holds, and the best one is
+quoted with its paragraph. It stays honest: when the passages chosen cover less than
+``COVERAGE`` of the question's weight, it says plainly, in the question's language, that the
+knowledge base has no answer (a question about the weather shares "Kazan" with the
+contacts page, but not "weather" or "tomorrow").
 """
 
 from __future__ import annotations
 
-import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sandbox._analyzers import current, tokens
-from sandbox._layout import blocks, sentences
+from sandbox._concepts import Concept, concepts, rewrite, with_typos
+from sandbox._passages import Unit, passage, units
 from sandbox._state import JSON, Store
 
-PASSAGE_CHARS = 400
-_SHORT_PASSAGE = 160
 _MAX_PASSAGES = 2
 _ANCHOR_WORDS = 8
+# share of the question's weight the quoted passages must cover to be an answer
+COVERAGE = 0.55
+# a concept the sentence holds but its heading does not counts this much in ranking
+_OWN_WEIGHT = 0.8
 
 _CYRILLIC = re.compile(r"[а-яёА-ЯЁ]")
-_END_PUNCT = ".!?…:;"
-
-_STOPWORD_TEXT = (
-    "a an and are as at be but by can do does for from has have how i if in is it its me "
-    "my of on or our so that the their there this to was we what when where which who why "
-    "will with you your about any please tell much many "
-    "а в во да для до же за и из или как когда ли мне мой на над не нет но о об от по под "
-    "при про с со так там то тоже у уже что чтобы это эта этот я вы вас ваш мы нас наш он "
-    "она они их где какой какая какие сколько можно есть бы был была было"
-)
-# Words of asking about money: a price list answers them without repeating them.
-_PRICE_TEXT = "cost costs price prices pay fee стоит стоимость цена цены платить оплата"
-
-
-@functools.cache
-def _terms(text: str, analyzer: str) -> frozenset[str]:
-    """``text``'s terms under ``analyzer`` (cached per analyzer: it is chosen at startup)."""
-    return frozenset(tokens(text))
 
 
 NO_ANSWER = {
@@ -89,7 +81,7 @@ def search(store: Store, tool: JSON, query: str) -> list[JSON]:
     for vector_store_id in tool.get("vector_store_ids", []):
         hits += store.search(
             vector_store_id,
-            query,
+            rewrite(query),
             max_num_results=limit,
             filters=tool.get("filters"),
             score_threshold=threshold,
@@ -126,23 +118,8 @@ def compose(
     lang = language(question)
     if hits is None:
         return Answer(NO_KNOWLEDGE_BASE[lang])
-    wanted = _stems(question) - _terms(_PRICE_TEXT, current()) or _stems(question)
-    found = [(_passage(layout(hit), wanted), rank, hit) for rank, hit in enumerate(hits)]
-    ranked = sorted(
-        ((passage, rank, hit) for passage, rank, hit in found if passage is not None),
-        key=lambda item: (-len(item[0].matched), -item[0].in_context, item[1]),
-    )
-    chosen: list[tuple[str, JSON]] = []
-    covered: frozenset[str] = frozenset()
-    for passage, _, hit in ranked:
-        # a further passage must answer a part of the question that the others did not
-        if not passage.matched <= covered and not _same_file(hit, chosen):
-            chosen.append((passage.text, hit))
-            covered |= passage.matched
-        if len(chosen) == _MAX_PASSAGES:
-            break
-    # a passage that shares a word or two with a longer question is no answer to it
-    if not chosen or 3 * len(covered) < 2 * len(wanted):
+    chosen, coverage = choose(question, hits, layout)
+    if not chosen or coverage < COVERAGE:
         return Answer(NO_ANSWER[lang])
     text = ""
     citations: list[Citation] = []
@@ -152,89 +129,104 @@ def compose(
     return Answer(text, citations)
 
 
-def _same_file(hit: JSON, chosen: list[tuple[str, JSON]]) -> bool:
-    return any(hit["file_id"] == other["file_id"] for _, other in chosen)
-
-
-def _stems(text: str) -> frozenset[str]:
-    """The meaningful words, stemmed as the search index stems them."""
-    stopwords = _terms(_STOPWORD_TEXT, current())
-    return frozenset(
-        stem
-        for stem in tokens(text)
-        if stem not in stopwords and (len(stem) >= 3 or stem.isdigit())
-    )
+def choose(
+    question: str, hits: list[JSON], layout: Callable[[JSON], str] = hit_text
+) -> tuple[list[tuple[str, JSON]], float]:
+    """The passages to quote (text, hit), and the share of the question's weight they
+    cover (their sentences and headings)."""
+    found = _Found.read(hits, layout, language(question))
+    vocabulary = frozenset().union(*(unit.all for unit in found.all_units()))
+    asked = [with_typos(concept, vocabulary) for concept in concepts(question)]
+    weights = found.weights(asked)
+    chosen: list[tuple[str, JSON]] = []
+    covered: set[Concept] = set()
+    best = 0.0
+    for score, rank, position in found.ranked(asked, weights):
+        best = best or score
+        hit, hit_units = found.hits[rank]
+        if any(hit["file_id"] == other["file_id"] for _, other in chosen):
+            continue
+        start, end, text = passage(hit_units, position)
+        matched = {c for c in asked if any(c.found_in(u.all) for u in hit_units[start : end + 1])}
+        # a further passage must answer a part of the question that the others did not,
+        # or be as good as the first (another document says it too)
+        if chosen and matched <= covered and score < best:
+            continue
+        chosen.append((text, hit))
+        covered |= matched
+        if len(chosen) == _MAX_PASSAGES:
+            break
+    total = sum(weights.values())
+    return chosen, sum(weights[c] for c in covered) / total if total > 0 else 0.0
 
 
 @dataclass(frozen=True)
-class _Unit:
-    """A sentence (or list item, or table row), with the words of its context."""
+class _Found:
+    """The hits' units in the question's language (units with no letters count for any),
+    each sentence once even when overlapping chunks repeat it."""
 
-    text: str
-    section: int
-    own: frozenset[str]
-    context: frozenset[str]
+    hits: list[tuple[JSON, list[Unit]]]
+    kept: list[list[bool]]
 
+    @classmethod
+    def read(cls, hits: list[JSON], layout: Callable[[JSON], str], lang: str) -> _Found:
+        seen: set[tuple[str, str]] = set()
+        read: list[tuple[JSON, list[Unit]]] = []
+        kept: list[list[bool]] = []
+        for hit in hits:
+            hit_units = units(layout(hit))
+            flags = []
+            for unit in hit_units:
+                key = (str(hit["file_id"]), unit.text)
+                flags.append(unit.language in (lang, None) and key not in seen)
+                seen.add(key)
+            read.append((hit, hit_units))
+            kept.append(flags)
+        return cls(read, kept)
 
-def _units(text: str) -> list[_Unit]:
-    return [
-        _Unit(sentence, block.section, _stems(sentence), _stems(block.context))
-        for block in blocks(text)
-        for sentence in sentences(block.text)
-    ]
+    def all_units(self) -> list[Unit]:
+        return [
+            unit
+            for (_, hit_units), flags in zip(self.hits, self.kept, strict=True)
+            for unit, keep in zip(hit_units, flags, strict=True)
+            if keep
+        ]
 
+    def weights(self, asked: list[Concept]) -> dict[Concept, float]:
+        """Each concept's inverse document frequency over the units."""
+        every = self.all_units()
+        count = len(every)
+        return {
+            concept: math.log((count + 1) / (sum(concept.found_in(u.all) for u in every) + 0.5))
+            for concept in asked
+        }
 
-@dataclass(frozen=True)
-class _Passage:
-    text: str
-    matched: frozenset[str]  # question words in its best sentence or that one's context
-    in_context: int  # how many of those the heading (or table header) holds
-
-
-def _passage(text: str, wanted: frozenset[str]) -> _Passage | None:
-    """The best sentence of ``text`` with its neighbours in its section, trimmed."""
-    units = _units(text)
-    if not units or not wanted:
-        return None
-
-    def rank(i: int) -> tuple[int, int, int, int]:
-        unit = units[i]
-        matched = wanted & (unit.own | unit.context)
-        return len(matched), len(wanted & unit.context), len(wanted & unit.own), -i
-
-    best = max(range(len(units)), key=rank)
-    matched = wanted & (units[best].own | units[best].context)
-    if not matched:
-        return None
-    section = units[best].section
-    start = end = best
-    while (
-        end + 1 < len(units)
-        and units[end + 1].section == section
-        and _length(units[start : end + 2]) <= PASSAGE_CHARS
-        and _length(units[start : end + 1]) < _SHORT_PASSAGE * 2
-    ):
-        end += 1
-    while (
-        start > 0
-        and units[start - 1].section == section
-        and _length(units[start - 1 : end + 1]) <= _SHORT_PASSAGE
-    ):
-        start -= 1
-    text = _trim(_join(units[start : end + 1]))
-    return _Passage(text, matched, len(wanted & units[best].context))
-
-
-def _join(units: list[_Unit]) -> str:
-    return " ".join(u.text if u.text[-1] in _END_PUNCT else u.text + "." for u in units)
+    def ranked(
+        self, asked: list[Concept], weights: dict[Concept, float]
+    ) -> list[tuple[float, int, int]]:
+        """(score, hit rank, unit position) of the units that match something, best first: by
+        score, then by what their headings match, then by how often they say it."""
+        scored: list[tuple[float, float, int, int, int]] = []
+        for rank, ((_, hit_units), flags) in enumerate(zip(self.hits, self.kept, strict=True)):
+            for position, (unit, keep) in enumerate(zip(hit_units, flags, strict=True)):
+                if not keep:
+                    continue
+                score, topical = _score(unit, asked, weights)
+                if score > 0:
+                    said = sum(unit.mentions(c.alternatives) for c in asked)
+                    scored.append((-score, -topical, -said, rank, position))
+        scored.sort()
+        return [(-score, rank, position) for score, *_, rank, position in scored]
 
 
-def _length(units: list[_Unit]) -> int:
-    return len(_join(units))
-
-
-def _trim(text: str) -> str:
-    if len(text) <= PASSAGE_CHARS:
-        return text
-    cut = text.rfind(" ", 0, PASSAGE_CHARS)
-    return text[: cut if cut > 0 else PASSAGE_CHARS].rstrip(",;: ") + "…"
+def _score(unit: Unit, asked: list[Concept], weights: dict[Concept, float]) -> tuple[float, float]:
+    """The unit's score, and the part of it that its heading holds: a heading names what
+    everything under it is about, so it counts more than a word in passing."""
+    score = topical = 0.0
+    for concept in asked:
+        if concept.found_in(unit.context):
+            score += weights[concept]
+            topical += weights[concept]
+        elif concept.found_in(unit.own):
+            score += _OWN_WEIGHT * weights[concept]
+    return score, topical

@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}(?:\.\d{1,3})*[.)])\s+")
+# "4. Not allowed" over "4.1. Diving from the side.": a numbered title (PDF, DOCX)
+_NUMBERED_TITLE = re.compile(r"^(\d{1,2})\.\s+([^.!?…]{1,80})$")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 _EMPHASIS = re.compile(r"\*\*|__|`")
 _SPACES = re.compile(r"\s+")
@@ -59,9 +61,10 @@ def blocks(text: str) -> list[Block]:
                 found.append(Block(joined, section, heading))
             buffer.clear()
 
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
         stripped = line.strip()
-        match = _HEADING.match(stripped)
+        match = _HEADING.match(stripped) or _numbered_title(stripped, lines[number + 1 :])
         if not stripped or match or stripped.startswith("|"):
             flush()
         if not stripped.startswith("|"):
@@ -86,6 +89,14 @@ def blocks(text: str) -> list[Block]:
             buffer.append(stripped)
     flush()
     return found
+
+
+def _numbered_title(line: str, rest: list[str]) -> re.Match[str] | None:
+    title = _NUMBERED_TITLE.match(line)
+    following = next((later.strip() for later in rest if later.strip()), "")
+    if title is None or not following.startswith(f"{title.group(1)}.1"):
+        return None
+    return re.match(r"^\d{1,2}\.\s+(.*)$", line)
 
 
 def sentences(text: str) -> list[str]:

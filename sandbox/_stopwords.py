@@ -1,6 +1,8 @@
 """Stop words of the ``snowball`` analyzer: the function words of English and Russian
 (after the Snowball project's lists, shortened), left out of the index and of queries.
 
+"другой" is left out of the Russian list: its stem is that of "друг" (a friend).
+
 Without them a question's "how", "what", "is", "the", "как", "ли" match best in the
 longest documents (a FAQ asks every question in those words), and the document that
 holds the answer ranks below it.
@@ -27,7 +29,7 @@ _RUSSIAN = """
 был него до вас нибудь опять уж вам ведь там потом себя ничего ей может они тут где есть
 надо ней для мы тебя их чем была сам чтоб без будто чего раз тоже себе под будет ж тогда
 кто этот того потому этого какой совсем ним здесь этом почти мой тем чтобы нее сейчас
-были куда зачем всех никогда можно при наконец об другой хоть после над тот
+были куда зачем всех никогда можно при наконец об хоть после над тот
 через эти нас про всего них какая много разве эту моя впрочем свою этой перед
 иногда чуть том нельзя такой им всегда конечно всю между
 """
