@@ -64,7 +64,11 @@ class _Commands(click.Group):
     """The group: ``lazy`` commands are loaded from their packages on first use, and a
     ``--kb`` given before the subcommand becomes every subcommand's default."""
 
-    lazy: ClassVar[dict[str, str]] = {"relay": "relay.server", "sandbox": "sandbox.server"}
+    lazy: ClassVar[dict[str, str]] = {
+        "relay": "relay.server",
+        "report": "kbsync._report_cmd",
+        "sandbox": "sandbox.server",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
