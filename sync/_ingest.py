@@ -30,7 +30,6 @@ from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
 from sync._remote_errors import FileNotFound, RunStopped
 from sync._remote_state import RemoteFile
-from sync._snapshot import snapshot
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -124,8 +123,7 @@ def ingest(
 
     def upload(change: Upload) -> str:
         name = change.document.path.rsplit("/", 1)[-1]
-        with snapshot(change.document) as planned:  # the bytes that were hashed, or none
-            return remote.upload(planned, upload_name(name, store))
+        return remote.upload(change.document.abs_path, upload_name(name, store))
 
     # Bytes another store holds already (a preview reusing main's Files): attached as they
     # are, first, while nothing else waits.

@@ -18,6 +18,7 @@ waits out.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,8 @@ from kbcore.formats import mime_type
 from kbcore.kb import Chunking, open_document
 from kbcore.openai_client import ClientSettings
 from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
-from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
+from kbcore.wire import KB_CREATE, KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
+from sync._pace import Pace
 from sync._remote_errors import (
     FileNotFound,
     QuotaExhausted,
@@ -49,10 +51,12 @@ from sync._remote_state import (
     RemoteFile,
     RemoteStore,
 )
-from sync._retry import RetryPolicy
+from sync._retry import RetryPolicy, server_hint
 
 T = TypeVar("T")
 
+UPLOADS = "POST /v1/files"  # the routes the API limits on their own (``_pace``)
+ATTACHES = "POST /v1/vector_stores/{vector_store_id}/file_batches"
 _PAGE = 100  # the largest page the vector-store list endpoints serve
 _FILES_PAGE = 10_000  # the largest page GET /v1/files serves
 DEFAULT_TIMEOUT = 120.0
@@ -115,8 +119,12 @@ class Remote:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._pace = Pace()
         self.requests = 0
         self.retries = 0
+        # uploads sent again after a failure that may have come after the File was made
+        # (a cut connection, a timeout, a 5xx): each may have left an unattached File
+        self.unsure_uploads = 0
 
     @classmethod
     def from_env(cls, *, policy: RetryPolicy | None = None) -> Remote:
@@ -229,18 +237,33 @@ class Remote:
         (metadata ``kb_preview``), named ``name`` and expiring ``expires_after_days`` after
         its last activity."""
         shown = name or store_name(kb_name)
-        metadata = {KB_NAME: kb_name, **({KB_PREVIEW: preview} if preview else {})}
+        # A one-off mark, so that a create repeated after its reply was lost finds the
+        # store the first attempt made instead of making a second one (the stamp drops it).
+        nonce = secrets.token_hex(8)
+        metadata = {
+            KB_NAME: kb_name,
+            KB_CREATE: nonce,
+            **({KB_PREVIEW: preview} if preview else {}),
+        }
         expires: Any = (
             {"anchor": "last_active_at", "days": expires_after_days}
             if expires_after_days
             else openai.omit
         )
+
+        def made_already() -> Any:
+            for store in self._pages("listing vector stores", self._client.vector_stores.list):
+                if (store.metadata or {}).get(KB_CREATE) == nonce:
+                    return store
+            return None
+
         return _store(
             self._call(
                 f"creating vector store {shown}",
                 lambda: self._client.vector_stores.create(
                     name=shown, metadata=metadata, expires_after=expires
                 ),
+                made=made_already,
             )
         )
 
@@ -309,7 +332,7 @@ class Remote:
         )
 
         def send() -> Any:
-            if not isinstance(source, Path):  # a snapshot (sync._snapshot): from its start
+            if not isinstance(source, Path):  # an open stream (bytes already checked): rewind
                 source.seek(0)
                 return self._client.files.create(
                     file=(filename, source, mime), purpose="assistants", expires_after=expires
@@ -319,7 +342,9 @@ class Remote:
                     file=(filename, stream, mime), purpose="assistants", expires_after=expires
                 )
 
-        return str(self._call(f"uploading {display_name(filename)}", send).id)
+        return str(
+            self._call(f"uploading {display_name(filename)}", send, route=UPLOADS, unsure=True).id
+        )
 
     def attach(
         self,
@@ -339,6 +364,7 @@ class Remote:
             lambda: self._client.vector_stores.file_batches.with_raw_response.create(
                 store_id, files=entries
             ),
+            route=ATTACHES,
         )
         batch = raw.parse()
         return batch.id, _status(batch, raw.headers)
@@ -402,17 +428,29 @@ class Remote:
         *,
         missing: KbsyncError | None = None,
         gone_ok: bool = False,
+        route: str = "",
+        made: Callable[[], T | None] | None = None,
+        unsure: bool = False,
     ) -> T:
         """Run ``send``, repeating transient failures; translate the final failure once.
 
-        ``missing``: the error for a 404; ``gone_ok``: a 404 means done (returns None)."""
+        ``missing``: the error for a 404; ``gone_ok``: a 404 means done (returns None).
+        ``route``: where bare 429s pause every request of the route (``_pace``); they are
+        repeated for up to ``RetryPolicy.rate_limit_patience`` seconds, not counted as
+        attempts. A failure after which the server may have acted (a cut connection, a
+        timeout, a 5xx) is followed, before the repeat, by ``made()``: what the first
+        attempt made, if it can be found (then returned, not made twice); ``unsure``
+        counts such repeats in ``unsure_uploads``."""
         attempt = 0
+        paced = 0.0
+        pace_route = route or what
         while True:
+            paced += self._pace.wait(pace_route, self._sleep)
             attempt += 1
             with self._lock:
                 self.requests += 1
             try:
-                return send()
+                result = send()
             except openai.APIStatusError as exc:
                 if is_quota(exc):
                     raise QuotaExhausted() from exc
@@ -426,9 +464,18 @@ class Remote:
                         if file_id is not None:
                             raise FileNotFound(file_id, str(translate(exc, what, 1))) from exc
                     raise translate(exc, what, attempt) from exc
-                if attempt >= self._policy.attempts:
-                    raise translate(exc, what, attempt) from exc
-                delay = self._policy.delay(attempt, exc.response.headers)
+                if exc.status_code == 429 and server_hint(exc.response.headers) is None:
+                    # a route's own limit: no attempt spent, the route waits (``_pace``)
+                    self._pace.limited(pace_route)
+                    attempt -= 1
+                    if paced >= self._policy.rate_limit_patience:
+                        raise translate(exc, what, attempt + 1) from exc
+                    delay = 0.0
+                else:
+                    if attempt >= self._policy.attempts:
+                        raise translate(exc, what, attempt) from exc
+                    delay = self._policy.delay(attempt, exc.response.headers)
+                acted = exc.status_code >= 500
             except openai.APIConnectionError as exc:
                 # A refused connection is a wrong address far more often than a blip.
                 refused = isinstance(exc.__cause__, httpx2.ConnectError)
@@ -436,11 +483,22 @@ class Remote:
                 if attempt >= limit:
                     raise translate(exc, what, attempt) from exc
                 delay = self._policy.delay(attempt)
+                acted = not refused
             except openai.OpenAIError as exc:
                 raise translate(exc, what, attempt) from exc
+            else:
+                self._pace.passed(pace_route)
+                return result
             with self._lock:
                 self.retries += 1
-            self._sleep(delay)
+                if acted and unsure:
+                    self.unsure_uploads += 1
+            if delay:
+                self._sleep(delay)
+            if acted and made is not None:
+                found = made()
+                if found is not None:
+                    return found
 
     def _pages(self, what: str, list_page: Callable[..., Any]) -> Iterator[Any]:
         after: str | None = None
