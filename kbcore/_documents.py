@@ -19,6 +19,7 @@ from kbcore._settings import ATTRIBUTE_VALUE_MAX
 from kbcore._titles import title_of
 from kbcore.formats import MAX_FILE_BYTES, SUPPORTED_EXTENSIONS, TEXT_EXTENSIONS
 from kbcore.output import display_path, human_size
+from kbcore.terminal import has_control
 from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE, MAX_ATTRIBUTES
 
 _OURS = (KB_PATH, KB_SHA256, KB_TITLE)  # the attributes kbsync sets on every file
@@ -112,6 +113,8 @@ def _check(rel: str, path: Path, merged: dict[str, str]) -> tuple[int, list[str]
         rel.encode("utf-8")
     except UnicodeEncodeError:
         return 0, ["the name is not valid UTF-8; rename it."]
+    if has_control(rel):  # a newline would start a line of its own in every listing
+        return 0, ["the name holds a control character (shown escaped); rename it."]
     reasons: list[str] = []
     if len(rel) > ATTRIBUTE_VALUE_MAX:
         reasons.append(

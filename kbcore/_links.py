@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from kbcore.output import display_path
+from kbcore.terminal import escaped
 
 _ADVICE = "(kbsync reads nothing through links)."
 _NOFOLLOW = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
@@ -48,7 +49,10 @@ def link_problem(path: Path) -> str:
     except OSError:
         target = "?"
     kind = "folder" if os.path.isdir(path) else "file"
-    return f"{shown}: is a symbolic link to {target}; replace it with a regular {kind} {_ADVICE}"
+    return (
+        f"{shown}: is a symbolic link to {escaped(target)}; "
+        f"replace it with a regular {kind} {_ADVICE}"
+    )
 
 
 def links_below(folder: Path) -> Iterator[Path]:
@@ -68,6 +72,44 @@ def links_below(folder: Path) -> Iterator[Path]:
 def open_nofollow(path: Path) -> BinaryIO:
     """``path`` opened for reading, unless it is (now) a link: then ``OSError`` (ELOOP)."""
     return open(os.open(path, _NOFOLLOW), "rb")
+
+
+def open_below(root: Path, relative: str) -> BinaryIO:
+    """``root/relative`` opened for reading one component at a time, each folder with
+    ``O_NOFOLLOW | O_DIRECTORY`` relative to the one above (``openat``), the file with
+    ``O_NOFOLLOW``: a link anywhere below ``root``, swapped in at any moment, is refused
+    (``LinkRefused`` naming it) instead of followed; so is a file that is not regular."""
+    *folders, name = relative.split("/")
+    here = root
+    fd = os.open(root, _NOFOLLOW | os.O_DIRECTORY)
+    try:
+        for folder in folders:
+            here = here / folder
+            try:
+                inner = os.open(folder, _NOFOLLOW | os.O_DIRECTORY, dir_fd=fd)
+            except OSError as exc:
+                raise _refusal(exc, here) from exc
+            os.close(fd)
+            fd = inner
+        try:
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+            file_fd = os.open(name, _NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+        except OSError as exc:
+            raise _refusal(exc, here / name) from exc
+    finally:
+        os.close(fd)
+    stream = open(file_fd, "rb")  # noqa: SIM115 (returned open, closed by the caller)
+    if not stat.S_ISREG(os.fstat(file_fd).st_mode):
+        stream.close()
+        raise NotRegular(errno.EINVAL, "is not a regular file", str(here / name))
+    return stream
+
+
+def _refusal(exc: OSError, path: Path) -> OSError:
+    # ELOOP for a link as the file; ENOTDIR for a link (to anything) as a folder.
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR) and is_link(path):
+        return LinkRefused(path)
+    return exc
 
 
 def read_regular(path: Path) -> bytes:

@@ -28,10 +28,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import quote
 
 from kbcore import _documents
@@ -42,6 +43,7 @@ from kbcore._links import (
     is_link,
     link_problem,
     links_below,
+    open_below,
     open_nofollow,
     read_regular,
 )
@@ -55,7 +57,7 @@ from kbcore.business import (
     Variant,
     VariantSpec,
 )
-from kbcore.errors import KbError
+from kbcore.errors import KbError, RemoteError
 from kbcore.output import display_path
 
 # The parts of kb/, by name.
@@ -177,17 +179,67 @@ def load_kb(
     )
 
 
-def open_document(path: Path) -> BinaryIO:
-    """A document's bytes for an upload, opened without following a link: a link
-    swapped in after loading is refused with a ``KbError`` naming it, never read."""
+def open_document(source: Path | Document) -> BinaryIO:
+    """A document's bytes for an upload, opened through no link: a link swapped in after
+    loading is refused with a ``KbError`` naming it, never read.
+
+    For a ``Document``, every folder from ``kb/files/`` down to it is opened relative to
+    the one above with ``O_NOFOLLOW | O_DIRECTORY`` (``kbcore._links.open_below``), so a
+    parent folder swapped for a link is refused too; a bare path guards its last part."""
+    path = source if isinstance(source, Path) else source.abs_path
     try:
-        return open_nofollow(path)
+        if isinstance(source, Path):
+            return open_nofollow(source)
+        return open_below(source.abs_path.parents[source.path.count("/")], source.path)
     except OSError as exc:
         shown = display_path(path)
-        reason = "is now a symbolic link" if is_link(path) else exc.strerror
+        if isinstance(exc, LinkRefused) and exc.path != path:
+            reason = f"{display_path(exc.path)} is now a symbolic link"
+        else:
+            reason = "is now a symbolic link" if is_link(path) else str(exc.strerror)
         raise KbError(
             [f"{shown}: cannot be read for upload ({reason}); run kbsync again."]
         ) from exc
+
+
+IN_MEMORY_UPLOAD = 8 * 1024 * 1024  # bytes; a larger document is copied to a temporary file
+_CHUNK = 1024 * 1024
+
+
+class DocumentChanged(RemoteError):
+    """A document's bytes are no longer the ones loaded (it is still being written): it
+    fails for this run like a refused upload, and the next run sends it."""
+
+
+def open_for_upload(document: Document) -> BinaryIO:
+    """The bytes of ``document`` exactly as they were hashed, as a seekable stream at 0.
+
+    Read once through ``open_document`` (no link anywhere below ``kb/files/``: else a
+    ``KbError``), hashing as it copies into a snapshot (in memory up to
+    ``IN_MEMORY_UPLOAD``): the bytes that are sent are the bytes that were checked. A
+    file that changed since loading (or grew) raises ``DocumentChanged``."""
+    copy = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_UPLOAD)  # noqa: SIM115
+    try:
+        with open_document(document) as source:
+            digest = hashlib.sha256()
+            copied = 0
+            while copied <= document.size:  # one byte past the size is enough to see growth
+                chunk = source.read(min(_CHUNK, document.size + 1 - copied))
+                if not chunk:
+                    break
+                digest.update(chunk)
+                copy.write(chunk)
+                copied += len(chunk)
+        if copied != document.size or digest.hexdigest() != document.sha256:
+            raise DocumentChanged(
+                f"{display_path(document.abs_path)} changed after it was read for this run "
+                "(still being written?); it is sent once it stops changing."
+            )
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return cast("BinaryIO", copy)
 
 
 def files_digest(entries: Iterable[tuple[str, str]]) -> str:

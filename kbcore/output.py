@@ -16,6 +16,7 @@ from typing import NoReturn
 import click
 
 from kbcore.errors import KbsyncError
+from kbcore.terminal import escaped
 
 
 def result(text: str) -> None:
@@ -34,12 +35,14 @@ def warn(message: str) -> None:
 
 
 def display_path(path: Path) -> str:
-    """``path`` relative to the current directory when it is below it, else absolute (POSIX)."""
+    """``path`` relative to the current directory when it is below it, else absolute (POSIX),
+    with control characters escaped: a file name from a pull request must not start a
+    line of CI output (``::error …::`` is a workflow command) or drive a terminal."""
     absolute = Path(os.path.abspath(path))
     try:
-        return absolute.relative_to(Path.cwd()).as_posix()
+        return escaped(absolute.relative_to(Path.cwd()).as_posix())
     except ValueError:
-        return absolute.as_posix()
+        return escaped(absolute.as_posix())
 
 
 def human_size(size: int) -> str:

@@ -10,6 +10,10 @@ Lines that are not such chats (other requests, startup lines, a cut last line) a
 skipped and counted, and so are chats whose stream did not end ``done`` (an upstream
 error, a visitor who left): what they lacked was an answer, not a document.
 
+Every text read is made printable (``kbcore.terminal``: a visitor's escape sequences never
+reach the editor's terminal) and questions are masked again (``kbcore.mask``), so a log
+written before a spelling was known to the mask still reaches editors clean.
+
 ``results``, ``cited`` and ``closest`` (the documents file_search found, best first)
 may each be a count or a list (of kb paths, or of objects with a ``path``); a list is
 what lets the report name the documents that came closest.
@@ -31,7 +35,9 @@ from typing import IO, Any
 import msgspec
 
 from kbcore.errors import KbsyncError
+from kbcore.mask import mask
 from kbcore.output import display_path
+from kbcore.terminal import printable
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _decode = msgspec.json.Decoder().decode
@@ -133,20 +139,24 @@ def _chat(line: str) -> Chat | None:
         return None
     if not isinstance(record, dict) or "results" not in record:
         return None
-    question = record.get("question")
-    incomplete = record.get("incomplete")
-    kb_name = record.get("kb_name")
+    question = _text(record.get("question"))
+    incomplete = _text(record.get("incomplete"))
+    kb_name = _text(record.get("kb_name"))
     return Chat(
         ts=_time(record.get("ts")),
-        kb_name=kb_name if isinstance(kb_name, str) else None,
+        kb_name=kb_name,
         results=_count(record.get("results")),
         top_score=_score(record.get("top_score")),
         cited=_count(record.get("cited")),
-        incomplete=incomplete if isinstance(incomplete, str) and incomplete else None,
-        question=question if isinstance(question, str) and question.strip() else None,
+        incomplete=incomplete or None,
+        question=mask(question) if question and question.strip() else None,
         closest=_paths(record.get("closest")) or _paths(record.get("results")),
         finished=record.get("stream", "done") == "done",
     )
+
+
+def _text(value: Any) -> str | None:
+    return printable(value) if isinstance(value, str) else None
 
 
 def _time(value: Any) -> datetime | None:
@@ -180,7 +190,7 @@ def _paths(value: Any) -> tuple[str, ...]:
         return ()
     paths: list[str] = []
     for item in value:
-        path = item.get("path") if isinstance(item, dict) else item
-        if isinstance(path, str) and path and path not in paths:
+        path = _text(item.get("path") if isinstance(item, dict) else item)
+        if path and path not in paths:
             paths.append(path)
     return tuple(paths)

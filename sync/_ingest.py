@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from kbcore.errors import RemoteError
-from kbcore.kb import Chunking
+from kbcore.kb import Chunking, open_for_upload
 from kbcore.wire import upload_name
 from sync._changes import Upload
 from sync._progress import Progress
@@ -123,7 +123,10 @@ def ingest(
 
     def upload(change: Upload) -> str:
         name = change.document.path.rsplit("/", 1)[-1]
-        return remote.upload(change.document.abs_path, upload_name(name, store))
+        # The bytes that were hashed, read through no link below kb/files/ (or the
+        # document fails for this run: DocumentChanged is a RemoteError).
+        with open_for_upload(change.document) as planned:
+            return remote.upload(planned, upload_name(name, store))
 
     # Bytes another store holds already (a preview reusing main's Files): attached as they
     # are, first, while nothing else waits.
