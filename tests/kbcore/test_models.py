@@ -84,10 +84,10 @@ def test_what_the_model_takes_passes(tmp_path: Path, yaml: str) -> None:
 def test_the_example_kb_and_the_readme_pass_on_a_current_model() -> None:
     example = parse_settings(ROOT / "kb" / "assistant.yaml", "kb")
     assert example.problems == []
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"### `kb/assistant.yaml`.*?```yaml\n(.*?)```", readme, re.S)
+    path = ROOT / "docs" / "editors.md"
+    readme = path.read_text()
+    block = re.search(r"#+ `kb/assistant.yaml`.*?```yaml\n(.*?)```", readme, re.S)
     assert block is not None
-    path = ROOT / "README.md"
     scratch = path.with_name(".readme-assistant.yaml")
     try:
         scratch.write_text(block[1])
