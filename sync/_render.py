@@ -44,6 +44,7 @@ import json
 from typing import Any
 
 from kbcore.output import plural
+from kbcore.terminal import escaped
 from sync import _markdown as md
 from sync._apply import ApplyReport
 from sync._changes import (
@@ -96,7 +97,7 @@ def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
     """The short explanation of a change (may be empty)."""
     match change:
         case Move():
-            return f"from {change.from_path}"
+            return f"from {escaped(change.from_path)}"
         case Retry():
             return change.error
         case Retag():
@@ -115,7 +116,9 @@ def detail(change: Change, *, prune_unmanaged: bool = False) -> str:
 
 
 def _text_line(change: Change, prune_unmanaged: bool) -> str:
-    line = f"  {SYMBOLS[change.action]} {change.path}"
+    # A path from the store (or an unmanaged File's name) may hold a newline: shown escaped,
+    # it can never start a line of CI output (``::error …::``).
+    line = f"  {SYMBOLS[change.action]} {escaped(change.path)}"
     note = detail(change, prune_unmanaged=prune_unmanaged)
     if change.action in _NAMED:
         return (

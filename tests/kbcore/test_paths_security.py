@@ -184,3 +184,23 @@ def test_unchanged_documents_upload_their_loaded_bytes(tmp_path: Path) -> None:
     assert outcome == []
     (body,) = sent
     assert b"# Page\n" in body
+
+
+def test_the_plan_never_prints_a_raw_remote_path() -> None:
+    from sync._render import text
+    from sync.plan import diff
+    from tests.sync._plan_fixtures import make_kb as plan_kb
+    from tests.sync._plan_fixtures import remote_file, stamped
+
+    kb = plan_kb({"a.md": "a"})
+    remote = stamped(
+        kb,
+        remote_file("file-a", "a.md", "a"),
+        remote_file("file-b", "old\n::error::x.md", "b"),
+        remote_file("file-c", None, None, filename="new\r::warning::y.md"),
+    )
+    rendered = text(diff(kb, remote))
+    assert "old\\n::error::x.md" in rendered
+    for line in rendered.splitlines():
+        assert not line.lstrip().startswith("::"), rendered
+    assert "\r" not in rendered
