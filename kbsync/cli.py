@@ -65,6 +65,7 @@ class _Commands(click.Group):
     ``--kb`` given before the subcommand becomes every subcommand's default."""
 
     lazy: ClassVar[dict[str, str]] = {
+        "leads": "kbsync._leads",
         "relay": "relay.server",
         "report": "kbsync._report_cmd",
         "sandbox": "sandbox.server",
