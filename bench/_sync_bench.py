@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from testing.kb import write_kb
+from testing.sandbox import API_KEY, Sandbox
 from testing.servers import sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,38 +30,6 @@ def machine() -> str:
     )
 
 
-@dataclass
-class Sandbox:
-    url: str
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-
-    def total(self) -> int:
-        total: int = self.call("GET", "/_sandbox/stats")["total"]
-        return total
-
-    def faults(self, **settings: Any) -> None:
-        self.call("POST", "/_sandbox/faults", settings)
-
-    def v1(self, method: str, path: str, body: Any = None) -> Any:
-        """A plain API request (as the dashboard would send it), counted like any other."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + "/v1" + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json", "Authorization": "Bearer sk-bench"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read() or b"null")
-
-
 @contextmanager
 def sandbox() -> Iterator[Sandbox]:
     WORK.mkdir(parents=True, exist_ok=True)
@@ -74,16 +41,16 @@ def make_kb(name: str, files: int, *, size: int = 300) -> Path:
     """``bench/_work/<name>/kb`` with ``files`` small Markdown documents (fresh each time)."""
     root = WORK / name
     shutil.rmtree(root, ignore_errors=True)
-    kb = root / "kb"
-    (kb / "files").mkdir(parents=True)
-    (kb / "instructions.md").write_text("Answer from the documents.\n")
-    (kb / "assistant.yaml").write_text(f"name: {name}\n")
     filler = ("lorem ipsum dolor sit amet " * (size // 27 + 1))[:size]
-    for n in range(files):
-        folder = kb / "files" / f"part{n // 1000:02}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"doc{n:05}.md").write_text(f"# Document {n}\n\n{filler}\n")
-    return kb
+    documents = {
+        f"part{n // 1000:02}/doc{n:05}.md": f"# Document {n}\n\n{filler}\n" for n in range(files)
+    }
+    return write_kb(
+        root / "kb",
+        documents,
+        settings=f"name: {name}\n",
+        instructions="Answer from the documents.\n",
+    )
 
 
 def cleanup(name: str) -> None:
@@ -108,7 +75,7 @@ def kbsync_argv(box: Sandbox, *argv: str) -> Run:
     """Run the ``kbsync`` CLI with ``argv`` as its own process; wall time and peak RSS."""
     env = {
         **os.environ,
-        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_API_KEY": API_KEY,
         "OPENAI_BASE_URL": box.url + "/v1",
         "CI": "true",
     }

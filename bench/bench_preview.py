@@ -19,7 +19,6 @@ from collections import Counter
 from _sync_bench import (
     WORK,
     Run,
-    Sandbox,
     cleanup,
     kbsync,
     kbsync_argv,
@@ -29,13 +28,15 @@ from _sync_bench import (
     sandbox,
 )
 
+from testing.sandbox import Sandbox, stats
+
 UPLOADS = "POST /v1/files"
 
 
 def counted(box: Sandbox, argv: list[str], what: str) -> tuple[Run, Counter[str]]:
-    before = Counter(box.call("GET", "/_sandbox/stats")["requests"])
+    before = Counter(stats(box)["requests"])
     run = must(kbsync_argv(box, *argv), what)
-    after = Counter(box.call("GET", "/_sandbox/stats")["requests"])
+    after = Counter(stats(box)["requests"])
     return run, after - before
 
 

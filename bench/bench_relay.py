@@ -53,6 +53,7 @@ from typing import Any
 import _relay_stack as stack
 from load_relay import cpu_seconds, machine, rss_kib, write_section
 
+from testing.sandbox import requests_log, set_faults
 from testing.servers import Server, free_port, run_server, sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,26 +131,6 @@ class Target:
         return json.dumps({**upstream_body, "conversation": conversation}).encode()
 
 
-def sandbox_get(box: Server, path: str) -> Any:
-    import urllib.request
-
-    with urllib.request.urlopen(box.url + path, timeout=10) as response:
-        return json.loads(response.read())
-
-
-def sandbox_post(box: Server, path: str, body: Any) -> Any:
-    import urllib.request
-
-    request = urllib.request.Request(
-        box.url + path,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
 def first_turn(relay: Server, box: Server) -> tuple[str, str, dict[str, Any]]:
     """One chat through ``relay``: its token, the conversation id and the upstream body."""
     import httpx
@@ -160,7 +141,7 @@ def first_turn(relay: Server, box: Server) -> tuple[str, str, dict[str, Any]]:
     match = re.search(r'"conversation":\s*"([^"]+)"', response.text)
     if response.status_code != 200 or match is None or "event: done" not in response.text:
         raise SystemExit(f"a warm-up chat failed: {response.status_code} {response.text[:300]}")
-    sent = sandbox_get(box, "/_sandbox/requests?limit=1")["requests"][-1]
+    sent = requests_log(box, 1)[-1]
     body = sent["body"]
     return match.group(1), body["conversation"], body
 
@@ -464,12 +445,12 @@ def run(args: argparse.Namespace, work: Path) -> str:
                     + " |"
                 )
             # Phase 2.
-            sandbox_post(box, "/_sandbox/faults", {"token_delay_ms": 200})
+            set_faults(box, token_delay_ms=200)
             streams = [
                 asyncio.run(open_streams(label, relay, args.streams))
                 for label, relay in running.items()
             ]
-            sandbox_post(box, "/_sandbox/faults", {"token_delay_ms": 0})
+            set_faults(box)
             lines += streams_table(
                 f"{args.streams} simultaneous streams per relay on the sandbox "
                 "(token_delay_ms 200):",

@@ -22,7 +22,9 @@ import json
 import math
 from dataclasses import dataclass
 
-from _sync_bench import Sandbox, cleanup, kbsync, machine, make_kb, must, sandbox
+from _sync_bench import cleanup, kbsync, machine, make_kb, must, sandbox
+
+from testing.sandbox import Sandbox
 
 NOOP_BUDGET = 3
 
@@ -68,9 +70,9 @@ def measure(size: int) -> Counts:
             refresh_requests = counted(box, refresh)
             change_requests = counted(box, one_change)
 
-            store = box.v1("GET", "/vector_stores?limit=1")["data"][0]["id"]
-            victim = box.v1("GET", f"/vector_stores/{store}/files?limit=1")["data"][0]
-            box.v1("DELETE", f"/vector_stores/{store}/files/{victim['id']}")
+            store = box.call("GET", "/v1/vector_stores?limit=1")["data"][0]["id"]
+            victim = box.call("GET", f"/v1/vector_stores/{store}/files?limit=1")["data"][0]
+            box.call("DELETE", f"/v1/vector_stores/{store}/files/{victim['id']}")
 
             def dashboard() -> None:
                 plan = json.loads(must(kbsync(box, kb, "--dry-run", "--json"), "the plan").stdout)

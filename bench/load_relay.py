@@ -233,7 +233,7 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
     import openai
     from _relay_stack import seed, write_kb
 
-    from testing.servers import free_port, relay_server, sandbox_server, wait_http
+    from testing.servers import free_port, relay_server, sandbox_server
 
     api_key = "sk-bench-" + secrets.token_hex(8)
     with sandbox_server(work / "sandbox.log") as box:
@@ -255,21 +255,10 @@ def stack(work: Path, *, max_streams: int = 400) -> Iterator[Stack]:
             "REDIS_URL": "",
             "LOG_QUESTIONS": "0",
         }
+        # /readyz answers 2xx once the spec is loaded and the vector store found
         with relay_server(
-            work / "relay.log", env, port=port, ready_path="/healthz", cwd=work
+            work / "relay.log", env, port=port, cwd=work, ready_only=True, timeout=30
         ) as relay:
-            deadline = time.monotonic() + 30
-            while True:  # /readyz: the spec is loaded and the vector store found
-                try:
-                    wait_http(relay.url + "/readyz", timeout=2, proc=relay.proc)
-                    with httpx.Client(trust_env=False) as http:
-                        if http.get(relay.url + "/readyz").status_code == 200:
-                            break
-                except RuntimeError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the relay did not get ready; see {work / 'relay.log'}")
-                time.sleep(0.1)
             yield Stack(relay.url, relay.proc.pid, box.proc.pid, work)
 
 

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,6 +20,7 @@ from kbcore.errors import StoreChoiceError
 from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
+from relay._counters import Clock
 from relay._limits import Limits
 from relay._metrics import Metrics
 from relay._spec import SpecHolder
@@ -29,16 +31,17 @@ RESOLVE_MAX_RETRY = 10.0
 
 
 class Runtime:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, clock: Clock = time.time) -> None:
         self.config = config
         self.metrics = Metrics()
-        self.limits = Limits(config)
+        self.limits = Limits(config, clock=clock)
         self.slots = self.limits.slots
         self.signer = TokenSigner(
             config.relay_secret or secrets.token_urlsafe(32),
             previous=[config.relay_secret_previous or ""],
             ttl=config.conversation_ttl,
             max_turns=config.max_turns,
+            clock=clock,
         )
         self.upstream: Upstream | None = None
         self.engine: Engine | None = None

@@ -8,22 +8,21 @@ visitor sees: each cited document's title, a link when ``kb/assistant.yaml`` set
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
-Like ``bench/``, this imports the packages, never ``tests/``.
+Like ``bench/``, this imports the packages and ``testing``, never ``tests/``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from testing.sandbox import fail_every, set_faults
 from testing.servers import free_port, relay_server, sandbox_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,17 +46,6 @@ def sync_kb(base_url: str, api_key: str) -> None:
     env = {**os.environ, "OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": api_key}
     command = [sys.executable, "-m", "kbsync", "--kb", str(KB), "--yes"]
     subprocess.run(command, env=env, cwd=ROOT, check=True)
-
-
-def faults(sandbox_url: str, **values: object) -> None:
-    body = {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": 0, **values}
-    request = urllib.request.Request(
-        sandbox_url + "/_sandbox/faults",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    urllib.request.urlopen(request, timeout=10).read()
 
 
 def relay_env(base_url: str, port: int) -> dict[str, str]:
@@ -110,9 +98,9 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
     page.screenshot(path=out / "answer.png")
 
     page.get_by_role("button", name="New chat").click()
-    faults(sandbox_url, rate=1.0, kinds=["500"])
+    fail_every(sandbox_url, "500")
     ask(page, "Is the sauna open on Sunday?")
-    faults(sandbox_url)
+    set_faults(sandbox_url)
     settle(page)
     page.screenshot(path=out / "error.png")
 

@@ -51,6 +51,7 @@ def run_server(
     env: dict[str, str] | None = None,
     cwd: Path = ROOT,
     ready_only: bool = False,
+    timeout: float = 20.0,
 ) -> Iterator[Server]:
     """``python ARGS`` with ``env`` over this environment (unbuffered output)."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -63,6 +64,7 @@ def run_server(
         env=full_env,
         cwd=cwd,
         ready_only=ready_only,
+        timeout=timeout,
         name=" ".join(["python", *args[:2]]),
     ) as server:
         yield server
@@ -131,13 +133,21 @@ def relay_server(
     cwd: Path = ROOT,
     extra_args: Sequence[str] = (),
     ready_only: bool = False,
+    timeout: float = 20.0,
 ) -> Iterator[Server]:
     """``python -m relay`` on a loopback port, ready once ``ready_path`` answers (with
     ``ready_only``, answers 2xx: ``/readyz`` is 503 until the vector store is found)."""
     port = port or free_port()
     args = ["-m", "relay", "--host", "127.0.0.1", "--port", str(port), *extra_args]
     with run_server(
-        args, port=port, ready_path=ready_path, log=log, env=env, cwd=cwd, ready_only=ready_only
+        args,
+        port=port,
+        ready_path=ready_path,
+        log=log,
+        env=env,
+        cwd=cwd,
+        ready_only=ready_only,
+        timeout=timeout,
     ) as server:
         yield server
 

@@ -9,7 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,8 +18,11 @@ from pathlib import Path
 import pytest
 
 from kbsync._dev import relay_secret
+from kbsync.ready import wait_http
+from testing.kb import write_kb
 from testing.sandbox import API_KEY
-from testing.servers import Server, free_port, wait_http
+from testing.servers import Server, free_port
+from testing.waiting import wait_for
 from tests.deploy._sse import answer, chat
 
 KBSYNC = [sys.executable, "-m", "kbsync"]
@@ -30,13 +32,12 @@ POOL_AFTER = "Since the renovation the swimming pool opens at half past six in t
 
 
 def _write_kb(root: Path) -> Path:
-    kb = root / "kb"
-    (kb / "files").mkdir(parents=True)
-    (kb / "instructions.md").write_text("Answer from the documents.\n")
-    (kb / "assistant.yaml").write_text("name: dev-test\n")
-    (kb / "files" / "pool.md").write_text(f"# Pool\n\n{POOL_BEFORE}\n")
-    (kb / "files" / "sauna.md").write_text("# Sauna\n\nThe sauna is closed on Mondays.\n")
-    return kb
+    files = {
+        "pool.md": f"# Pool\n\n{POOL_BEFORE}\n",
+        "sauna.md": "# Sauna\n\nThe sauna is closed on Mondays.\n",
+    }
+    instructions = "Answer from the documents.\n"
+    return write_kb(root / "kb", files, settings="name: dev-test\n", instructions=instructions)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -98,13 +99,16 @@ def _running_dev(root: Path, env: dict[str, str]) -> Iterator[_Dev]:
             stderr=stderr,
         )
     try:
-        wait_http(f"http://127.0.0.1:{port}/readyz", timeout=90, proc=proc)
+        url = f"http://127.0.0.1:{port}/readyz"
+        wait_http(url, name="kbsync dev", exit_code=proc.poll, timeout=90, output=str(root))
         # "Open …" is printed once every child, the watcher included, has been started.
-        deadline = time.monotonic() + 30
-        while "Open http://" not in (root / "dev.out").read_text():
-            assert proc.poll() is None, "kbsync dev stopped before it opened"
-            assert time.monotonic() < deadline, "kbsync dev never opened"
-            time.sleep(0.05)
+        out = root / "dev.out"
+        wait_for(
+            lambda: "Open http://" in out.read_text() or proc.poll() is not None,
+            timeout=30,
+            what="kbsync dev to open",
+        )
+        assert proc.poll() is None, "kbsync dev stopped before it opened"
         yield _Dev(proc, port, sandbox_port, root)
     finally:
         if proc.poll() is None:
@@ -125,9 +129,6 @@ def dev_stack(tmp_path: Path) -> Iterator[_Dev]:
 @pytest.mark.slow
 def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
     proc, port, root, url = dev_stack.proc, dev_stack.port, dev_stack.root, dev_stack.url
-    deadline = time.monotonic() + 10
-    while "Open" not in (root / "dev.out").read_text() and time.monotonic() < deadline:
-        time.sleep(0.1)
     assert (root / "dev.out").read_text() == f"Open {url}/\n"
 
     items = list(chat(url, "When does the swimming pool open?"))
@@ -139,20 +140,22 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
     log = root / "dev.err"
     applied = log.read_text().count("[watch] Applied")
     (root / "kb" / "files" / "pool.md").write_text(f"# Pool\n\n{POOL_AFTER}\n")
-    deadline = time.monotonic() + 30
-    while log.read_text().count("[watch] Applied") == applied and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert log.read_text().count("[watch] Applied") > applied, log.read_text()
+    wait_for(
+        lambda: log.read_text().count("[watch] Applied") > applied,
+        timeout=30,
+        what=f"the watcher to apply the edit; log:\n{log.read_text()}",
+    )
     text = answer(url, "When does the swimming pool open since the renovation?")
     assert "half past six" in text, log.read_text()
 
     # An edit to the instructions applies to the next question (the relay reloads them).
     (root / "kb" / "instructions.md").write_text("Answer from the documents, Captain.\n")
-    deadline = time.monotonic() + 20
-    while "Captain" not in _last_instructions(dev_stack):
-        assert time.monotonic() < deadline, _last_instructions(dev_stack)
-        time.sleep(0.5)
+
+    def asked_with_new_instructions() -> bool:
         answer(url, "Is the sauna open on Mondays?")
+        return "Captain" in _last_instructions(dev_stack)
+
+    wait_for(asked_with_new_instructions, timeout=20, what="the relay to reload instructions")
 
     state = root / ".kbsync"
     secret = state / "relay-secret"
@@ -162,11 +165,8 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
     children = _descendants(proc.pid)
     assert len(children) >= 3  # sandbox, relay, watcher
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=30) in (0, 130)
-    deadline = time.monotonic() + 5
-    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in children if _running(pid)]
+    assert proc.wait(timeout=30) == 130  # Ctrl-C
+    wait_for(lambda: not any(_running(pid) for pid in children), timeout=5, what="children")
     with socket.socket() as probe:
         # Free again (REUSEADDR: closed connections may linger in TIME_WAIT; a listener may not).
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -189,10 +189,7 @@ def test_dev_stops_on_sigterm_with_exit_0(dev_stack: _Dev) -> None:
     children = _descendants(proc.pid)
     proc.terminate()
     assert proc.wait(timeout=30) == 0
-    deadline = time.monotonic() + 5
-    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not [pid for pid in children if _running(pid)]
+    wait_for(lambda: not any(_running(pid) for pid in children), timeout=5, what="children")
 
 
 @pytest.mark.slow

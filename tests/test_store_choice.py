@@ -15,9 +15,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from testing.club import QUESTION
 from testing.sandbox import API_KEY, sandbox_call
 from testing.servers import ROOT, Server, relay_server
-from tests.relay._helpers import QUESTION, parse_sse, seed, wait_for, write_kb
+from testing.waiting import wait_for
+from tests.relay._helpers import parse_sse, seed, write_kb
 
 KB_NAME = "storechoice"
 

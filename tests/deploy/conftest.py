@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from testing.kb import write_kb
 from testing.sandbox import API_KEY
 from testing.servers import Server, relay_server
 
@@ -22,17 +23,14 @@ LIGHTHOUSE = (
 )
 
 
-def write_kb(kb: Path) -> None:
-    (kb / "files").mkdir(parents=True)
-    (kb / "instructions.md").write_text("Answer from the documents.\n")
-    (kb / "assistant.yaml").write_text("name: nginx-test\n")
-    (kb / "files" / "lighthouse.md").write_text(f"# The lighthouse\n\n{LIGHTHOUSE}\n")
-
-
 @pytest.fixture
 def relay(sandbox: Server, tmp_path: Path) -> Iterator[Server]:
-    kb = tmp_path / "kb"
-    write_kb(kb)
+    kb = write_kb(
+        tmp_path / "kb",
+        {"lighthouse.md": f"# The lighthouse\n\n{LIGHTHOUSE}\n"},
+        settings="name: nginx-test\n",
+        instructions="Answer from the documents.\n",
+    )
     env = {
         **os.environ,
         "OPENAI_API_KEY": API_KEY,

@@ -165,7 +165,7 @@ def test_api_paths_pass_unchanged_and_widget_is_cached(relay: Server, nginx: Ser
     assert first_body == second_body == direct
 
 
-def test_item9_pinned_widget_through_nginx(relay: Server, nginx: Server) -> None:
+def test_pinned_widget_through_nginx(relay: Server, nginx: Server) -> None:
     import hashlib
 
     body = (ROOT / "relay" / "widget" / "widget.js").read_bytes()

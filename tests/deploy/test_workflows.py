@@ -419,7 +419,7 @@ BASE_SHA = "${{ github.event.pull_request.base.sha }}"
 
 
 @pytest.mark.parametrize("job_name", ["plan", "preview-delete"])
-def test_item5_kbsync_is_installed_from_the_base_branch(job_name: str) -> None:
+def test_kbsync_is_installed_from_the_base_branch(job_name: str) -> None:
     job = _load("kb-plan.yml")["jobs"][job_name]
     checkouts = _checkouts(job)
     workdir = job["defaults"]["run"]["working-directory"]
@@ -433,7 +433,7 @@ def test_item5_kbsync_is_installed_from_the_base_branch(job_name: str) -> None:
     assert checkouts[folder]["ref"] == BASE_SHA, f"{job_name} installs {folder}, not the base"
 
 
-def test_item5_nothing_of_the_pull_request_is_executed() -> None:
+def test_nothing_of_the_pull_request_is_executed() -> None:
     job = _load("kb-plan.yml")["jobs"]["plan"]
     checkouts = _checkouts(job)
     pr = checkouts["${{ github.event.repository.name }}"]

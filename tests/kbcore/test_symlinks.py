@@ -31,7 +31,7 @@ def problems_of(load: Callable[[Path], object], kb: Path) -> list[str]:
     return caught.value.problems
 
 
-def test_item1_instructions_symlink_to_proc_environ_is_refused(
+def test_instructions_symlink_to_proc_environ_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELAY_SECRET", "item1-secret-value-that-must-not-leak")
@@ -46,7 +46,7 @@ def test_item1_instructions_symlink_to_proc_environ_is_refused(
     assert "item1-secret" not in outcome.output
 
 
-def test_item1_symlinked_files_folder_is_refused(tmp_path: Path) -> None:
+def test_symlinked_files_folder_is_refused(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     (outside / "private").mkdir(parents=True)
     (outside / "private" / "salaries.md").write_text("# Salaries\n")
@@ -56,7 +56,7 @@ def test_item1_symlinked_files_folder_is_refused(tmp_path: Path) -> None:
     assert problems_of(load_kb, kb) == [f"kb/files: is a symbolic link to {outside}; {FOLDER}"]
 
 
-def test_item1_symlinked_kb_folder_is_refused(tmp_path: Path) -> None:
+def test_symlinked_kb_folder_is_refused(tmp_path: Path) -> None:
     real = make_kb(tmp_path / "real")
     (tmp_path / "kb").symlink_to(real, target_is_directory=True)
     expected = [f"kb: is a symbolic link to {real}; {FOLDER}"]
@@ -64,7 +64,7 @@ def test_item1_symlinked_kb_folder_is_refused(tmp_path: Path) -> None:
     assert problems_of(load_kb, tmp_path / "kb") == expected
 
 
-def test_item1_symlinked_settings_are_refused(tmp_path: Path) -> None:
+def test_symlinked_settings_are_refused(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     (tmp_path / "shared.yaml").write_text("model: gpt-5.4\n")
     (kb / "assistant.yaml").symlink_to(tmp_path / "shared.yaml")
@@ -73,7 +73,7 @@ def test_item1_symlinked_settings_are_refused(tmp_path: Path) -> None:
     assert problems_of(load_kb, kb) == expected
 
 
-def test_item1_symlinked_evals_are_refused(tmp_path: Path) -> None:
+def test_symlinked_evals_are_refused(tmp_path: Path) -> None:
     kb = make_kb(tmp_path)
     (tmp_path / "evals.yaml").write_text("- q: x\n  expect: [a.md]\n")
     (kb / "evals.yaml").symlink_to(tmp_path / "evals.yaml")
@@ -82,7 +82,7 @@ def test_item1_symlinked_evals_are_refused(tmp_path: Path) -> None:
     ]
 
 
-def test_item1_links_inside_files_are_refused_even_when_they_stay_inside(
+def test_links_inside_files_are_refused_even_when_they_stay_inside(
     tmp_path: Path,
 ) -> None:
     kb = make_kb(tmp_path, {"a.md": "A\n", "sub/b.md": "B\n"})
@@ -94,7 +94,7 @@ def test_item1_links_inside_files_are_refused_even_when_they_stay_inside(
     ]
 
 
-def test_item1_links_in_excluded_and_dot_folders_are_refused(tmp_path: Path) -> None:
+def test_links_in_excluded_and_dot_folders_are_refused(tmp_path: Path) -> None:
     settings = 'files:\n  exclude: ["drafts/"]\n'
     kb = make_kb(tmp_path, {"a.md": "A\n", "drafts/d.md": "D\n"}, settings=settings)
     (kb / "files" / "drafts" / "env.md").symlink_to("/proc/self/environ")
@@ -109,7 +109,7 @@ def test_item1_links_in_excluded_and_dot_folders_are_refused(tmp_path: Path) -> 
     ]
 
 
-def test_item1_broken_and_looping_links_are_refused(tmp_path: Path) -> None:
+def test_broken_and_looping_links_are_refused(tmp_path: Path) -> None:
     kb = make_kb(tmp_path, {"sub/a.md": "a"})
     (kb / "files" / "gone.md").symlink_to("missing.md")
     (kb / "files" / "sub" / "up").symlink_to("..", target_is_directory=True)
@@ -119,7 +119,7 @@ def test_item1_broken_and_looping_links_are_refused(tmp_path: Path) -> None:
     ]
 
 
-def test_item1_a_link_swapped_in_after_the_check_is_not_followed(
+def test_a_link_swapped_in_after_the_check_is_not_followed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The race: the file is regular when looked at and a link when opened."""

@@ -92,7 +92,7 @@ ENV_PROBLEM = (
 
 
 @NEEDS_GIT
-def test_item2_validate_fails_when_env_is_tracked(tmp_path: Path) -> None:
+def test_validate_fails_when_env_is_tracked(tmp_path: Path) -> None:
     make_kb(tmp_path, {"a.md": "hello"})
     (tmp_path / ".env").write_text("OPENAI_BASE_URL=https://attacker.example/v1\n")
     (tmp_path / "deploy").mkdir()
@@ -110,7 +110,7 @@ def test_item2_validate_fails_when_env_is_tracked(tmp_path: Path) -> None:
 
 
 @NEEDS_GIT
-def test_item2_tracked_env_is_named_from_a_kb_in_a_sub_folder(tmp_path: Path) -> None:
+def test_tracked_env_is_named_from_a_kb_in_a_sub_folder(tmp_path: Path) -> None:
     make_kb(tmp_path / "site", {"a.md": "hello"})
     (tmp_path / ".env").write_text("X=1\n")
     git(tmp_path, "init", "-q")
@@ -121,7 +121,7 @@ def test_item2_tracked_env_is_named_from_a_kb_in_a_sub_folder(tmp_path: Path) ->
 
 
 @NEEDS_GIT
-def test_item2_an_untracked_env_is_fine(tmp_path: Path) -> None:
+def test_an_untracked_env_is_fine(tmp_path: Path) -> None:
     make_kb(tmp_path, {"a.md": "hello"})
     (tmp_path / ".env").write_text("OPENAI_API_KEY=sk-local\n")
     (tmp_path / ".env.example").write_text("OPENAI_API_KEY=\n")
@@ -132,9 +132,7 @@ def test_item2_an_untracked_env_is_fine(tmp_path: Path) -> None:
     assert outcome.exit_code == 0, outcome.output
 
 
-def test_item2_without_git_there_is_no_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_git_there_is_no_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_kb(tmp_path, {"a.md": "hello"})
     (tmp_path / ".env").write_text("X=1\n")
     monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))
@@ -143,7 +141,7 @@ def test_item2_without_git_there_is_no_check(
 
 
 @NEEDS_GIT
-def test_item2_kb_problems_and_the_env_problem_are_listed_together(tmp_path: Path) -> None:
+def test_kb_problems_and_the_env_problem_are_listed_together(tmp_path: Path) -> None:
     make_kb(tmp_path, {"empty.md": ""})
     (tmp_path / ".env").write_text("X=1\n")
     git(tmp_path, "init", "-q")

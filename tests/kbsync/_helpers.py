@@ -8,6 +8,7 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
+import testing.kb
 from kbsync.cli import main
 from testing.sandbox import sandbox_call
 from testing.servers import Server
@@ -20,17 +21,7 @@ def write_kb(
     evals: str | None = None,
 ) -> Path:
     """A KB folder at ``root/kb``: ``files`` under ``files/``, and ``evals.yaml`` if given."""
-    kb = root / "kb"
-    (kb / "files").mkdir(parents=True, exist_ok=True)
-    (kb / "instructions.md").write_text("Answer from the documents only.\n", encoding="utf-8")
-    (kb / "assistant.yaml").write_text(settings, encoding="utf-8")
-    if evals is not None:
-        (kb / "evals.yaml").write_text(evals, encoding="utf-8")
-    for path, content in files.items():
-        target = kb / "files" / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return kb
+    return testing.kb.write_kb(root / "kb", files, settings=settings, evals=evals)
 
 
 def kbsync(*args: str) -> Result:

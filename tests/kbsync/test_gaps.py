@@ -13,9 +13,9 @@ import httpx
 from click.testing import CliRunner, Result
 
 from kbsync.cli import main
+from testing.club import PRICES_MD, SCHEDULE_MD
 from testing.sandbox import API_KEY
 from testing.servers import Server, relay_server
-from tests._club import PRICES_MD, SCHEDULE_MD
 from tests._golden import check_golden
 from tests.kbsync._helpers import write_kb
 

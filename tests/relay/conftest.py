@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -12,10 +13,13 @@ import pytest
 from litestar.testing import TestClient
 
 from relay._config import Config
+from relay._counters import Clock
 from relay.app import create_app
+from testing.club import Seeded
 from testing.sandbox import API_KEY
 from testing.servers import Server, free_port, relay_server
-from tests.relay._helpers import Seeded, seed, wait_for, write_kb
+from testing.waiting import wait_for
+from tests.relay._helpers import seed, write_kb
 
 SECRET = "relay-test-secret-0123456789abcdef"
 
@@ -47,12 +51,15 @@ def relay_config(base_url: str, kb: Path, seeded: Seeded) -> Config:
 
 @pytest.fixture
 def make_relay(relay_config: Config) -> MakeRelay:
-    """``with make_relay(**config_overrides) as http:`` an in-process relay, ready."""
+    """``with make_relay(**config_overrides) as http:`` an in-process relay, ready
+    (``clock=``: what times its limits and tokens)."""
 
     @contextmanager
-    def make(*, wait_ready: bool = True, **overrides: Any) -> Iterator[TestClient[Any]]:
+    def make(
+        *, wait_ready: bool = True, clock: Clock = time.time, **overrides: Any
+    ) -> Iterator[TestClient[Any]]:
         config = dataclasses.replace(relay_config, **overrides)
-        with TestClient(create_app(config), timeout=30) as http:
+        with TestClient(create_app(config, clock=clock), timeout=30) as http:
             if wait_ready:
                 wait_for(lambda: http.get("/readyz").status_code == 200, what="relay ready")
             yield http
@@ -88,22 +95,11 @@ def run_relay(base_url: str, kb: Path, seeded: Seeded, tmp_path: Path) -> RunRel
             log,
             full_env,
             port=port,
-            ready_path="/healthz",
             cwd=tmp_path,
             extra_args=extra_args,
+            ready_only=True,
+            timeout=30,
         ) as server:
-            wait_for(lambda: _ready(server), what=f"relay ready; log:\n{log}")
             yield server
 
     return run
-
-
-def _ready(server: Server) -> bool:
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(server.url + "/readyz", timeout=2) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False

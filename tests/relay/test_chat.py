@@ -10,18 +10,11 @@ from litestar.testing import TestClient
 from relay._config import RateLimit
 from relay._runtime import Runtime
 from relay._token import TokenSigner
-from testing.sandbox import only_model, sandbox_call
+from testing.club import DOCS, QUESTION, Seeded, title_of
+from testing.sandbox import fail_every, only_model, sandbox_call, set_faults
 from testing.servers import Server
-from tests.relay._helpers import (
-    DOCS,
-    KB_NAME,
-    QUESTION,
-    Seeded,
-    parse_sse,
-    seed,
-    title_of,
-    wait_for,
-)
+from testing.waiting import wait_for
+from tests.relay._helpers import KB_NAME, parse_sse, seed
 from tests.relay.conftest import SECRET, MakeRelay
 
 
@@ -307,16 +300,9 @@ def test_not_ready_without_vector_store(make_relay: MakeRelay, kb: Any) -> None:
         assert response.headers["retry-after"]
 
 
-def faults(sandbox: Server, kind: str | None, **extra: Any) -> None:
-    body = {"rate": 1.0, "kinds": [kind], "seed": 1, "latency_ms": 0, "token_delay_ms": 0}
-    if kind is None:
-        body.update(rate=0.0, kinds=[])
-    sandbox_call(sandbox, "POST", "/_sandbox/faults", {**body, **extra})
-
-
 def test_upstream_429(relay: TestClient[Any], sandbox: Server) -> None:
     token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
-    faults(sandbox, "429")
+    fail_every(sandbox, "429")
     for conversation in (None, token):  # conversation create, then responses.create
         response = ask(relay, QUESTION, conversation)
         error_of(response, 429, "upstream_rate_limited")
@@ -328,7 +314,7 @@ def test_upstream_429(relay: TestClient[Any], sandbox: Server) -> None:
 
 def test_upstream_500(relay: TestClient[Any], sandbox: Server) -> None:
     token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
-    faults(sandbox, "500")
+    fail_every(sandbox, "500")
     message = error_of(ask(relay, QUESTION, token), 502, "upstream_error")
     assert "500" in message
     assert "sandbox fault" not in message  # upstream wording is not passed on
@@ -336,7 +322,7 @@ def test_upstream_500(relay: TestClient[Any], sandbox: Server) -> None:
 
 def test_upstream_timeout(make_relay: MakeRelay, sandbox: Server) -> None:
     with make_relay(upstream_timeout=1.0) as http:
-        faults(sandbox, "timeout")
+        fail_every(sandbox, "timeout")
         error_of(ask(http, QUESTION), 504, "upstream_timeout")
 
 
@@ -354,7 +340,7 @@ def test_upstream_unreachable(make_relay: MakeRelay) -> None:
 
 def test_drop_mid_stream(relay: TestClient[Any], sandbox: Server) -> None:
     token = parse_sse(ask(relay, QUESTION).text)[0][0].data["conversation"]
-    faults(sandbox, "drop")
+    fail_every(sandbox, "drop")
     response = ask(relay, QUESTION, token)
     assert response.status_code == 200
     events, _ = parse_sse(response.text)
@@ -373,7 +359,7 @@ def test_drop_mid_stream(relay: TestClient[Any], sandbox: Server) -> None:
 
 def test_keep_alive_comments(make_relay: MakeRelay, sandbox: Server) -> None:
     with make_relay(keepalive_seconds=0.05) as http:
-        faults(sandbox, None, token_delay_ms=150)
+        set_faults(sandbox, token_delay_ms=150)
         events, comments = parse_sse(ask(http, QUESTION).text)
         assert comments >= 1
         assert events[0].event == "conversation"

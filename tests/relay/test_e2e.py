@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 
+from testing.club import QUESTION, Seeded
 from testing.sandbox import sandbox_call
 from testing.servers import Server
-from tests.relay._helpers import QUESTION, Seeded, parse_sse, wait_for
+from testing.waiting import wait_for
+from tests.relay._helpers import parse_sse
 from tests.relay.conftest import RunRelay
 
 

@@ -11,6 +11,7 @@ from litestar import Request
 
 from relay._counters import MemoryStreams, MemoryWindow
 from relay._limits import StreamSlots, client_ip, client_key
+from testing.clock import FakeClock
 
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
 
@@ -68,16 +69,8 @@ def test_client_key(ip: str, key: str) -> None:
     assert client_key(ip) == key
 
 
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_window_counts_the_last_window_length() -> None:
-    clock = Clock(120.0)  # a minute window starts on the minute
+    clock = FakeClock(120.0)  # a minute window starts on the minute
     window = MemoryWindow(60, clock=clock)
     assert asyncio.run(window.add("a", 1)) == (1, 60)
     clock.now = 150.5
@@ -97,7 +90,7 @@ def test_window_counts_the_last_window_length() -> None:
 
 def test_no_double_limit_across_a_window_boundary() -> None:
     """A fixed window would allow the limit at :59 and again at :00."""
-    clock = Clock(179.0)
+    clock = FakeClock(179.0)
     window = MemoryWindow(60, clock=clock)
     for _ in range(5):
         asyncio.run(window.add("a", 1))
@@ -107,7 +100,7 @@ def test_no_double_limit_across_a_window_boundary() -> None:
 
 
 def test_window_drops_expired_entries() -> None:
-    clock = Clock()
+    clock = FakeClock(1_000_000.0)
     window = MemoryWindow(1, clock=clock)
 
     async def flood() -> None:
@@ -125,7 +118,7 @@ def test_window_drops_expired_entries() -> None:
 
 
 def test_window_memory_is_capped() -> None:
-    window = MemoryWindow(3600, max_entries=1000, clock=Clock())
+    window = MemoryWindow(3600, max_entries=1000, clock=FakeClock(1_000_000.0))
 
     async def flood() -> None:
         for n in range(5000):

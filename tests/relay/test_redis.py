@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from relay._config import RateLimit
+from testing.club import QUESTION
 from testing.sandbox import sandbox_call
 from testing.servers import Server, free_port
-from tests.relay._helpers import QUESTION, wait_for
+from testing.waiting import wait_for
 from tests.relay.conftest import MakeRelay, RunRelay
 from tests.relay.test_security import open_streams
 
@@ -43,7 +44,7 @@ def test_without_redis_each_instance_counts_alone(make_relay: MakeRelay) -> None
         assert a.post("/api/chat", json={"message": QUESTION}).status_code == 429
 
 
-def test_item3_budgets_and_streams_are_shared_through_redis(
+def test_budgets_and_streams_are_shared_through_redis(
     make_relay: MakeRelay, run_relay: RunRelay, redis_url: str, sandbox: Server
 ) -> None:
     budget = RateLimit(40, "hour")

@@ -10,9 +10,11 @@ import pytest
 from litestar.testing import TestClient
 
 from relay._runtime import Runtime
+from testing.club import QUESTION
 from testing.sandbox import sandbox_call
 from testing.servers import Server
-from tests.relay._helpers import QUESTION, parse_sse, wait_for
+from testing.waiting import wait_for
+from tests.relay._helpers import parse_sse
 
 
 def runtime(http: TestClient[Any]) -> Runtime:

@@ -12,14 +12,16 @@ import pytest
 from litestar.testing import TestClient
 
 from relay._runtime import Runtime
+from testing.club import QUESTION
 from testing.sandbox import sandbox_call
 from testing.servers import Server
-from tests.relay._helpers import QUESTION, parse_sse, wait_for
+from testing.waiting import wait_for
+from tests.relay._helpers import parse_sse
 
 SECRET_MARK = "RELAY_SECRET=leaked-if-you-can-read-this"
 
 
-def test_item1_instructions_swapped_for_a_link_never_reach_the_model(
+def test_instructions_swapped_for_a_link_never_reach_the_model(
     relay: TestClient[Any],
     kb: Path,
     sandbox: Server,

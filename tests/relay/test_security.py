@@ -1,5 +1,5 @@
-"""Regression tests for the security review (issue 12), one or more per item, each named
-after it. Each reproduced the hole on the code before its fix."""
+"""Regression tests for the security review (issue 12), grouped by its items, each named
+after the behaviour it checks. Each reproduced the hole on the code before its fix."""
 
 from __future__ import annotations
 
@@ -27,22 +27,26 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from relay._config import Config, RateLimit
+from relay._counters import Clock
 from relay.app import create_app
+from testing.clock import FakeClock
+from testing.club import QUESTION
 from testing.sandbox import API_KEY, sandbox_call
 from testing.servers import ROOT, Server
+from testing.waiting import wait_for
 from tests.relay._asgi import Reply, call, chat_body
-from tests.relay._helpers import KB_NAME, QUESTION, parse_sse, wait_for
+from tests.relay._helpers import KB_NAME, parse_sse
 from tests.relay.conftest import MakeRelay, RunRelay
 
 STRONG = "a-strong-test-secret-0123456789abcdefgh"
 EXAMPLE_ENV = ROOT / "deploy" / "kbsync.env.example"
 
 
-def offline_app(tmp_path: Path, **overrides: Any) -> Litestar:
+def offline_app(tmp_path: Path, clock: Clock = time.time, **overrides: Any) -> Litestar:
     """An app whose startup never runs: every admitted request ends at ``not_ready``."""
     config: dict[str, Any] = {"kb_dir": tmp_path / "kb", "relay_secret": STRONG}
     config.update(overrides)
-    return create_app(Config(**config))
+    return create_app(Config(**config), clock=clock)
 
 
 def post(app: Litestar, peer: str = "192.0.2.1", **kw: Any) -> Reply:
@@ -80,9 +84,7 @@ def claims_of(token: str) -> list[Any]:
 # ---- item 2: the relay does not read .env from its working directory ----------------------
 
 
-def test_item2_relay_ignores_dotenv_in_its_working_directory(
-    run_relay: RunRelay, tmp_path: Path
-) -> None:
+def test_relay_ignores_dotenv_in_its_working_directory(run_relay: RunRelay, tmp_path: Path) -> None:
     # run_relay starts the relay in tmp_path: a committed .env there must change nothing.
     (tmp_path / ".env").write_text("RELAY_DEMO=1\nMAX_MESSAGE_CHARS=3\n")
     with run_relay() as relay:
@@ -91,9 +93,7 @@ def test_item2_relay_ignores_dotenv_in_its_working_directory(
         assert response.status_code == 200
 
 
-def test_item2_env_file_option_reads_the_operators_file(
-    run_relay: RunRelay, tmp_path: Path
-) -> None:
+def test_env_file_option_reads_the_operators_file(run_relay: RunRelay, tmp_path: Path) -> None:
     env_file = tmp_path / "operator.env"
     env_file.write_text("RELAY_DEMO=1\nMAX_MESSAGE_CHARS=3\n")
     with run_relay("--env-file", str(env_file)) as relay:
@@ -102,7 +102,7 @@ def test_item2_env_file_option_reads_the_operators_file(
         assert response.json()["error"]["code"] == "message_too_long"
 
 
-def test_item2_missing_env_file_is_one_line(tmp_path: Path) -> None:
+def test_missing_env_file_is_one_line(tmp_path: Path) -> None:
     result = run_relay_command(tmp_path, "--env-file", str(tmp_path / "nope.env"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
@@ -114,7 +114,7 @@ def test_item2_missing_env_file_is_one_line(tmp_path: Path) -> None:
 # ---- item 3: clients by /64, bounded memory, streams per client, token budgets ------------
 
 
-def test_item3_ipv6_64_shares_one_bucket(tmp_path: Path) -> None:
+def test_ipv6_64_shares_one_bucket(tmp_path: Path) -> None:
     app = offline_app(tmp_path, rate_limit=RateLimit(1, "minute"))
     assert post(app, "2001:db8:1:2::1").status == 503  # allowed, then not ready (offline)
     refused = post(app, "2001:db8:1:2:ffff:ffff:ffff:9")  # same /64, another address
@@ -126,10 +126,11 @@ def test_item3_ipv6_64_shares_one_bucket(tmp_path: Path) -> None:
     assert post(app, "::ffff:198.51.100.7").status == 429  # IPv4-mapped IPv6: the same client
 
 
-def test_item3_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """30,000 clients in one-second windows: two windows later, their memory is back."""
     caplog.set_level(logging.WARNING, logger="relay")  # 30,000 captured log lines aside
-    app = offline_app(tmp_path, rate_limit=RateLimit(5, "second"))
+    clock = FakeClock(1_800_000_000.0)
+    app = offline_app(tmp_path, clock, rate_limit=RateLimit(5, "second"))
 
     async def flood(start: int, count: int) -> None:
         for n in range(start, start + count):
@@ -139,7 +140,7 @@ def test_item3_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptu
 
     async def scenario() -> tuple[int, int]:
         await flood(0, 500)  # warm every cache first
-        await asyncio.sleep(2.1)
+        clock.advance(2.1)
         await flood(0, 1)
         gc.collect()
         tracemalloc.start()
@@ -148,7 +149,7 @@ def test_item3_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptu
             await flood(1000, 30_000)
             gc.collect()
             peak = tracemalloc.get_traced_memory()[0] - before
-            await asyncio.sleep(2.1)  # the flood's window and the next have ended
+            clock.advance(2.1)  # the flood's window and the next have ended
             await flood(0, 1)
             gc.collect()
             after = tracemalloc.get_traced_memory()[0] - before
@@ -161,7 +162,7 @@ def test_item3_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptu
     assert after < 512 * 1024, f"{after / 1e6:.1f} MB still held (peak {peak / 1e6:.1f} MB)"
 
 
-def test_item3_streams_per_client(run_relay: RunRelay, sandbox: Server) -> None:
+def test_streams_per_client(run_relay: RunRelay, sandbox: Server) -> None:
     sandbox_call(
         sandbox,
         "POST",
@@ -184,7 +185,7 @@ def test_item3_streams_per_client(run_relay: RunRelay, sandbox: Server) -> None:
         assert again.status_code == 200
 
 
-def test_item3_token_budget(make_relay: MakeRelay) -> None:
+def test_token_budget(make_relay: MakeRelay) -> None:
     with make_relay(token_budget=RateLimit(40, "hour")) as http:
         first = ask(http)
         events, _ = parse_sse(first.text)
@@ -233,7 +234,7 @@ def open_streams(relay: Server, count: int) -> Iterator[list[BaseException]]:
 # ---- item 4: tokens expire, conversations are bounded, weak secrets refuse to start -------
 
 
-def test_item4_token_carries_conversation_kb_time_and_turn(make_relay: MakeRelay) -> None:
+def test_token_carries_conversation_kb_time_and_turn(make_relay: MakeRelay) -> None:
     with make_relay() as http:
         before = int(time.time())
         first = token_of(ask(http))
@@ -246,17 +247,18 @@ def test_item4_token_carries_conversation_kb_time_and_turn(make_relay: MakeRelay
         assert claims_of(second)[3] == 2
 
 
-def test_item4_expired_conversation_is_refused(make_relay: MakeRelay) -> None:
-    with make_relay(conversation_ttl=1) as http:
+def test_expired_conversation_is_refused(make_relay: MakeRelay) -> None:
+    clock = FakeClock(1_800_000_000.0)
+    with make_relay(conversation_ttl=1, clock=clock) as http:
         token = token_of(ask(http))
-        time.sleep(2.1)
+        clock.advance(2)  # older than the TTL of 1 s
         refused = ask(http, "And the pool?", token)
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "conversation_expired"
         assert "start a new chat" in refused.json()["error"]["message"]
 
 
-def test_item4_full_conversation_is_refused(make_relay: MakeRelay) -> None:
+def test_full_conversation_is_refused(make_relay: MakeRelay) -> None:
     with make_relay(max_turns=2) as http:
         first = token_of(ask(http))
         second = token_of(ask(http, "And the pool?", first))
@@ -268,7 +270,7 @@ def test_item4_full_conversation_is_refused(make_relay: MakeRelay) -> None:
         assert token_of(ask(http, "And the gym?", first))
 
 
-def test_item4_previous_secret_still_verifies(make_relay: MakeRelay) -> None:
+def test_previous_secret_still_verifies(make_relay: MakeRelay) -> None:
     old, new = STRONG, "the-next-secret-" + "z" * 32
     with make_relay(relay_secret=old) as http:
         token = token_of(ask(http))
@@ -315,9 +317,7 @@ def run_relay_command(cwd: Path, *args: str, **env: str) -> subprocess.Completed
         ("RELAY_SECRET_PREVIOUS", "change-me", "shorter than 32 bytes"),
     ],
 )
-def test_item4_weak_secret_refuses_to_start(
-    tmp_path: Path, variable: str, value: str, says: str
-) -> None:
+def test_weak_secret_refuses_to_start(tmp_path: Path, variable: str, value: str, says: str) -> None:
     result = run_relay_command(tmp_path, **{variable: value})
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
@@ -326,7 +326,7 @@ def test_item4_weak_secret_refuses_to_start(
     assert value not in line
 
 
-def test_item4_kbsync_dev_replaces_a_weak_secret(tmp_path: Path) -> None:
+def test_kbsync_dev_replaces_a_weak_secret(tmp_path: Path) -> None:
     from kbsync._dev import relay_secret_for
 
     generated = relay_secret_for({"RELAY_SECRET": "change-me"}, tmp_path)
@@ -339,7 +339,7 @@ def test_item4_kbsync_dev_replaces_a_weak_secret(tmp_path: Path) -> None:
 # ---- item 6: the same-origin fallback only on the demo --------------------------------------
 
 
-def test_item6_forged_host_and_origin_pair_is_refused(tmp_path: Path) -> None:
+def test_forged_host_and_origin_pair_is_refused(tmp_path: Path) -> None:
     forged = {"origin": "http://rebound.example:8000", "host": "rebound.example:8000"}
     for overrides in ({}, {"allowed_origins": ("https://club.example",)}):
         app = offline_app(tmp_path, **overrides)
@@ -363,7 +363,7 @@ def test_item6_forged_host_and_origin_pair_is_refused(tmp_path: Path) -> None:
     ],
     ids=["arrays", "in-message", "objects", "unclosed"],
 )
-def test_item7_deeply_nested_json_is_400(
+def test_deeply_nested_json_is_400(
     tmp_path: Path, body: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="relay")
@@ -396,7 +396,7 @@ _bodies = st.one_of(
 )
 
 
-def test_item7_fuzz_bodies_are_never_500(tmp_path: Path) -> None:
+def test_fuzz_bodies_are_never_500(tmp_path: Path) -> None:
     app = offline_app(tmp_path, rate_limit=None, max_body_bytes=64 * 1024)
 
     @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
@@ -413,7 +413,7 @@ def test_item7_fuzz_bodies_are_never_500(tmp_path: Path) -> None:
 # ---- item 9: readiness, nosniff, the widget's URLs, the embed line, the demo page's CSP ---
 
 
-def test_item9_readyz_answers_ready_only(
+def test_readyz_answers_ready_only(
     relay: TestClient[Any], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     assert relay.get("/readyz").json() == {"ready": True}
@@ -424,7 +424,7 @@ def test_item9_readyz_answers_ready_only(
     assert "does not exist" in caplog.text  # the reason is in the log, not the answer
 
 
-def test_item9_every_response_says_nosniff(relay: TestClient[Any], tmp_path: Path) -> None:
+def test_every_response_says_nosniff(relay: TestClient[Any], tmp_path: Path) -> None:
     responses = [
         ask(relay),  # the event stream
         relay.post("/api/chat", content=b"{", headers={"Content-Type": "application/json"}),
@@ -453,7 +453,7 @@ def widget_bytes() -> bytes:
     return (ROOT / "relay" / "widget" / "widget.js").read_bytes()
 
 
-def test_item9_widget_is_javascript_once(tmp_path: Path) -> None:
+def test_widget_is_javascript_once(tmp_path: Path) -> None:
     with TestClient(offline_app(tmp_path)) as http:
         response = http.get("/widget.js")
     assert response.headers.get_list("content-type") == ["text/javascript; charset=utf-8"]
@@ -461,7 +461,7 @@ def test_item9_widget_is_javascript_once(tmp_path: Path) -> None:
     assert response.headers["cache-control"] == "public, max-age=300"
 
 
-def test_item9_content_addressed_widget(tmp_path: Path) -> None:
+def test_content_addressed_widget(tmp_path: Path) -> None:
     body = widget_bytes()
     sha = hashlib.sha256(body).hexdigest()[:16]
     with TestClient(offline_app(tmp_path)) as http:
@@ -487,7 +487,7 @@ def embed_line(url: str) -> str:
     )
 
 
-def test_item9_print_embed(tmp_path: Path) -> None:
+def test_print_embed(tmp_path: Path) -> None:
     given_url = run_relay_command(
         tmp_path, "--print-embed", "--public-url", "https://chat.example/"
     )
@@ -504,7 +504,7 @@ def test_item9_print_embed(tmp_path: Path) -> None:
     assert "PUBLIC_URL" in bad.stderr or "--public-url" in bad.stderr
 
 
-def test_item9_demo_page_runs_under_a_strict_csp(tmp_path: Path) -> None:
+def test_demo_page_runs_under_a_strict_csp(tmp_path: Path) -> None:
     with TestClient(offline_app(tmp_path, demo=True)) as http:
         page = http.get("/")
         csp = page.headers["content-security-policy"]

@@ -6,18 +6,13 @@ import pytest
 
 from relay._errors import ConversationExpired, ConversationFull, InvalidToken
 from relay._token import Claims, TokenSigner
+from testing.clock import FakeClock
 
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+NOW = 1_800_000_000.0
 
 
 def test_round_trip() -> None:
-    signer = TokenSigner("secret", clock=Clock())
+    signer = TokenSigner("secret", clock=FakeClock(NOW))
     token = signer.sign("club", "conv_abc123")
     assert token.startswith("conv_abc123.")
     assert signer.verify("club", token) == Claims("conv_abc123", "club", 1_800_000_000, 1)
@@ -25,7 +20,7 @@ def test_round_trip() -> None:
 
 
 def test_expires_after_the_ttl() -> None:
-    clock = Clock()
+    clock = FakeClock(NOW)
     signer = TokenSigner("secret", ttl=3600, clock=clock)
     token = signer.sign("club", "conv_1")
     clock.now += 3600

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests._club import PRICES_MD, SCHEDULE_MD
+from testing.club import PRICES_MD, SCHEDULE_MD
 
 DOCS: dict[str, str] = {
     "prices.md": PRICES_MD,

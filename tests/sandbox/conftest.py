@@ -10,9 +10,6 @@ from typing import Any
 
 import pytest
 
-from testing.sandbox import sandbox_call
-from testing.servers import Server
-
 
 def make_pdf(text: str) -> bytes:
     """A one-page PDF whose page shows ``text`` (ASCII) in Helvetica."""
@@ -75,10 +72,6 @@ def wait_processed(client: Any, vector_store_id: str, file_id: str, timeout: flo
         if obj.status != "in_progress" or time.monotonic() > deadline:
             return obj
         time.sleep(0.02)
-
-
-def set_faults(server: Server, **config: Any) -> Any:
-    return sandbox_call(server, "POST", "/_sandbox/faults", config)
 
 
 def raw_json(response: Any) -> Any:

@@ -8,9 +8,10 @@ from typing import Any
 import openai
 import pytest
 
+from testing.sandbox import set_faults
 from testing.servers import Server
 from tests._spec import assert_valid
-from tests.sandbox.conftest import Upload, raw_json, set_faults
+from tests.sandbox.conftest import Upload, raw_json
 
 
 def test_batch_with_file_ids_and_shared_attributes(client: Any, upload: Upload) -> None:

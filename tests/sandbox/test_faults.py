@@ -8,10 +8,10 @@ from typing import Any
 import openai
 import pytest
 
-from testing.sandbox import API_KEY, sandbox_call
+from testing.sandbox import API_KEY, sandbox_call, set_faults
 from testing.servers import Server
 from tests._spec import assert_valid
-from tests.sandbox.conftest import Upload, set_faults
+from tests.sandbox.conftest import Upload
 
 
 def _client(base_url: str, *, retries: int = 0, timeout: float = 10) -> openai.OpenAI:

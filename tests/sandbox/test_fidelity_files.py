@@ -10,10 +10,10 @@ from typing import Any
 import openai
 import pytest
 
-from testing.sandbox import API_KEY, sandbox_call
+from testing.sandbox import API_KEY, sandbox_call, set_faults
 from testing.servers import Server
 from tests._spec import assert_valid
-from tests.sandbox.conftest import Upload, raw_json, set_faults, wait_processed
+from tests.sandbox.conftest import Upload, raw_json, wait_processed
 
 
 def test_consistency_young_file_is_404_to_attach_batch_and_retrieve(

@@ -11,12 +11,11 @@ from typing import Any
 import openai
 import pytest
 
-from testing.sandbox import sandbox_call
+from testing.sandbox import sandbox_call, set_faults
 from testing.servers import Server
 from tests._spec import assert_valid
 from tests.sandbox._seed import MODEL, file_search, seed
 from tests.sandbox._seed_sse import stream
-from tests.sandbox.conftest import set_faults
 from tests.sandbox.test_responses_stream import SCHEMAS
 
 REASONER = "gpt-test-reasoner"

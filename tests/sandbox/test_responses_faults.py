@@ -10,17 +10,13 @@ import httpx
 import openai
 import pytest
 
-from testing.sandbox import sandbox_call
+from testing.sandbox import sandbox_call, set_faults
 from testing.servers import Server
 from tests._spec import assert_valid
 from tests.sandbox._seed import MODEL, file_search, seed
 from tests.sandbox._seed_sse import HEADERS, parse
 
 QUESTION = "What does a student pay, and when is the club open at weekends?"
-
-
-def _faults(sandbox: Server, **config: Any) -> None:
-    sandbox_call(sandbox, "POST", "/_sandbox/faults", config)
 
 
 def _streams(sandbox: Server) -> dict[str, int]:
@@ -37,7 +33,7 @@ def _wait_streams(sandbox: Server, expected: dict[str, int], timeout: float = 5.
 
 def test_drop_cuts_the_stream_without_a_terminal_event(sandbox: Server, client: Any) -> None:
     vector_store_id = seed(client)
-    _faults(sandbox, rate=1.0, kinds=["drop"], seed=1)
+    set_faults(sandbox, rate=1.0, kinds=["drop"], seed=1)
     seen: list[str] = []
     with pytest.raises(openai.APIConnectionError):  # noqa: PT012 - the events come first
         for event in client.responses.create(
@@ -60,14 +56,14 @@ def test_drop_cuts_the_stream_without_a_terminal_event(sandbox: Server, client: 
 
 
 def test_drop_on_a_plain_create_is_a_connection_error(sandbox: Server, client: Any) -> None:
-    _faults(sandbox, rate=1.0, kinds=["drop"], seed=1)
+    set_faults(sandbox, rate=1.0, kinds=["drop"], seed=1)
     with pytest.raises(openai.APIConnectionError):
         client.responses.create(model=MODEL, input="hello")
 
 
 def test_client_hanging_up_is_counted_as_aborted(sandbox: Server, client: Any) -> None:
     vector_store_id = seed(client)
-    _faults(sandbox, token_delay_ms=300)
+    set_faults(sandbox, token_delay_ms=300)
     with client.responses.create(
         model=MODEL, input=QUESTION, tools=file_search(vector_store_id), stream=True
     ) as events:
@@ -82,7 +78,7 @@ def test_client_hanging_up_is_counted_as_aborted(sandbox: Server, client: Any) -
 async def test_async_client_hanging_up_is_counted_as_aborted(
     sandbox: Server, client: Any, aclient: Any
 ) -> None:
-    _faults(sandbox, token_delay_ms=300)
+    set_faults(sandbox, token_delay_ms=300)
     async with aclient.responses.stream(model=MODEL, input="Who are you?") as response_stream:
         async for event in response_stream:
             if event.type == "response.output_text.delta":
@@ -91,7 +87,7 @@ async def test_async_client_hanging_up_is_counted_as_aborted(
 
 
 def test_token_delay_spaces_the_deltas(sandbox: Server, client: Any) -> None:
-    _faults(sandbox, token_delay_ms=100)
+    set_faults(sandbox, token_delay_ms=100)
     started = time.monotonic()
     events = list(client.responses.create(model=MODEL, input="Who are you?", stream=True))
     elapsed = time.monotonic() - started
@@ -105,7 +101,7 @@ def test_vector_store_gone_mid_stream_fails_like_production(
     sandbox: Server, base_url: str, client: Any
 ) -> None:
     vector_store_id = seed(client)
-    _faults(sandbox, token_delay_ms=1000)
+    set_faults(sandbox, token_delay_ms=1000)
     deleted = False
     body = {
         "model": MODEL,
@@ -151,7 +147,7 @@ def test_vector_store_gone_mid_stream_fails_like_production(
 
 def test_sdk_raises_api_error_on_the_production_error_event(sandbox: Server, client: Any) -> None:
     vector_store_id = seed(client)
-    _faults(sandbox, token_delay_ms=1000)
+    set_faults(sandbox, token_delay_ms=1000)
     seen: list[str] = []
     with pytest.raises(openai.APIError) as caught:  # noqa: PT012 - the events come first
         for event in client.responses.create(
@@ -165,7 +161,7 @@ def test_sdk_raises_api_error_on_the_production_error_event(sandbox: Server, cli
 
 
 def test_stream_error_fault_sends_the_production_error(sandbox: Server, base_url: str) -> None:
-    _faults(sandbox, rate=1.0, kinds=["stream_error"], seed=1)
+    set_faults(sandbox, rate=1.0, kinds=["stream_error"], seed=1)
     body = {"model": MODEL, "input": "Who are you?", "stream": True}
     with httpx.Client(timeout=10) as http:
         raw = http.post(f"{base_url}/responses", json=body, headers=HEADERS).text
@@ -180,7 +176,7 @@ def test_stream_error_fault_sends_the_production_error(sandbox: Server, base_url
 
 
 def test_stream_error_fault_outside_a_stream_is_a_500(sandbox: Server, client: Any) -> None:
-    _faults(sandbox, rate=1.0, kinds=["stream_error"], seed=1)
+    set_faults(sandbox, rate=1.0, kinds=["stream_error"], seed=1)
     with pytest.raises(openai.InternalServerError):
         client.responses.create(model=MODEL, input="hello")
     with pytest.raises(openai.InternalServerError):
@@ -188,12 +184,12 @@ def test_stream_error_fault_outside_a_stream_is_a_500(sandbox: Server, client: A
 
 
 def test_an_abandoned_stream_leaves_a_cancelled_response(sandbox: Server, client: Any) -> None:
-    _faults(sandbox, token_delay_ms=300)
+    set_faults(sandbox, token_delay_ms=300)
     with client.responses.create(model=MODEL, input="Who are you?", stream=True) as events:
         response_id = next(iter(events)).response.id
         for event in events:
             if event.type == "response.output_text.delta":
                 break
     _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
-    _faults(sandbox)
+    set_faults(sandbox)
     assert client.responses.retrieve(response_id).status == "cancelled"

@@ -72,7 +72,7 @@ def _peak_rss_mib(server: Server) -> float:
     raise AssertionError("no VmHWM in /proc/PID/status")
 
 
-def test_item9_zip_bomb_in_docx_and_pptx_is_bounded(tmp_path: Path) -> None:
+def test_zip_bomb_in_docx_and_pptx_is_bounded(tmp_path: Path) -> None:
     files = {
         "bomb.docx": bomb(make_docx(["A real paragraph."]), "word/document.xml"),
         "bomb.pptx": bomb(_pptx(), "ppt/slides/slide1.xml"),

@@ -15,31 +15,20 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import testing.kb
 from kbsync.cli import main
-from testing.sandbox import sandbox_call
+from testing.sandbox import requests_log
+from testing.sandbox import stats as sandbox_stats
 from testing.servers import ROOT, Server
-
-INSTRUCTIONS = "Answer from the documents only.\n"
 
 
 def write_kb(root: Path, files: Mapping[str, str | bytes], settings: str = "name: test\n") -> Path:
     """A KB folder at ``root/kb`` with ``files`` under ``files/``; returns the folder."""
-    kb = root / "kb"
-    (kb / "files").mkdir(parents=True, exist_ok=True)
-    (kb / "instructions.md").write_text(INSTRUCTIONS, encoding="utf-8")
-    (kb / "assistant.yaml").write_text(settings, encoding="utf-8")
-    for path, content in files.items():
-        put(kb, path, content)
-    return kb
+    return testing.kb.write_kb(root / "kb", files, settings=settings)
 
 
 def put(kb: Path, path: str, content: str | bytes) -> None:
-    target = kb / "files" / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, str):
-        target.write_text(content, encoding="utf-8")
-    else:
-        target.write_bytes(content)
+    testing.kb.write_file(kb / "files" / path, content)
 
 
 def kbsync(kb: Path, *args: str) -> Result:
@@ -77,17 +66,14 @@ def assert_in_sync(kb: Path, *args: str) -> None:
 
 
 def stats(server: Server) -> dict[str, int]:
-    counted: dict[str, int] = sandbox_call(server, "GET", "/_sandbox/stats")["requests"]
+    """Requests so far by route (``POST /v1/files``: 3)."""
+    counted: dict[str, int] = sandbox_stats(server)["requests"]
     return counted
 
 
 def total_requests(server: Server) -> int:
-    total: int = sandbox_call(server, "GET", "/_sandbox/stats")["total"]
+    total: int = sandbox_stats(server)["total"]
     return total
-
-
-def faults(server: Server, **settings: Any) -> None:
-    sandbox_call(server, "POST", "/_sandbox/faults", settings)
 
 
 def store_files(client: Any, store_id: str) -> list[Any]:
@@ -99,12 +85,6 @@ def by_path(client: Any, store_id: str) -> dict[str, list[Any]]:
     for file in store_files(client, store_id):
         grouped.setdefault((file.attributes or {}).get("kb_path", "?"), []).append(file)
     return grouped
-
-
-def requests_log(sandbox: Server) -> list[dict[str, Any]]:
-    """Every request the sandbox has logged, oldest first."""
-    entries: list[dict[str, Any]] = sandbox_call(sandbox, "GET", "/_sandbox/requests")["requests"]
-    return entries
 
 
 def kill_apply_when(

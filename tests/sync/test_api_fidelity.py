@@ -18,12 +18,12 @@ from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._remote_errors import QuotaExhausted
 from sync._run import make_plan
+from testing.sandbox import set_faults
 from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,
     by_path,
-    faults,
     kbsync,
     plan_of,
     put,
@@ -45,7 +45,7 @@ def test_300_files_with_consistency_2000_converge_in_one_run(
     tmp_path: Path, sandbox: Server, client: Any
 ) -> None:
     kb = write_kb(tmp_path, {f"d{n:03}.md": f"document number {n}" for n in range(300)})
-    faults(sandbox, consistency_ms=2000)
+    set_faults(sandbox, consistency_ms=2000)
     result = kbsync(kb, "--yes")
     assert result.exit_code == 0, result.stderr
     counted = stats(sandbox)
@@ -59,7 +59,7 @@ def test_300_files_with_consistency_2000_converge_in_one_run(
     attached = {f.id for files in grouped.values() for f in files}
     ours = [f for f in client.files.list(purpose="assistants") if is_ours(f.filename, store_id)]
     assert sorted(f.id for f in ours) == sorted(attached)
-    faults(sandbox)
+    set_faults(sandbox)
     assert_in_sync(kb, "--refresh")
 
 
@@ -92,7 +92,7 @@ def test_a_file_the_api_never_knows_is_left_out_and_the_rest_attached(
 
 def test_quota_exits_1_at_once_with_one_line(tmp_path: Path, sandbox: Server) -> None:
     kb = write_kb(tmp_path, {"a.md": "alpha"})
-    faults(sandbox, quota=True)
+    set_faults(sandbox, quota=True)
     started = time.monotonic()
     result = kbsync(kb, "--yes")
     elapsed = time.monotonic() - started
@@ -110,7 +110,7 @@ def test_quota_mid_apply_stops_the_run_without_retries(tmp_path: Path, sandbox: 
     remote = Remote.from_env()
     try:
         plan = make_plan(load_kb(kb), remote)
-        faults(sandbox, quota=True)
+        set_faults(sandbox, quota=True)
         before = sum(stats(sandbox).values())
         with pytest.raises(QuotaExhausted):
             apply(plan, remote, make_progress(quiet=True), concurrency=4)
@@ -124,7 +124,7 @@ def test_quota_mid_apply_stops_the_run_without_retries(tmp_path: Path, sandbox: 
 def test_a_document_over_max_file_tokens_is_uploaded_once_across_three_runs(
     tmp_path: Path, sandbox: Server
 ) -> None:
-    faults(sandbox, max_file_tokens=50)
+    set_faults(sandbox, max_file_tokens=50)
     long_text = " ".join(f"word{n}" for n in range(400))
     kb = write_kb(tmp_path, {"short.md": "a few words", "long.md": long_text})
     for run in range(3):

@@ -16,10 +16,10 @@ from sync._progress import make as make_progress
 from sync._remote import Remote
 from sync._run import make_plan
 from sync.plan import Plan
-from testing.sandbox import sandbox_call
+from testing.sandbox import sandbox_call, set_faults
 from testing.servers import Server
 from tests.sandbox.conftest import make_pdf
-from tests.sync._sync_helpers import apply_ok, assert_in_sync, by_path, faults, put, write_kb
+from tests.sync._sync_helpers import apply_ok, assert_in_sync, by_path, put, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
 
@@ -59,9 +59,9 @@ def test_processing_deadline_reports_and_keeps_the_old_version(
     kb = write_kb(tmp_path, {"a.md": "alpha"})
     apply_ok(kb)
     put(kb, "a.md", "alpha two")
-    faults(sandbox, rate=1.0, kinds=["stuck"])
+    set_faults(sandbox, rate=1.0, kinds=["stuck"])
     _, report = plan_and_apply(kb, deadline=0.5)
-    faults(sandbox)
+    set_faults(sandbox)
     assert [f.path for f in report.failures] == ["a.md"]
     assert report.failures[0].error.startswith("still processing after 0.5 s")
     assert not report.stamped

@@ -13,18 +13,17 @@ from typing import Any
 
 import pytest
 
+from testing.sandbox import requests_log, set_faults
 from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,
     by_path,
     counts,
-    faults,
     kbsync,
     kill_apply_when,
     plan_of,
     put,
-    requests_log,
     stats,
     write_kb,
 )
@@ -154,7 +153,7 @@ def test_killed_between_the_dirty_mark_and_the_stamp_then_the_full_path_converge
     # N completed files, as a stamp of the first edition would expect. Without the dirty
     # mark, reverting d0.md would look in sync on the fast path, with the second edition
     # left in the store.
-    faults(sandbox, latency_ms=400)
+    set_faults(sandbox, latency_ms=400)
     seen = kill_apply_when(
         sandbox,
         kb,
@@ -162,7 +161,7 @@ def test_killed_between_the_dirty_mark_and_the_stamp_then_the_full_path_converge
         lambda r: r["method"] == "DELETE" and r["path"].startswith("/v1/files/"),
         "deleted the old version",
     )
-    faults(sandbox)
+    set_faults(sandbox)
     writes = [r for r in requests_log(sandbox)[seen:] if r["method"] == "POST"]
     stamps = [r["body"]["metadata"] for r in writes if r["path"] == f"/v1/vector_stores/{store_id}"]
     assert [s["kb_files_sha256"] for s in stamps] == [""], "killed too late to prove anything"

@@ -281,7 +281,7 @@ def test_uploads_carry_the_documented_mime_type(tmp_path: Path, name: str, mime:
     assert f'filename="{name}"\r\nContent-Type: {mime}\r\n'.encode() in body
 
 
-def test_item1_a_document_swapped_for_a_link_before_its_upload_is_not_read(
+def test_a_document_swapped_for_a_link_before_its_upload_is_not_read(
     tmp_path: Path,
 ) -> None:
     """Issue 12 item 1: the upload opens with O_NOFOLLOW; a link swapped in after the

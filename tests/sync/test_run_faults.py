@@ -11,19 +11,17 @@ import pytest
 from kbcore.kb import load_kb
 from sync._remote import Remote
 from sync._run import make_plan
-from testing.sandbox import sandbox_call
+from testing.sandbox import requests_log, sandbox_call, set_faults
 from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
     assert_in_sync,
     by_path,
     counts,
-    faults,
     kbsync,
     kill_apply_when,
     plan_of,
     put,
-    requests_log,
     write_kb,
 )
 
@@ -56,7 +54,7 @@ def test_killed_between_upload_and_delete_then_converges(
     (kb / "files" / "d5.md").unlink()
     put(kb, "new.md", "a new document")
 
-    faults(sandbox, latency_ms=300)  # slow enough to aim between the attach and the deletes
+    set_faults(sandbox, latency_ms=300)  # slow enough to aim between the attach and the deletes
     seen = kill_apply_when(
         sandbox,
         kb,
@@ -64,7 +62,7 @@ def test_killed_between_upload_and_delete_then_converges(
         lambda r: r["method"] == "POST" and r["path"].endswith("/file_batches"),
         "attached a batch",
     )
-    faults(sandbox)
+    set_faults(sandbox)
     recent = requests_log(sandbox)[seen:]
     assert not any(r["method"] == "DELETE" for r in recent), "killed too late to prove anything"
 
@@ -80,7 +78,7 @@ def test_killed_between_upload_and_delete_then_converges(
 
 def test_faults_at_rate_0_2_still_converge(tmp_path: Path, sandbox: Server, client: Any) -> None:
     kb = write_kb(tmp_path, {f"d{n:02}.md": f"document number {n}" for n in range(30)})
-    faults(sandbox, rate=0.2, kinds=["429", "500", "reset"], seed=11, retry_after_ms=100)
+    set_faults(sandbox, rate=0.2, kinds=["429", "500", "reset"], seed=11, retry_after_ms=100)
     first = kbsync(kb, "--yes")
     assert first.exit_code == 0, first.stderr
 
@@ -95,7 +93,7 @@ def test_faults_at_rate_0_2_still_converge(tmp_path: Path, sandbox: Server, clie
     stats = sandbox_call(sandbox, "GET", "/_sandbox/stats")
     assert stats["total"] > 0
 
-    faults(sandbox)
+    set_faults(sandbox)
     assert_in_sync(kb)
     store_id = plan_of(kb)["vector_store_id"]
     _assert_store_matches(kb, client, store_id)
@@ -117,13 +115,13 @@ def test_planning_under_faults_retries_and_sees_the_same_store(
     files: dict[str, str | bytes] = {f"d{n:03}.md": f"document {n}" for n in range(250)}
     kb = write_kb(tmp_path, files)
     apply_ok(kb)
-    faults(sandbox, rate=0.3, kinds=["429", "500", "reset"], seed=3, retry_after_ms=50)
+    set_faults(sandbox, rate=0.3, kinds=["429", "500", "reset"], seed=3, retry_after_ms=50)
     remote = Remote.from_env()
     try:
         plan = make_plan(load_kb(kb), remote, refresh=True)
     finally:
         remote.close()
-        faults(sandbox)
+        set_faults(sandbox)
     assert plan.changes == ()
     assert not plan.pending
     assert remote.retries > 0

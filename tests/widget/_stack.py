@@ -1,18 +1,16 @@
-"""The KB the widget tests talk to: documents seeded into a sandbox, a KB folder, relay settings.
-
-Shared by the fixtures and by ``scripts/screenshots.py``.
-"""
+"""The KB the widget tests talk to: documents seeded into a sandbox, a KB folder, relay settings."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import testing.kb
 from kbcore.kb import load_kb
 from kbcore.wire import KB_NAME as KB_NAME_KEY
-from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE
+from kbcore.wire import KB_PATH, KB_SHA256, KB_TITLE, store_name
+from testing.sandbox import API_KEY
 
-API_KEY = "sk-test-kbsync-0123456789"
 KB_NAME = "clubsante-widget"
 DOCS = Path(__file__).resolve().parent / "docs"
 # Where a visitor reads a cited document: the widget's source chips link there.
@@ -33,7 +31,7 @@ def seed(base_url: str, kb_dir: Path) -> str:
         )
         attributes = {KB_PATH: doc.path, KB_SHA256: doc.sha256, KB_TITLE: doc.title}
         files.append({"file_id": uploaded.id, "attributes": attributes})
-    store = client.vector_stores.create(name=f"kb:{KB_NAME}", metadata={KB_NAME_KEY: KB_NAME})
+    store = client.vector_stores.create(name=store_name(KB_NAME), metadata={KB_NAME_KEY: KB_NAME})
     batch = client.vector_stores.file_batches.create_and_poll(store.id, files=files)
     if batch.status != "completed":
         raise RuntimeError(f"seeding the sandbox failed: {batch!r}")
@@ -43,11 +41,11 @@ def seed(base_url: str, kb_dir: Path) -> str:
 def write_kb(folder: Path) -> Path:
     """A KB folder holding the documents under ``docs/``, with a ``sources.url``."""
     shutil.copytree(DOCS, folder / "files", dirs_exist_ok=True)
-    (folder / "assistant.yaml").write_text(f'name: {KB_NAME}\nsources:\n  url: "{SOURCES_URL}"\n')
-    (folder / "instructions.md").write_text(
-        "You answer questions about Club Santé from its documents only.\n"
+    return testing.kb.write_kb(
+        folder,
+        settings=f'name: {KB_NAME}\nsources:\n  url: "{SOURCES_URL}"\n',
+        instructions="You answer questions about Club Santé from its documents only.\n",
     )
-    return folder
 
 
 def relay_env(base_url: str, kb_dir: Path, port: int) -> dict[str, str]:

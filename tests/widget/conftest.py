@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from testing.sandbox import sandbox_call
+from testing.sandbox import set_faults
 from testing.servers import Server, free_port, relay_server, sandbox_server
 from tests.conftest import need
 from tests.widget import _ui as ui
@@ -133,8 +133,7 @@ class Live:
         return self.relay.url
 
     def faults(self, **faults: Any) -> None:
-        body = {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": 0}
-        sandbox_call(self.sandbox, "POST", "/_sandbox/faults", {**body, **faults})
+        set_faults(self.sandbox, seed=1, **faults)
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def pinned_src(live: Live) -> str:
     return match.group(1)
 
 
-def test_item9_demo_page_under_csp_loads_the_pinned_widget_and_answers(
+def test_demo_page_under_csp_loads_the_pinned_widget_and_answers(
     new_page: NewPage, live: Live
 ) -> None:
     response = httpx.get(live.url + "/")
@@ -59,7 +59,7 @@ def test_item9_demo_page_under_csp_loads_the_pinned_widget_and_answers(
     assert page.evaluate("window.__violations") == []
 
 
-def test_item9_a_tampered_widget_is_refused(new_page: NewPage, live: Live) -> None:
+def test_a_tampered_widget_is_refused(new_page: NewPage, live: Live) -> None:
     src = pinned_src(live)
     tampered = bytearray(WIDGET.read_bytes())
     at = tampered.index(b"kb-chat")
