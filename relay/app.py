@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from typing import Any
 
@@ -20,6 +21,7 @@ from relay import _log
 from relay._access import AccessLog
 from relay._chat import chat
 from relay._config import Config
+from relay._counters import Clock
 from relay._errors import refuse
 from relay._headers import SecurityHeaders
 from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget, widget_pinned
@@ -48,10 +50,11 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return refuse(500, "internal_error", "The relay failed; try again.")
 
 
-def create_app(config: Config | None = None) -> Litestar:
-    """The relay app; ``config`` defaults to ``Config.from_env()``."""
+def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Litestar:
+    """The relay app; ``config`` defaults to ``Config.from_env()``. ``clock`` (seconds
+    since the epoch) times the rate limits, budgets and conversation tokens."""
     config = config or Config.from_env()
-    runtime = Runtime(config)
+    runtime = Runtime(config, clock=clock)
     cors = None
     if config.allowed_origins:
         cors = CORSConfig(
