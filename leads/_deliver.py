@@ -67,6 +67,7 @@ class Deliverer:
     async def run_once(self, *, limit: int = BATCH) -> int:
         """Attempt every row due now (in batches of ``limit``); how many were attempted."""
         total = 0
+        await asyncio.to_thread(self.outbox.release_orphans)
         while claims := await asyncio.to_thread(self.outbox.claim, limit=limit, lease=LEASE):
             await asyncio.gather(*(self._attempt(claim) for claim in claims))
             total += len(claims)

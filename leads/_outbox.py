@@ -14,7 +14,9 @@ Tables (local SQLite via ``state.sqlite.connect``: WAL, ``synchronous=FULL``):
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import sqlite3
 import threading
 import time
@@ -107,7 +109,8 @@ class Outbox:
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self.clock = clock
-        self.owner = secrets.token_hex(6)
+        # host:pid:nonce, so a worker on this host can tell a dead worker's leases
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -199,6 +202,26 @@ class Outbox:
             )
         return status
 
+    def release_orphans(self) -> int:
+        """End the leases held by workers on this host whose process is gone (killed
+        mid-attempt), so their rows are tried again now rather than when the lease ends."""
+        host = socket.gethostname()
+        with self._write() as conn:
+            owners = [
+                str(row[0])
+                for row in conn.execute(
+                    "SELECT DISTINCT lease_owner FROM lead_sinks WHERE status = ? "
+                    "AND lease_owner IS NOT NULL",
+                    (PENDING,),
+                )
+            ]
+            dead = [o for o in owners if _on_host(o, host) and not _alive(o)]
+            conn.executemany(
+                "UPDATE lead_sinks SET lease_until = 0, lease_owner = NULL WHERE lease_owner = ?",
+                [(owner,) for owner in dead],
+            )
+        return len(dead)
+
     def next_due(self) -> float | None:
         """When the earliest pending row falls due (``None``: nothing pending)."""
         with self._lock:
@@ -286,6 +309,21 @@ class Outbox:
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+def _on_host(owner: str, host: str) -> bool:
+    return owner.rsplit(":", 2)[0] == host
+
+
+def _alive(owner: str) -> bool:
+    try:
+        pid = int(owner.rsplit(":", 2)[1])
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, IndexError, PermissionError):
+        return True  # not ours to judge: let its lease run out
+    return True
 
 
 def _lead_row(lead: Lead) -> tuple[object, ...]:

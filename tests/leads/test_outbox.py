@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import leads
@@ -137,3 +140,22 @@ def test_records_filter_by_time(outbox: leads.Outbox) -> None:
     outbox.add(new, ("webhook",))
     assert [r.lead.id for r in outbox.records()] == [new.id, old.id]
     assert [r.lead.id for r in outbox.records(since=T0 - 86400)] == [new.id]
+
+
+def test_the_leases_of_a_killed_worker_on_this_host_are_released(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    path = tmp_path / "state.db"
+    box = leads.Outbox(path, clock=time.time)
+    box.add(make(now=time.time()), ("webhook",))
+    code = "import sys, leads; print(len(leads.Outbox(sys.argv[1]).claim(lease=3600)))"
+    claimed = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    assert claimed.stdout == "1\n"  # that worker exited holding an hour-long lease
+    assert box.claim() == []
+    assert box.release_orphans() == 1
+    [claim] = box.claim()
+    assert claim.attempt == 2
+    assert box.release_orphans() == 0  # this process is alive: its lease stands
+    box.close()
