@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from answer.ask import Answered, ParameterRefused, ask, probe
 
+from answer.ask import Answered, ParameterRefused, ask, probe
 from kbcore.errors import KbsyncError
 from kbcore.kb import load_spec
+from testing.club import QUESTION, Seeded
 from testing.sandbox import only_model, sandbox_call
 from testing.servers import Server
-from tests.relay._helpers import QUESTION, Seeded, parse_sse
+from tests.relay._helpers import parse_sse
 
 
 def sent_bodies(sandbox: Server) -> list[dict[str, Any]]:
