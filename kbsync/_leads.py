@@ -135,7 +135,7 @@ async def _deliver(once: bool) -> int:
             "BITRIX24_WEBHOOK_URL, AMOCRM_BASE_URL, HUBSPOT_TOKEN or LEADS_TELEGRAM_CHAT_ID."
         )
     outbox = _open()
-    transport = leads.HttpTransport()
+    transport = leads.HttpTransport(timeout=leads.sink_timeout())
     deliverer = leads.Deliverer(
         outbox, sinks, transport, missing=missing, report=_line,
         retention_days=leads.retention_days(),

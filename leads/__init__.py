@@ -12,7 +12,7 @@ HubSpot), each with its own status, retried with backoff for a day, then ``dead`
 
 from __future__ import annotations
 
-from leads._accept import make_lead, outbox_path, retention_days
+from leads._accept import make_lead, outbox_path, retention_days, sink_timeout
 from leads._backoff import GIVE_UP, retry_delay
 from leads._deliver import Deliverer, Outcome
 from leads._errors import (
@@ -66,6 +66,7 @@ __all__ = [
     "region_for",
     "retention_days",
     "retry_delay",
+    "sink_timeout",
     "sinks_from_env",
     "webhook_signature",
 ]

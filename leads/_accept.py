@@ -11,6 +11,7 @@ from pathlib import Path
 from kbcore.business import Leads
 from leads._errors import ConsentRequired, InvalidLead, SinkConfigError
 from leads._fields import clean_fields, clean_page
+from leads._http import TIMEOUT
 from leads._lead import Lead, consent_sha256, new_lead_id
 
 DEFAULT_OUTBOX = Path(".kbsync") / "state.db"  # beside the state store, always local
@@ -77,3 +78,18 @@ def retention_days(env: Mapping[str, str] | None = None) -> float:
             f"LEADS_RETENTION_DAYS must be a number of days above 0, got {raw!r}."
         )
     return days
+
+
+def sink_timeout(env: Mapping[str, str] | None = None) -> float:
+    """``LEADS_SINK_TIMEOUT``: seconds a sink has to answer one request (default 10)."""
+    environ = os.environ if env is None else env
+    raw = (environ.get("LEADS_SINK_TIMEOUT") or "").strip()
+    if not raw:
+        return TIMEOUT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1
+    if not 0 < seconds <= 300:
+        raise SinkConfigError(f"LEADS_SINK_TIMEOUT must be seconds between 0 and 300, got {raw!r}.")
+    return seconds

@@ -20,8 +20,8 @@ from leads._http import Transport
 from leads._outbox import DEAD, DELIVERED, Claim, Outbox
 from leads._sinks import Sink
 
-LEASE = 60.0  # longer than an attempt can take (the transport's timeout, twice over)
-BATCH = 16
+LEASE = 60.0  # longer than an attempt can take (a sink's timeout, several requests over)
+CONCURRENCY = 32  # attempts in flight at once
 IDLE = 5.0  # the longest sleep: new leads from another process are picked up within it
 PURGE_EVERY = 3600.0
 
@@ -64,14 +64,26 @@ class Deliverer:
         """A lead was just added: look now rather than after the idle sleep."""
         self._wake.set()
 
-    async def run_once(self, *, limit: int = BATCH) -> int:
-        """Attempt every row due now (in batches of ``limit``); how many were attempted."""
+    async def run_once(self, *, limit: int = CONCURRENCY) -> int:
+        """Attempt every row due now, ``limit`` at a time (a slow sink holds one slot, not
+        a batch); how many were attempted."""
         total = 0
+        running: set[asyncio.Task[None]] = set()
         await asyncio.to_thread(self.outbox.release_orphans)
-        while claims := await asyncio.to_thread(self.outbox.claim, limit=limit, lease=LEASE):
-            await asyncio.gather(*(self._attempt(claim) for claim in claims))
-            total += len(claims)
-        return total
+        try:
+            while True:
+                free = limit - len(running)
+                claims = []
+                if free > 0:
+                    claims = await asyncio.to_thread(self.outbox.claim, limit=free, lease=LEASE)
+                running |= {asyncio.create_task(self._attempt(claim)) for claim in claims}
+                total += len(claims)
+                if not running:
+                    return total
+                _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in running:
+                task.cancel()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, sleeping until the next row falls due."""

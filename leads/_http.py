@@ -17,7 +17,7 @@ import httpx2
 
 from leads._errors import SinkRetry
 
-TIMEOUT = 10.0
+TIMEOUT = 10.0  # seconds per request (LEADS_SINK_TIMEOUT)
 
 
 @dataclass(frozen=True)

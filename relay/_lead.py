@@ -77,7 +77,7 @@ class LeadDesk:
         self._stop = asyncio.Event()
         if not self.sinks:
             return
-        self._transport = leads.HttpTransport()
+        self._transport = leads.HttpTransport(timeout=leads.sink_timeout(self.environ))
         self.deliverer = leads.Deliverer(
             self.outbox,
             self.sinks,
