@@ -1,9 +1,11 @@
 """Put untrusted text (file names, OpenAI's messages) into GitHub-flavoured Markdown so
 that it renders as itself: in a table cell, as a code span or as plain text.
 
-File names come from whoever can push a branch; a name such as ``a`b.md``, ``x|y.md``
-or ``<img src=x>.md`` must neither end a code span, split a table row, start emphasis
-nor become HTML in the pull-request comment.
+File names and golden questions come from whoever can push a branch; a name such as
+``a`b.md``, ``x|y.md`` or ``<img src=x>.md`` must neither end a code span, split a table
+row, start emphasis nor become HTML in the pull-request comment. Text that must not
+become a link or an @mention either (GitHub links bare URLs and ``@name`` in text, but
+never inside code) goes in as ``code``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 ``run`` is the store evaluated; ``main``, when given, is the main store's run of the
 same questions, for the comparison a preview needs: a question that passes on main and
 fails on ``run`` is a *regression*.
+
+Questions and paths come from a pull request's ``kb/``: in Markdown each is a code span
+(``kbcore.markdown.code``: never HTML, a link or an @mention in the comment), in text
+its control characters are escaped (a newline never starts a line of CI output).
 """
 
 from __future__ import annotations
@@ -10,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kbcore import markdown as md
+from kbcore.terminal import escaped
 from kbsync._eval_run import Outcome, StoreRun
 
 
@@ -19,22 +25,28 @@ def regressions(run: StoreRun, main: StoreRun | None) -> list[Outcome]:
     return [o for o, m in zip(run.outcomes, main.outcomes, strict=True) if m.ok and not o.ok]
 
 
-def headline(run: StoreRun, main: StoreRun | None) -> str:
+def headline(run: StoreRun, main: StoreRun | None, *, as_markdown: bool = False) -> str:
     """``11/12 golden questions find their document (main: 12/12) — “…” now finds x first``."""
     n = len(run.outcomes)
     line = f"{run.passed}/{n} golden questions find their document"
     line += f" (main: {main.passed}/{n})" if main is not None else f" on {run.label}"
     lost = regressions(run, main)
     if lost:
-        shown = "; ".join(_lost(o) for o in lost[:2])
+        shown = "; ".join(_lost(o, as_markdown) for o in lost[:2])
         more = f"; and {len(lost) - 2} more" if len(lost) > 2 else ""
         line += f" — {shown}{more}"
     return line
 
 
-def _lost(outcome: Outcome) -> str:
-    first = f"finds {outcome.found[0]} first" if outcome.found else "finds no document"
-    return f"“{outcome.case.q}” now {first}"
+def _lost(outcome: Outcome, as_markdown: bool) -> str:
+    show = md.code if as_markdown else _plain
+    first = f"finds {show(outcome.found[0])} first" if outcome.found else "finds no document"
+    question = md.code(outcome.case.q) if as_markdown else f"“{_plain(outcome.case.q)}”"
+    return f"{question} now {first}"
+
+
+def _plain(value: str) -> str:
+    return escaped(value)
 
 
 def text(run: StoreRun, main: StoreRun | None) -> str:
@@ -47,10 +59,10 @@ def text(run: StoreRun, main: StoreRun | None) -> str:
         before = main.outcomes[number] if main else None
         mark = "ok  " if outcome.ok else ("LOST" if before and before.ok else "miss")
         rank = str(outcome.rank) if outcome.rank else "-"
-        lines.append(f"  {mark}  {rank:>2}  {outcome.case.q}")
+        lines.append(f"  {mark}  {rank:>2}  {_plain(outcome.case.q)}")
         if not outcome.ok:
-            found = ", ".join(outcome.found[:3]) or "no document"
-            expected = " or ".join(outcome.case.expect)
+            found = ", ".join(_plain(p) for p in outcome.found[:3]) or "no document"
+            expected = " or ".join(_plain(p) for p in outcome.case.expect)
             lines.append(
                 f"            expected {expected} in the top {outcome.case.k}; found {found}"
             )
@@ -78,10 +90,10 @@ def _answer_problem(outcome: Outcome) -> str:
     assert answer is not None
     problems = []
     if answer.missing:
-        problems.append("does not say " + ", ".join(f"“{p}”" for p in answer.missing))
+        problems.append("does not say " + ", ".join(f"“{_plain(p)}”" for p in answer.missing))
     if not answer.cites_expected:
-        cited = ", ".join(answer.cited) or "nothing"
-        problems.append(f"cites {cited}, not " + " or ".join(outcome.case.expect))
+        cited = ", ".join(_plain(p) for p in answer.cited) or "nothing"
+        problems.append(f"cites {cited}, not " + " or ".join(map(_plain, outcome.case.expect)))
     if answer.incomplete:
         problems.append(f"cut short ({answer.incomplete})")
     return "; ".join(problems)
@@ -125,7 +137,7 @@ def _store_json(run: StoreRun) -> dict[str, Any]:
 
 def markdown(run: StoreRun, main: StoreRun | None) -> str:
     answers = any(o.answer is not None for o in run.outcomes)
-    lines = [f"**{headline(run, main)}**", ""]
+    lines = [f"**{headline(run, main, as_markdown=True)}**", ""]
     lines.append(_figures(run, main).replace("hit@k", "hit@k:", 1) + ".")
     lines += ["", "<details><summary>Every golden question</summary>", ""]
     header = ["", "question", "expected", "rank"] + (["main"] if main else [])
@@ -136,8 +148,8 @@ def markdown(run: StoreRun, main: StoreRun | None) -> str:
         mark = "✅" if outcome.ok else ("❌" if before and before.ok else "⚠️")
         cells = [
             mark,
-            _cell(outcome.case.q),
-            ", ".join(f"`{p}`" for p in outcome.case.expect),
+            md.code(outcome.case.q),
+            ", ".join(md.code(p) for p in outcome.case.expect),
             _rank(outcome),
         ]
         if before is not None:
@@ -154,7 +166,3 @@ def markdown(run: StoreRun, main: StoreRun | None) -> str:
 
 def _rank(outcome: Outcome) -> str:
     return f"{outcome.rank}" if outcome.rank else "—"
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

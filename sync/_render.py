@@ -43,9 +43,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kbcore import markdown as md
 from kbcore.output import plural
 from kbcore.terminal import escaped
-from sync import _markdown as md
 from sync._apply import ApplyReport
 from sync._changes import (
     Action,
