@@ -170,10 +170,10 @@ def watch(scan: SecretScan, monkeypatch: pytest.MonkeyPatch) -> None:
 
     runtime_init = Runtime.__init__
 
-    def runtime_init_seen(self: Runtime, config: Any) -> None:
+    def runtime_init_seen(self: Runtime, config: Any, **kwargs: Any) -> None:
         scan.secret("OPENAI_API_KEY", config.openai_api_key)
         scan.secret("RELAY_SECRET", config.relay_secret)
-        runtime_init(self, config)
+        runtime_init(self, config, **kwargs)
 
     monkeypatch.setattr(httpx.Response, "iter_raw", iter_raw_seen)
     monkeypatch.setattr(httpx.Response, "aiter_raw", aiter_raw_seen)
