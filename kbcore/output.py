@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 
@@ -43,6 +44,20 @@ def display_path(path: Path) -> str:
         return escaped(absolute.relative_to(Path.cwd()).as_posix())
     except ValueError:
         return escaped(absolute.as_posix())
+
+
+def display_url(url: str) -> str:
+    """``url`` without credentials: ``user:password@`` and the query's values become
+    ``***`` (a proxy's login or a key in ``OPENAI_BASE_URL`` never reaches a CI log)."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{name}=***" if sep else name
+        for name, sep, _ in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    return escaped(urlunsplit((parts.scheme, netloc, parts.path, query, "")))
 
 
 def human_size(size: int) -> str:

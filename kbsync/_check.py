@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from answer.ask import ParameterRefused, ask, probe
 from kbcore.errors import KbsyncError
 from kbcore.kb import AssistantSpec, load_spec
-from kbcore.output import info, result
+from kbcore.output import display_url, info, result
 from kbsync._scratch import ScratchStore
-from answer.ask import ParameterRefused, ask, probe
 from sync import Remote
 
 MODEL = "key and model"
@@ -68,7 +68,7 @@ def check(kb_dir: Path, *, as_json: bool = False) -> int:
         nonlocal remote
         remote = Remote.from_env()
         if not as_json:
-            info(f"Checking knowledge base {spec.name} on {remote.base_url}.")
+            info(f"Checking knowledge base {spec.name} on {display_url(remote.base_url)}.")
         remote.check_model(spec.model)
         return f"model {spec.model} is available to this key"
 
