@@ -73,6 +73,7 @@ _TABLE = (
     ErrorCode("invalid_lead", 400, "form"),
     ErrorCode("consent_required", 400, "form"),
     ErrorCode("handoff_closed", 409, "form"),
+    ErrorCode("leads_off", 404, "form"),
 )
 
 ERROR_CODES: dict[str, ErrorCode] = {entry.code: entry for entry in _TABLE}

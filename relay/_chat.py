@@ -15,6 +15,7 @@ from answer import AnswerSources, Turn, UpstreamError, VectorStoreGone
 from relay._access import access_record
 from relay._admission import admit
 from relay._errors import refuse
+from relay._feedback import book_of
 from relay._limits import Lease
 from relay._runtime import Runtime, runtime_of
 from relay._sse import HEADERS, AnswerStream, Outcome
@@ -70,6 +71,13 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
             pending=pending,
         )
 
+    outcome.variant = admitted.variant
+    book = book_of(request)
+
+    async def on_done(response_id: str) -> None:
+        if book is not None:
+            await book.answered(answer.conversation_id, response_id, admitted.variant)
+
     body = AnswerStream(
         answer,
         outcome=outcome,
@@ -78,6 +86,7 @@ async def chat(request: Request[Any, Any, Any]) -> Response[Any]:
         sources=AnswerSources(runtime.documents, spec, vector_store_id),
         keepalive_seconds=runtime.config.keepalive_seconds,
         on_end=on_end,
+        on_done=on_done,
     )
     access.outcome = outcome
     return Stream(

@@ -17,6 +17,7 @@ from relay._errors import refuse
 from relay._metrics import CONTENT_TYPE
 from relay._openapi import document
 from relay._runtime import runtime_of
+from relay._widget_settings import widget_settings
 
 _JAVASCRIPT = "text/javascript"  # Litestar appends "; charset=utf-8" to text/* types
 _PINNED = re.compile(r"[0-9a-f]{16}\.js")
@@ -27,10 +28,14 @@ def _not_found(what: str) -> Response[Any]:
     return refuse(404, "not_found", what)
 
 
-@get("/api/ping", summary="Liveness with the server time")
-async def ping() -> dict[str, Any]:
+@get("/api/ping", summary="Liveness with the server time, and the KB's settings for the widget")
+async def ping(request: Request[Any, Any, Any]) -> dict[str, Any]:
     now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return {"ok": True, "t": now}
+    body: dict[str, Any] = {"ok": True, "t": now}
+    spec = runtime_of(request).spec.spec
+    if spec is not None:
+        body["widget"] = widget_settings(spec)
+    return body
 
 
 @get("/healthz", summary="The process is alive")
@@ -55,6 +60,8 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
 @get("/metrics", summary="Prometheus text", media_type=CONTENT_TYPE)
 async def metrics(request: Request[Any, Any, Any]) -> Response[str]:
     text = runtime_of(request).metrics.render()
+    if (desk := request.app.state.get("relay_leads")) is not None:
+        text += "\n".join(desk.metric_lines()) + "\n"
     return Response(text, media_type=CONTENT_TYPE)
 
 

@@ -14,7 +14,7 @@ import contextlib
 import enum
 import logging
 import traceback
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,8 @@ from answer import (
     ToolCalled,
     UpstreamError,
 )
+from kbcore import logfields
+from kbcore.business import MAIN_VARIANT
 from kbcore.kb import AssistantSpec
 from kbcore.wire import KB_PATH
 from relay import _log
@@ -70,6 +72,9 @@ class Outcome:
     top_score: float | None = None  # the best of their scores
     cited: int = 0  # documents cited (source events sent)
     handoff: bool = False  # the model asked for a person
+    response_id: str | None = None  # the answer's id (its feedback names it)
+    variant: str = MAIN_VARIANT  # the conversation's instructions (kbcore.business)
+    channel: str = "web"
     # The documents file_search found, best first (at most _CLOSEST): for the gap report,
     # which names the documents that came closest to a question the KB did not answer.
     closest: list[tuple[float, str]] = field(default_factory=list)
@@ -96,6 +101,9 @@ class Outcome:
             "cited": self.cited,
             "closest": [path for _, path in self.closest],
             "incomplete": self.incomplete,
+            logfields.CHANNEL: self.channel,
+            logfields.VARIANT: self.variant,
+            logfields.RESPONSE_ID: self.response_id,
         }
         if self.error_code:
             fields["upstream_error"] = self.error_code
@@ -122,8 +130,10 @@ class AnswerStream:
         sources: AnswerSources,
         keepalive_seconds: float,
         on_end: Callable[[Outcome], None],
+        on_done: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self.outcome = outcome
+        self._on_done = on_done  # awaited before `done` leaves (feedback may follow at once)
         self._answer = answer
         self._token = token
         self._spec = spec
@@ -253,6 +263,9 @@ class AnswerStream:
             outcome.result = "done"
             outcome.incomplete = event.incomplete
             outcome.tokens = event.input_tokens + event.output_tokens
+            outcome.response_id = event.response_id or None
+            if self._on_done is not None and event.response_id:
+                await self._on_done(event.response_id)
             usage = {"input_tokens": event.input_tokens, "output_tokens": event.output_tokens}
             out.append(
                 frame(

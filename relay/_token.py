@@ -98,9 +98,10 @@ class TokenSigner:
         claims = json.dumps(values, separators=(",", ":")).encode()
         return f"{conversation_id}.{_b64(_mac(self._key, conversation_id, claims) + claims)}"
 
-    def verify(self, kb_name: str, token: str) -> Claims:
+    def verify(self, kb_name: str, token: str, *, check_turns: bool = True) -> Claims:
         """The claims inside ``token``; raises ``InvalidToken`` (or its ``ConversationExpired``
-        and ``ConversationFull`` kinds) when it may not continue the conversation."""
+        and ``ConversationFull`` kinds) when it may not continue the conversation.
+        ``check_turns=False`` accepts a full conversation (its answers can still be rated)."""
         conversation_id, sep, seal = token.rpartition(".")
         if len(token) > _MAX_TOKEN or not sep or not conversation_id or not token.isascii():
             raise InvalidToken(f"The conversation token is malformed; {_NEW_CHAT}.")
@@ -125,7 +126,7 @@ class TokenSigner:
             raise ConversationExpired(
                 f"This conversation is older than {_days(self.ttl)}; {_NEW_CHAT}."
             )
-        if claims.turn >= self.max_turns:
+        if check_turns and claims.turn >= self.max_turns:
             raise ConversationFull(
                 f"This conversation has reached its {self.max_turns} messages; {_NEW_CHAT}."
             )

@@ -23,11 +23,26 @@ from relay._chat import chat
 from relay._config import Config
 from relay._counters import Clock
 from relay._errors import refuse
+from relay._feedback import FeedbackBook, feedback
+from relay._feedback import install as install_feedback
 from relay._headers import SecurityHeaders
+from relay._lead import LeadDesk, install, lead
 from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget, widget_pinned
 from relay._runtime import Runtime
 
-ROUTE_HANDLERS = [chat, ping, healthz, readyz, metrics, widget, widget_pinned, demo, openapi]
+ROUTE_HANDLERS = [
+    chat,
+    lead,
+    feedback,
+    ping,
+    healthz,
+    readyz,
+    metrics,
+    widget,
+    widget_pinned,
+    demo,
+    openapi,
+]
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -55,6 +70,8 @@ def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Lit
     since the epoch) times the rate limits, budgets and conversation tokens."""
     config = config or Config.from_env()
     runtime = Runtime(config, clock=clock)
+    desk = LeadDesk()  # the lead outbox and its delivery (sinks from the environment)
+    book = FeedbackBook(float(config.conversation_ttl))  # which conversation gave which answer
     cors = None
     if config.allowed_origins:
         cors = CORSConfig(
@@ -66,8 +83,8 @@ def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Lit
         )
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
-        on_startup=[runtime.start],
-        on_shutdown=[runtime.stop],
+        on_startup=[runtime.start, desk.start, book.start],
+        on_shutdown=[book.stop, desk.stop, runtime.stop],
         cors_config=cors,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         openapi_config=None,
@@ -75,5 +92,7 @@ def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Lit
         debug=False,
     )
     app.state.relay = runtime
+    install(app.state, desk)
+    install_feedback(app.state, book)
     app.asgi_handler = AccessLog(SecurityHeaders(app.asgi_handler), runtime.metrics)
     return app

@@ -33,7 +33,9 @@
       filtered: 'The answer was cut short by the content filter.',
       fresh: 'New conversation',
       tooLong: 'Your message is too long. Please shorten it.',
-      failed: 'Something went wrong. Please try again.'
+      failed: 'Something went wrong. Please try again.',
+      up: 'Helpful', down: 'Not helpful', wrong: 'Wrong', unhelpful: 'Unhelpful',
+      outdated: 'Outdated', other: 'Other'
     },
     ru: {
       title: 'Задайте вопрос', open: 'Открыть чат', close: 'Закрыть чат', newChat: 'Новый чат',
@@ -53,9 +55,16 @@
       filtered: 'Ответ оборван фильтром содержимого.',
       fresh: 'Новая беседа',
       tooLong: 'Сообщение слишком длинное. Сократите его, пожалуйста.',
-      failed: 'Что-то пошло не так. Попробуйте ещё раз.'
+      failed: 'Что-то пошло не так. Попробуйте ещё раз.',
+      up: 'Полезно', down: 'Бесполезно', wrong: 'Неверно', unhelpful: 'Не помогло',
+      outdated: 'Устарело', other: 'Другое'
     }
   };
+
+  // What to do for each error code of the relay: kbcore/errorcodes.py (a test keeps them equal).
+  var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed not_found method_not_allowed upstream_rejected relay_error internal_error","form":"invalid_feedback invalid_lead consent_required handoff_closed leads_off"}/*codes*/;
+  var ACT = {};
+  Object.keys(CODES).forEach(function (k) { CODES[k].split(' ').forEach(function (c) { ACT[c] = k; }); });
 
   var lang = String(opt('lang', doc.documentElement.lang || navigator.language || 'en'))
     .slice(0, 2).toLowerCase();
@@ -87,6 +96,7 @@
     return m && /^[uan]$/.test(m.r) && typeof m.t === 'string';
   });
   var isOpen = mode !== 'bubble' || !!stored.open;
+  var cfg = stored.cfg || {}; // the KB's settings for the widget, from GET /api/ping
   var ctl = null;
   var nodes = new WeakMap();
   msgs.forEach(function (m) {
@@ -98,7 +108,7 @@
   });
   function save() {
     try {
-      localStorage.setItem(KEY, JSON.stringify({ token: token, msgs: msgs.slice(-60), open: isOpen }));
+      localStorage.setItem(KEY, JSON.stringify({ token: token, msgs: msgs.slice(-60), open: isOpen, cfg: cfg }));
     } catch (e) { /* quota or private mode: the chat still works, it just won't survive */ }
   }
 
@@ -323,6 +333,10 @@
     '.e span{flex:1 1 12em}',
     '.e button,.c button{border:0;border-radius:10px;background:var(--a);color:var(--on)}',
     '.e button{padding:6px 14px}',
+    '.q{display:flex;flex-wrap:wrap;gap:6px}.q button,.f button{border:1px solid var(--a);border-radius:999px;',
+    'background:var(--bg);color:var(--a);padding:5px 12px;font-size:14px;text-align:left}',
+    '.f{display:flex;flex-wrap:wrap;gap:4px;margin-top:6px}.f button{padding:2px 8px;font-size:13px;',
+    'border-color:var(--bd);color:var(--mu)}.f [aria-pressed=true]{border-color:var(--a);color:var(--a)}',
     '.d{display:inline-flex;gap:4px;padding:4px 0}',
     '.d i{width:7px;height:7px;border-radius:50%;background:var(--mu);animation:kd 1s infinite alternate}',
     '.d i:nth-child(2){animation-delay:.2s}.d i:nth-child(3){animation-delay:.4s}',
@@ -417,6 +431,7 @@
       if (m.st === 'stopped') b.append(el('div', { class: 'n', text: T.stopped }));
       if (m.cut) b.append(el('div', { class: 'n', text: T[m.cut] }));
       if (m.src && m.src.length) b.append(el('div', { class: 's' }, [T.sources, el('ul', {}, m.src.map(chip))]));
+      if (m.st === 'done' && m.rid && m.tk) b.append(rating(m));
       out.push(b);
     }
     if (m.st === 'err') {
@@ -430,8 +445,44 @@
     return out;
   }
 
+  // 👍/👎 under a finished answer; a 👎 offers its reasons. Each click is sent (the last wins).
+  function rating(m) {
+    function b(r, why, text) {
+      return el('button', {
+        type: 'button', 'data-r': r + (why || ''), text: text, 'aria-pressed': String(why ? m.why === why : m.fb === r),
+        'aria-label': why ? null : T[r], title: why ? null : T[r], onclick: function () { rate(m, r, why); }
+      });
+    }
+    var row = el('div', { class: 'f' }, [b('up', 0, '👍'), b('down', 0, '👎')]);
+    if (m.fb === 'down') ['wrong', 'unhelpful', 'outdated', 'other'].forEach(function (w) { row.append(b('down', w, T[w])); });
+    return row;
+  }
+  function rate(m, r, why) {
+    var key = r + (why || '');
+    m.fb = r;
+    m.why = why || null;
+    redraw(m);
+    save();
+    var f = nodes.get(m)[0].querySelector('[data-r="' + key + '"]');
+    if (f) f.focus();
+    var body = { conversation: m.tk, response_id: m.rid, rating: r };
+    if (why) body.reason = why;
+    fetch(api + '/feedback', {
+      method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+    }).catch(function () { /* a lost rating is not worth an error */ });
+  }
+  function starters() {
+    var s = cfg.starters || {};
+    s = s[lang] || s.en || s[Object.keys(s)[0]];
+    return Array.isArray(s) ? s.filter(function (q) { return typeof q === 'string'; }).slice(0, 6) : [];
+  }
+  var qs = null; // the starter questions, on an empty chat
   function draw() {
     log.replaceChildren(el('div', { class: 'm b' }, [el('div', { class: 't' }, [markdown(T.greeting)])]));
+    qs = !msgs.length && starters().length ? el('div', { class: 'q' }, starters().map(function (q) {
+      return el('button', { type: 'button', text: q, onclick: function () { ta.value = q; submit(); } });
+    })) : null;
+    if (qs) log.append(qs);
     msgs.forEach(function (m, i) { place(m, i === msgs.length - 1); });
     busyUi();
     toBottom();
@@ -480,6 +531,7 @@
     grow();
     var u = { r: 'u', t: q };
     var prev = msgs[msgs.length - 1];
+    if (qs) { qs.remove(); qs = null; }
     msgs.push(u);
     if (prev) redraw(prev); // drops a stale Retry button
     place(u, true);
@@ -502,19 +554,17 @@
   // Retry stays disabled until Retry-After has passed (429, and 409 conversation_busy).
   function httpError(res, code) {
     var st = res.status;
-    if (st === 429 || st === 409) {
+    var k = ACT[code] || (st === 429 ? 'rate' : st === 409 ? 'locked' : st === 413 ? 'tooLong'
+      : st > 499 ? 'busy' : 'failed');
+    if (k === 'rate' || k === 'locked') {
       var h = res.headers.get('Retry-After');
       var s = Number(h);
       if (h && isNaN(s)) s = (Date.parse(h) - Date.now()) / 1000;
       s = s > 0 ? Math.ceil(s) : 0;
-      return { k: st === 409 ? 'locked' : 'rate', s: s, until: Date.now() + s * 1000 };
+      return { k: k, s: s, until: Date.now() + s * 1000 };
     }
-    if (st === 413) return { k: 'tooLong' };
-    if (st === 503) return { k: code === 'upstream_quota' ? 'quota' : 'busy' };
-    return { k: 'failed', code: code || String(st) };
+    return { k: k, code: code || String(st) };
   }
-  // The relay refuses a token it will never accept again: a new chat is the only way on.
-  var ENDED = /^(invalid_conversation|conversation_expired|conversation_full)$/;
 
   async function ask(q, again) {
     var a = { r: 'a', t: '', src: [], st: 'live' };
@@ -547,22 +597,6 @@
         var code = '';
         try { code = ((await res.json()).error || {}).code || ''; } catch (e) { /* not JSON */ }
         err = httpError(res, code);
-        // Start a new chat once, by itself: the old transcript stays, above a divider placed
-        // before the question that opens the new conversation.
-        if (!again && sentToken && res.status === 400 && ENDED.test(code)) {
-          token = null;
-          msgs.pop();
-          nodes.get(a).forEach(function (n) { n.remove(); });
-          ctl = null;
-          var v = { r: 'n', t: '' };
-          var qi = msgs.length - 1;
-          while (qi > 0 && msgs[qi].r !== 'u') qi--;
-          var at = (nodes.get(msgs[qi]) || [])[0];
-          msgs.splice(qi, 0, v);
-          nodes.set(v, msgNodes(v));
-          if (at) at.before(nodes.get(v)[0]);
-          return ask(q, true);
-        }
       } else if (!/event-stream/.test(res.headers.get('Content-Type') || '')) {
         err = { k: 'failed' };
       } else {
@@ -580,14 +614,33 @@
             }
           } else if (ev === 'done') {
             ended = true;
+            a.rid = d.response_id;
             if (d.incomplete) a.cut = d.incomplete === 'content_filter' ? 'filtered' : 'cut';
           } else if (ev === 'error') {
             ended = true;
-            err = /rate_limit/.test(d.code) ? { k: 'rate', s: 0 }
-              : d.code === 'upstream_quota' ? { k: 'quota' } : { k: 'failed', code: d.code };
+            err = { k: ACT[d.code] || 'failed', code: d.code, s: 0 };
           }
         });
         if (!ended) err = { k: 'lost' };
+      }
+      // A dead token: a new chat, once, by itself; the old transcript stays above a divider.
+      if (err && err.k === 'new') {
+        if (!again && sentToken && !a.t) {
+          token = null;
+          msgs.pop();
+          nodes.get(a).forEach(function (n) { n.remove(); });
+          ctl = null;
+          var v = { r: 'n', t: '' };
+          var qi = msgs.length - 1;
+          while (qi > 0 && msgs[qi].r !== 'u') qi--;
+          var at = (nodes.get(msgs[qi]) || [])[0];
+          msgs.splice(qi, 0, v);
+          nodes.set(v, msgNodes(v));
+          if (at) at.before(nodes.get(v)[0]);
+          return ask(q, true);
+        }
+        token = null; // Retry then opens a new conversation, never the dead one again
+        err.k = 'failed';
       }
     } catch (e) {
       err = c.signal.aborted ? null : { k: a.t ? 'lost' : 'offline' };
@@ -597,7 +650,7 @@
     if (gone()) return;
     if (c.signal.aborted) a.st = 'stopped';
     else if (err) { a.st = 'err'; a.err = err; }
-    else a.st = 'done';
+    else { a.st = 'done'; a.tk = token; }
     redraw(a);
     busyUi();
     save();
@@ -677,6 +730,11 @@
     (target || doc.body).append(host);
     sync();
     draw();
+    fetch(api + '/ping', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (j) {
+      cfg = (j && j.widget) || {};
+      save();
+      if (!msgs.length && !ctl) draw();
+    }).catch(function () { /* offline: the chat says so when asked */ });
   }
   if (doc.body) mount(); else doc.addEventListener('DOMContentLoaded', mount);
 

@@ -19,6 +19,8 @@ from tests.relay.conftest import MakeRelay
 # DESIGN.md "Relay HTTP API": every route the relay has, and its method.
 DESIGN_ROUTES = {
     ("POST", "/api/chat"),
+    ("POST", "/api/feedback"),
+    ("POST", "/api/lead"),
     ("GET", "/api/ping"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -49,7 +51,7 @@ def test_route_audit(tmp_path: Path) -> None:
     app = offline_app(tmp_path, allowed_origins=("https://club.example",), demo=True)
     assert app_routes(app) == DESIGN_ROUTES
     with_body = {(m, p) for m, p in app_routes(app) if m in ("POST", "PUT", "PATCH", "DELETE")}
-    assert with_body == {("POST", "/api/chat")}
+    assert with_body == {("POST", "/api/chat"), ("POST", "/api/feedback"), ("POST", "/api/lead")}
 
 
 def test_no_other_route_answers(tmp_path: Path) -> None:
