@@ -14,7 +14,7 @@ from sandbox.crm._wire import path
 
 FAKES = ("webhook", "bitrix24", "amocrm", "hubspot")
 KINDS = ("500", "400", "timeout", "drop_reply")
-LOG_SIZE = 5000
+LOG_SIZE = 20000
 
 
 @dataclass(frozen=True)
