@@ -37,7 +37,10 @@ def _to_item(item: Any) -> JSON:
     kind = item.get("type", "message")
     if kind != "message":
         stored = copy.deepcopy(item)
-        stored.setdefault("id", new_id(_prefix(kind)))
+        if not stored.get("id"):
+            stored["id"] = new_id(_prefix(kind))
+        if kind in ("function_call", "function_call_output") and not stored.get("status"):
+            stored["status"] = "completed"  # as listed back: FunctionToolCall(Output)Resource
         return stored
     role = item.get("role", "user")
     content = item.get("content", [])
@@ -73,6 +76,10 @@ def item_text(item: JSON) -> str:
         return "\n".join(str(part.get("text", "")) for part in item.get("content", []))
     if item.get("type") == "file_search_call":
         return "\n".join(item.get("queries") or [])
+    if item.get("type") == "function_call":
+        return str(item.get("arguments") or "")
+    if item.get("type") == "function_call_output" and isinstance(item.get("output"), str):
+        return str(item["output"])
     return ""
 
 

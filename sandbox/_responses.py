@@ -24,6 +24,7 @@ from sandbox._run import Run
 from sandbox._schema import validate_body
 from sandbox._sse import CutResponse, EventStream
 from sandbox._state import JSON, Store, store_of
+from sandbox._tools import check_paired, decide
 
 MAX_NUM_RESULTS = 50
 
@@ -37,7 +38,9 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
     check_parameters(model, body)
     conversation_id = _conversation_id(store, body)
     input_items = to_items(body.get("input", []))
-    context = fit_context(model, body, _context(store, body, conversation_id), input_items)
+    history = _context(store, body, conversation_id)
+    check_paired(history, input_items)
+    context = fit_context(model, body, history, input_items)
     tool = _file_search_tool(store, body.get("tools") or [])
     if body.get("tool_choice") == "none":
         tool = None  # the tools are echoed but not called
@@ -51,6 +54,7 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
         input_items=input_items,
         question=last_user_text([*context, *input_items]),
         tool=tool,
+        call=decide(body.get("tools") or [], body.get("tool_choice"), input_items),
         delay_s=dealt.config.token_delay_ms / 1000 if streaming else 0.0,
         fault=dealt.picked if streaming else None,
         reasoning_tokens=reasoning_tokens(model, body),

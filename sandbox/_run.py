@@ -32,6 +32,7 @@ from sandbox._response_object import show, usage
 from sandbox._sse import Dropped
 from sandbox._state import JSON, Store, new_id, now
 from sandbox._tokens import count_tokens
+from sandbox._tools import Call, argument_deltas, call_item
 
 WORDS_PER_DELTA = 3
 DELTAS_BEFORE_FAULT = 3
@@ -46,6 +47,8 @@ class Run:
     input_items: list[JSON]
     question: str
     tool: JSON | None
+    # the function the model calls instead of answering (``_tools.decide``)
+    call: Call | None = None
     delay_s: float = 0.0
     fault: Fault | None = None
     # what a reasoning model spends before it answers (0: not a reasoning model)
@@ -78,6 +81,10 @@ class Run:
         if budget and reasoning >= budget:
             # the reasoning spent the whole budget: no search, no text (as upstream)
             response.update(status="incomplete", incomplete_details={"reason": "max_output_tokens"})
+        elif self.call is not None:
+            # a function call ends the turn: no search, no text
+            async for event in self._function_call(self.call):
+                yield event
         else:
             if self.tool is not None:
                 async for event in self._file_search(self.tool):
@@ -136,6 +143,27 @@ class Run:
         self.response["output"].append(fs)
         self._hits = hits
         yield self._event("response.output_item.done", output_index=index, item=self._show(fs))
+
+    async def _function_call(self, call: Call) -> AsyncGenerator[JSON, None]:
+        """The ``function_call`` item: added with empty arguments, the arguments in
+        deltas, ``function_call_arguments.done``, then done."""
+        index = len(self.response["output"])
+        item = call_item(call)
+        where = {"item_id": item["id"], "output_index": index}
+        yield self._event("response.output_item.added", output_index=index, item=dict(item))
+        for sent, delta in enumerate(argument_deltas(call.arguments)):
+            if sent and self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            yield self._event("response.function_call_arguments.delta", **where, delta=delta)
+        yield self._event(
+            "response.function_call_arguments.done",
+            **where,
+            name=call.name,
+            arguments=call.arguments,
+        )
+        item.update(status="completed", arguments=call.arguments)
+        self.response["output"].append(item)
+        yield self._event("response.output_item.done", output_index=index, item=dict(item))
 
     async def _message(self, answer: Answer, budget: int | None) -> AsyncGenerator[JSON, None]:
         text, citations = _limit(answer, budget)
@@ -251,7 +279,8 @@ def _results(hits: list[JSON]) -> list[JSON]:
 
 
 def _answer_text(response: JSON) -> str:
-    return "".join(item_text(item) for item in response["output"] if item["type"] == "message")
+    spoken = ("message", "function_call")
+    return "".join(item_text(item) for item in response["output"] if item["type"] in spoken)
 
 
 def _deltas(text: str, stops: list[int]) -> list[str]:
