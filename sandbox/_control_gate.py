@@ -1,10 +1,12 @@
-"""Who may drive the control routes ``/_sandbox/*``: local tools, never a web page.
+"""Who may use the sandbox: local tools, never a web page.
 
 A browser lets any page send a "simple" cross-origin POST (``text/plain``, no preflight),
-and a DNS-rebinding page reaches a loopback server under the page's own host name. So a
-control request must carry a loopback ``Host`` (and a loopback ``Origin`` when it has
-one: a page on another site sends its own), and a body must be ``application/json``,
-which no page can send cross-origin without a preflight the sandbox never grants.
+and a DNS-rebinding page reaches a loopback server under the page's own host name. So
+every request (``/v1`` as much as the control routes ``/_sandbox/*``: the API reads out
+the KB's files and answers as a model) must carry a loopback ``Host`` (and a loopback
+``Origin`` when it has one: a page on another site sends its own); a control request's
+body must also be ``application/json``, which no page can send cross-origin without a
+preflight the sandbox never grants.
 """
 
 from __future__ import annotations
@@ -37,15 +39,13 @@ def _host_name(host_header: str) -> str | None:
         return None
 
 
-def check_control_request(
-    method: str, host: str | None, origin: str | None, content_type: str | None
-) -> ApiError | None:
-    """The refusal for a control request that is not a local tool's, else ``None``."""
+def check_loopback(host: str | None, origin: str | None) -> ApiError | None:
+    """The refusal for a request (any route) that is not a local tool's, else ``None``."""
     if not _is_loopback(_host_name(host or "")):
         return ApiError(
             403,
-            f"The sandbox's control routes answer only loopback requests; this one was "
-            f"addressed to host {host!r}. Call them as http://127.0.0.1:PORT/_sandbox/...",
+            f"The sandbox answers only loopback requests; this one was addressed to host "
+            f"{host!r}. Call it as http://127.0.0.1:PORT/...",
             type="permission_denied",
         )
     if origin is not None:
@@ -56,10 +56,20 @@ def check_control_request(
         if not _is_loopback(origin_host):
             return ApiError(
                 403,
-                f"The sandbox's control routes answer only loopback requests; this one came "
-                f"from the page {origin!r}, so it was refused.",
+                f"The sandbox answers only loopback requests; this one came from the page "
+                f"{origin!r}, so it was refused.",
                 type="permission_denied",
             )
+    return None
+
+
+def check_control_request(
+    method: str, host: str | None, origin: str | None, content_type: str | None
+) -> ApiError | None:
+    """The refusal for a control request that is not a local tool's, else ``None``."""
+    refused = check_loopback(host, origin)
+    if refused is not None:
+        return refused
     if method in ("POST", "PUT", "PATCH"):
         media = (content_type or "").split(";", 1)[0].strip().lower()
         if media != "application/json":

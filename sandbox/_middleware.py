@@ -1,4 +1,5 @@
-"""The gate: control requests (``/_sandbox/*``) from local tools only; on ``/v1``, it
+"""The gate: every request from a local tool only (loopback ``Host`` and ``Origin``; control
+requests ``/_sandbox/*`` also JSON only); on ``/v1``, it
 counts and logs each request, checks the bearer key, applies latency, an exhausted quota
 and faults. Plus the ``before_send`` hook stamping OpenAI's response headers.
 
@@ -18,7 +19,7 @@ from typing import Any, cast
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox._control import Control
-from sandbox._control_gate import check_control_request
+from sandbox._control_gate import check_control_request, check_loopback
 from sandbox._errors import ApiError
 from sandbox._faults import Fault, Faults, RequestFaults, deal
 
@@ -159,6 +160,11 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
                 _header(scope, b"origin"),
                 _header(scope, b"content-type"),
             )
+            if refusal is not None:
+                await _send_error(send, refusal)
+                return
+        else:  # every other route too: a rebound page must not read the KB through /v1
+            refusal = check_loopback(_header(scope, b"host"), _header(scope, b"origin"))
             if refusal is not None:
                 await _send_error(send, refusal)
                 return
