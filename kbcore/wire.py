@@ -57,6 +57,8 @@ KB_ATTRIBUTES_SHA256 = "kb_attributes_sha256"  # digest of every file's attribut
 KB_CHUNKING = "kb_chunking"
 KB_REVISION = "kb_revision"
 KB_TOOL = "kb_tool"
+KB_CREATE = "kb_create"  # a one-off mark set by the create request, gone with the first stamp
+KB_UPLOADS_SHA256 = "kb_uploads_sha256"  # digest of the store's own uploads (sync's fast path)
 
 STORE_NAME_PREFIX = "kb:"
 

@@ -15,6 +15,7 @@ from kbcore import output as _output
 from kbcore.defaults import CONCURRENCY
 from kbcore.kb import load_spec
 from sync import (
+    PREVIEW_EXPIRES_DAYS,
     ApplyReport,
     Remote,
     apply,
@@ -52,7 +53,7 @@ def preview(kb_dir: Path, pr: int, *, delete: bool = False, concurrency: int = C
 def _try_it(store_id: str) -> str:
     return (
         f"Preview store {store_id} is up to date; try it with VECTOR_STORE_ID={store_id} "
-        "kbsync relay (it expires 7 days after its last use)."
+        f"kbsync relay (it expires {PREVIEW_EXPIRES_DAYS} days after its last use)."
     )
 
 

@@ -3,7 +3,7 @@
 ``kbsync`` (the command line) drives it through the names below.
 """
 
-from sync._apply import ApplyReport, apply
+from sync._apply import PREVIEW_EXPIRES_DAYS, ApplyReport, apply
 from sync._preview import Deleted, delete_preview, plan_preview
 from sync._progress import Progress
 from sync._progress import make as make_progress
@@ -17,6 +17,7 @@ from sync._safety import mass_delete_problem, raise_if_unsafe
 from sync.plan import Plan
 
 __all__ = [
+    "PREVIEW_EXPIRES_DAYS",
     "ApplyReport",
     "Deleted",
     "Plan",

@@ -9,7 +9,12 @@
 6. rewrite the attributes of moved and retagged files;
 7. delete the orphaned uploads the plan found (``kbcore/wire.py``: Files kbsync
    uploaded for this store that an interrupted run never attached or never deleted);
-8. stamp the store, only when everything above succeeded.
+8. sweep this store's orphans when an upload's reply may have been lost (``_uploads``);
+9. stamp the store (with the digest of its own uploads), only when everything above
+   succeeded.
+
+A File another store of the KB still holds (a preview attached it) is detached, never
+deleted: deleting it would break the preview (``_uploads``).
 
 An old version is removed only when its replacement is ``completed``, so a document
 in git is never missing because of a run. A failure is recorded with its path and
@@ -27,10 +32,14 @@ from typing import TypeVar
 from kbcore.defaults import CONCURRENCY
 from kbcore.errors import RemoteError
 from kbcore.output import plural
+from kbcore.wire import KB_UPLOADS_SHA256
 from sync._changes import UPLOADS, Rewrite, Unmanaged
 from sync._ingest import Failure, ingest, parallel
 from sync._progress import Progress
 from sync._remote import Remote
+from sync._remote_errors import RunStopped
+from sync._stamp import uploads_digest
+from sync._uploads import held_elsewhere, sweep_lost_uploads
 from sync.plan import Plan
 
 __all__ = ["ApplyReport", "Failure", "apply"]
@@ -91,6 +100,7 @@ def apply(
         if plan.dirty_mark is not None and plan.touches_files(prune_unmanaged):
             remote.stamp(plan.store_id, plan.dirty_mark)
     store = report.store_id
+    unsure = remote.unsure_uploads
 
     ingested = ingest(
         plan.uploads(),
@@ -123,6 +133,11 @@ def apply(
             for file_id in change.remove
         )
 
+    # A File another store of the KB still holds (a preview attached it) is only detached:
+    # deleting it would break that store (``_uploads``).
+    held = held_elsewhere(remote, plan.kb_name, store, [f for _, f, owned in doomed if owned])
+    doomed = [(path, file_id, owned and file_id not in held) for path, file_id, owned in doomed]
+
     def remove(item: tuple[str, str, bool]) -> None:
         _, file_id, owned = item
         remote.detach(store, file_id)
@@ -154,8 +169,18 @@ def apply(
         report.failures,
     )
 
+    if remote.unsure_uploads > unsure:
+        # an upload's reply may have been lost after its File was made: none outlives the run
+        try:
+            report.orphans_deleted += sweep_lost_uploads(remote, store, plan.kb_name)
+        except RunStopped:
+            raise
+        except RemoteError as error:
+            report.failures.append(Failure(_ORPHAN, str(error)))
+
     if not report.failures:
-        remote.stamp(store, plan.stamp)
+        own = uploads_digest(remote.list_uploads(), store)
+        remote.stamp(store, {**plan.stamp, KB_UPLOADS_SHA256: own})
         report.stamped = True
     return report
 

@@ -8,6 +8,8 @@ same plan and apply as the main store, re-using the main store's Files.
   attached by that File's id: only new or changed documents are uploaded. The main
   store's Files are ``shared``: the preview detaches them, never deletes them.
 - Re-running after a push plans the preview like a sync (the stamp fast path included).
+  A preview unused for its whole expiry (7 days) has expired: searches and answers on it
+  fail, so planning removes it (store and own Files) and plans a new one from scratch.
 - ``delete_preview`` removes the store, then every File only it used: its own uploads,
   attached or orphaned (named for the preview store, ``kbcore/wire.py``), never one of
   the main store's.
@@ -19,12 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from kbcore.kb import KnowledgeBase
+from kbcore.output import info
 from kbcore.wire import KB_PREVIEW, orphans, preview_label
 from sync._changes import Change, Create, Retry, Update
 from sync._remote import Remote
-from sync._remote_state import RemoteFile, RemoteState
+from sync._remote_state import RemoteFile, RemoteStore
 from sync._run import git_revision
 from sync._stamp import trusted
+from sync._uploads import held_elsewhere, remote_state
 from sync.plan import Plan, desired, diff, settled
 
 
@@ -34,15 +38,21 @@ def plan_preview(kb: KnowledgeBase, remote: Remote, pr: int, *, refresh: bool = 
     name = kb.settings.name
     remote.check_model(kb.settings.model)
     preview = remote.find_preview(name, label)
+    if preview is not None and preview.expired:
+        # Unused for its whole expiry, it refuses searches and answers: it is removed
+        # (the one write of planning) and built again, never reused.
+        _remove(name, remote, preview)
+        info(f"Preview store {preview.id} had expired (unused too long); building a new one.")
+        preview = None
     revision = git_revision(kb.root)
     wanted = desired(kb)
-    if preview is not None and not refresh and trusted(kb, wanted, preview):
+    if preview is not None and not refresh and trusted(kb, wanted, preview, remote.list_uploads):
         return _as_preview(settled(kb, preview, wanted, revision=revision), label)
     main = remote.find_store(name)
     main_files = remote.list_files(main.id) if main else []
     files = remote.list_files(preview.id) if preview else []
-    lost = orphans(remote.list_uploads(), preview.id, (f.id for f in files)) if preview else ()
-    plan = diff(kb, RemoteState(preview, tuple(files), lost), revision=revision, wanted=wanted)
+    state = remote_state(remote, preview, files, name)
+    plan = diff(kb, state, revision=revision, wanted=wanted)
     attached = {f.id for f in files}
     changes = _reusing(plan.changes, main_files, attached)
     shared = frozenset(f.id for f in main_files)
@@ -86,13 +96,20 @@ def delete_preview(kb_name: str, remote: Remote, pr: int) -> Deleted:
     preview = remote.find_preview(kb_name, preview_label(pr))
     if preview is None:
         return Deleted(None, 0, 0)
+    return _remove(kb_name, remote, preview)
+
+
+def _remove(kb_name: str, remote: Remote, preview: RemoteStore) -> Deleted:
     main = remote.find_store(kb_name)
     kept = {f.id for f in remote.list_files(main.id)} if main else set()
     attached = [f.id for f in remote.list_files(preview.id)]
     # Uploads for this store that an interrupted run never attached go too.
     lost = orphans(remote.list_uploads(), preview.id, attached)
     remote.delete_store(preview.id)
-    doomed = sorted({*attached, *lost} - kept)
+    candidates = {*attached, *lost} - kept
+    # a main-store File the main store let go while this preview held it: another
+    # preview may hold it still
+    doomed = sorted(candidates - held_elsewhere(remote, kb_name, preview.id, candidates))
     for file_id in doomed:
         remote.delete_file(file_id)
     return Deleted(preview.id, len(doomed), len(set(attached) & kept))

@@ -398,6 +398,15 @@ class Remote:
             gone_ok=True,
         )
 
+    def holds(self, store_id: str, file_id: str) -> bool:
+        """Whether ``file_id`` is attached to the store (one retrieve; gone is False)."""
+        found = self._call(
+            f"reading file {file_id} of vector store {store_id}",
+            lambda: self._client.vector_stores.files.retrieve(file_id, vector_store_id=store_id),
+            gone_ok=True,
+        )
+        return found is not None
+
     def delete_file(self, file_id: str) -> None:
         self._call(
             f"deleting file {file_id}", lambda: self._client.files.delete(file_id), gone_ok=True
@@ -527,6 +536,7 @@ def _store(store: Any) -> RemoteStore:
     return RemoteStore(
         id=store.id,
         name=store.name or "",
+        status=store.status or "completed",
         metadata=dict(store.metadata or {}),
         file_counts=FileCounts(
             in_progress=counts.in_progress,

@@ -88,6 +88,11 @@ class RemoteStore:
     name: str
     metadata: dict[str, str] = field(default_factory=dict)
     file_counts: FileCounts = field(default_factory=FileCounts)
+    status: str = "completed"  # in_progress | completed | expired (``expires_after`` passed)
+
+    @property
+    def expired(self) -> bool:
+        return self.status == "expired"
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ class RemoteState:
     store: RemoteStore | None
     files: tuple[RemoteFile, ...] = ()
     orphans: tuple[str, ...] = ()
+    uploads_sha256: str | None = None  # ``_uploads.digest`` of the store's own uploads
 
 
 def chunking_label(chunking: Chunking | None) -> str:

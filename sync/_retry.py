@@ -24,6 +24,9 @@ class RetryPolicy:
     base: float = 0.25  # seconds before the first repeat (before jitter)
     cap: float = 8.0  # longest backoff we choose ourselves
     max_server_wait: float = 60.0  # longest ``retry-after`` we honour
+    # how long one request may wait out a route's bare 429s (``_pace``): a few windows
+    # of the API's per-minute limits
+    rate_limit_patience: float = 300.0
 
     def delay(
         self,

@@ -13,12 +13,11 @@ from pathlib import Path
 from kbcore import output as _output
 from kbcore.errors import KbsyncError
 from kbcore.kb import KnowledgeBase, load_kb
-from kbcore.wire import orphans
 from sync._apply import ApplyReport
 from sync._progress import Progress, Step
 from sync._remote import Remote
-from sync._remote_state import RemoteState
 from sync._stamp import trusted
+from sync._uploads import remote_state
 from sync.plan import Plan, desired, diff, settled
 
 NAMED_UNMANAGED = 50  # unmanaged files shown by name (one GET each); the rest by id
@@ -47,14 +46,13 @@ def make_plan(kb: KnowledgeBase, remote: Remote, *, refresh: bool = False) -> Pl
     store = remote.find_store(kb.settings.name)
     revision = git_revision(kb.root)
     wanted = desired(kb)
-    if store is not None and not refresh and trusted(kb, wanted, store):
+    if store is not None and not refresh and trusted(kb, wanted, store, remote.list_uploads):
         return settled(kb, store, wanted, revision=revision)
     files = remote.list_files(store.id) if store else []
     unmanaged = [f.id for f in files if not f.managed][:NAMED_UNMANAGED]
     names = {file_id: remote.filename(file_id) for file_id in unmanaged}
     files = [replace(f, filename=names[f.id]) if f.id in names else f for f in files]
-    lost = orphans(remote.list_uploads(), store.id, (f.id for f in files)) if store else ()
-    state = RemoteState(store, tuple(files), lost)
+    state = remote_state(remote, store, files, kb.settings.name)
     return diff(kb, state, revision=revision, wanted=wanted)
 
 

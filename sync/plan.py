@@ -18,7 +18,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from kbcore.kb import Chunking, Document, KnowledgeBase
-from kbcore.wire import KB_CHUNKING, KB_SPEC_SHA256, preview_store_name, store_name
+from kbcore.wire import (
+    KB_CHUNKING,
+    KB_SPEC_SHA256,
+    KB_UPLOADS_SHA256,
+    preview_store_name,
+    store_name,
+)
 from sync._changes import (
     REWRITES,
     UPLOADS,
@@ -179,7 +185,7 @@ def diff(
 
     order = {a: i for i, a in enumerate(Action)}
     changes.sort(key=lambda c: (c.path, order[c.action], c.remove))
-    stamp = stamp_for(kb, wanted, metadata, revision)
+    stamp = stamp_for(kb, wanted, metadata, revision, remote.uploads_sha256)
     return Plan(
         kb_name=kb.settings.name,
         store_id=remote.store.id if remote.store else None,
@@ -204,7 +210,7 @@ def settled(
 ) -> Plan:
     """The plan of a store whose stamp proves it in sync (``_stamp.trusted``): no changes,
     built without listing its files."""
-    stamp = stamp_for(kb, wanted, store.metadata, revision)
+    stamp = stamp_for(kb, wanted, store.metadata, revision, store.metadata.get(KB_UPLOADS_SHA256))
     return Plan(
         kb_name=kb.settings.name,
         store_id=store.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -48,7 +49,10 @@ def test_every_step_passes_and_is_listed(tmp_path: Path, sandbox: Server) -> Non
     # The temporary store was marked and expiring, and its document cited by the answer.
     sent = requests(sandbox)
     created = next(r for r in sent if r["method"] == "POST" and r["path"] == "/v1/vector_stores")
-    assert created["body"]["metadata"] == {"kb_name": "test", "kb_preview": "check"}
+    metadata = created["body"]["metadata"]
+    # kb_create: the one-off mark that lets a repeated create find the store it made
+    assert re.fullmatch(r"[0-9a-f]{16}", metadata.pop("kb_create"))
+    assert metadata == {"kb_name": "test", "kb_preview": "check"}
     assert created["body"]["expires_after"] == {"anchor": "last_active_at", "days": 1}
     assert created["body"]["name"].startswith("kb:test#check-")
     answers = [r for r in sent if r["method"] == "POST" and r["path"] == "/v1/responses"]
