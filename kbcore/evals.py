@@ -16,15 +16,16 @@ the file.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from kbcore._ignore import Excluder
 from kbcore._yamlnodes import NULL, NodeReader, compose_file, is_null, shown
 from kbcore.errors import KbError
-from kbcore.kb import EVALS, FILES, SETTINGS, KnowledgeBase
+from kbcore.kb import EVALS, FILES, SETTINGS, Document, KnowledgeBase, Settings
 from kbcore.output import display_path
 
 DEFAULT_K = 5
@@ -43,31 +44,55 @@ class EvalCase:
     says: tuple[str, ...] = ()  # phrases the answer must contain (``--answers`` only)
 
 
-def load_evals(kb: KnowledgeBase) -> tuple[EvalCase, ...]:
+def load_evals(
+    kb: KnowledgeBase, *, renames: Mapping[str, str] | None = None
+) -> tuple[EvalCase, ...]:
     """The cases of ``kb/evals.yaml`` in file order; none when the file is absent or empty.
 
-    Raises ``KbError`` listing every problem, each ``kb/evals.yaml:LINE: sentence``."""
-    path = kb.root / EVALS
+    Raises ``KbError`` listing every problem, each ``kb/evals.yaml:LINE: sentence``.
+    ``renames`` (old kb path → new, e.g. from git) names the new path of a document
+    that moved."""
+    return read_evals(kb.root, kb.settings, kb.documents, renames=renames)
+
+
+def read_evals(
+    root: Path,
+    settings: Settings,
+    documents: Iterable[Document],
+    *,
+    renames: Mapping[str, str] | None = None,
+) -> tuple[EvalCase, ...]:
+    """``load_evals`` from the parts of a KB, for a KB that has problems elsewhere
+    (``kbsync validate`` lists the problems of every part at once)."""
+    path = root / EVALS
     problems: list[str] = []
-    root, _ = compose_file(path, problems)
+    node, _ = compose_file(path, problems)
     if problems:
         raise KbError(problems)
-    if root is None or (isinstance(root, ScalarNode) and root.tag == NULL):
+    if node is None or (isinstance(node, ScalarNode) and node.tag == NULL):
         return ()
-    reader = _Reader(display_path(path), kb)
-    cases = reader.read(root)
+    reader = _Reader(display_path(path), root, settings, documents, renames or {})
+    cases = reader.read(node)
     if reader.found:
         raise KbError(reader.problems())
     return cases
 
 
 class _Reader(NodeReader):
-    def __init__(self, shown_path: str, kb: KnowledgeBase) -> None:
+    def __init__(
+        self,
+        shown_path: str,
+        root: Path,
+        settings: Settings,
+        documents: Iterable[Document],
+        renames: Mapping[str, str],
+    ) -> None:
         super().__init__(shown_path)
-        self.documents = frozenset(d.path for d in kb.documents)
-        self.excluder = Excluder(kb.settings.exclude)
-        self.files = kb.root / FILES
-        self.settings_name = display_path(kb.root / SETTINGS)
+        self.renames = renames
+        self.documents = frozenset(d.path for d in documents)
+        self.excluder = Excluder(settings.exclude)
+        self.files = root / FILES
+        self.settings_name = display_path(root / SETTINGS)
 
     def read(self, root: Node) -> tuple[EvalCase, ...]:
         if not isinstance(root, SequenceNode):
@@ -172,8 +197,14 @@ class _Reader(NodeReader):
                 " expect a document that is sent, or stop excluding this one.",
             )
             return None
-        close = difflib.get_close_matches(path, sorted(self.documents), n=1, cutoff=0.6)
-        hint = f'did you mean "{close[0]}"?' if close else "write its path under kb/files/."
+        renamed = self.renames.get(path)
+        if renamed in self.documents:
+            self.problem(
+                node, f'expect "{path}" was renamed to "{renamed}"; write the new path here.'
+            )
+            return None
+        close = closest(path, self.documents)
+        hint = f'did you mean "{close}"?' if close else "write its path under kb/files/."
         self.problem(node, f'expect "{path}" is not a document of the knowledge base; {hint}')
         return None
 
@@ -205,6 +236,17 @@ class _Reader(NodeReader):
                 self.problem(entry, f"says entries must be phrases (text), not {shown(entry)}.")
                 return None
         return tuple(phrases)
+
+
+def closest(path: str, documents: Iterable[str]) -> str | None:
+    """The document whose path is closest to ``path``, looked for in ``path``'s own folder
+    first (its language, in a KB with a folder per language); in another folder only
+    when its own folder holds no document."""
+    folder = PurePosixPath(path).parent
+    mine = sorted(d for d in documents if PurePosixPath(d).parent == folder)
+    pool = mine or sorted(documents)
+    close = difflib.get_close_matches(path, pool, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _written(node: Node) -> str | None:

@@ -46,6 +46,13 @@ TEXT_EXTENSIONS: frozenset[str] = SUPPORTED_EXTENSIONS - {".doc", ".docx", ".pdf
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
+# "The Assistants API supports files up to 2 million tokens" (OpenAI's API reference,
+# POST /v1/files); a document over it fails processing in the vector store.
+MAX_FILE_TOKENS = 2_000_000
+# An estimate from the size alone: about 4 bytes of UTF-8 per token in English
+# (Cyrillic takes 2 bytes a letter and about as many letters fewer per token).
+BYTES_PER_TOKEN = 4
+
 
 def mime_type(name: str) -> str:
     """The MIME type OpenAI lists for ``name``'s extension (any case); ``KeyError`` if none."""

@@ -71,9 +71,11 @@ __all__ = [
     "AssistantSpec",
     "Chunking",
     "Document",
+    "Inspection",
     "KnowledgeBase",
     "Settings",
     "files_digest",
+    "inspect_kb",
     "load_kb",
     "load_spec",
     "source_url",
@@ -140,23 +142,34 @@ def load_spec(kb_dir: Path) -> AssistantSpec:
     return spec
 
 
-def load_kb(
+@dataclass(frozen=True)
+class Inspection:
+    """Everything loading found, problems included: ``kbsync validate`` lists them all."""
+
+    root: Path
+    settings: Settings
+    spec: AssistantSpec | None  # None when instructions or settings have problems
+    documents: tuple[Document, ...]  # sorted by path; the ones without problems
+    problems: tuple[str, ...]
+    documents_checked: bool  # False: kb/files/ was not walked (files.exclude unreadable)
+
+
+def inspect_kb(
     kb_dir: Path,
     *,
     workers: int | None = None,
     on_hashed: Callable[[int, int], None] | None = None,
-) -> KnowledgeBase:
-    """Load, validate and hash everything; raises ``KbError`` listing every problem at once.
-
-    ``workers`` threads hash the documents (default: the CPU count).
-    ``on_hashed(bytes_done, bytes_total)`` reports hashing progress on the calling thread."""
+) -> Inspection:
+    """Load, validate and hash everything, collecting every problem (never raises
+    ``KbError``); ``load_kb`` is this, raising when there is a problem."""
     settings, spec, problems, exclude_ok = _load_settings_and_spec(kb_dir)
-    if is_link(kb_dir):  # the one problem is said; nothing is read through the link
-        raise KbError(problems)
     root = Path(os.path.abspath(kb_dir))
+    if is_link(kb_dir):  # the one problem is said; nothing is read through the link
+        return Inspection(root, settings, None, (), tuple(problems), documents_checked=False)
     documents: list[Document] = []
     # With a broken files.exclude every excluded file would be a false problem.
-    if exclude_ok and not is_link(root / FILES):
+    checked = exclude_ok and not is_link(root / FILES)
+    if checked:
         found = _documents.collect(
             root / FILES,
             exclude=settings.exclude,
@@ -167,15 +180,29 @@ def load_kb(
         problems.extend(found.problems)
         documents = found.documents
     problems.extend(_links_outside_files(root))
-    if problems or spec is None:
-        raise KbError(problems)
     documents.sort(key=lambda d: d.path)
+    return Inspection(root, settings, spec, tuple(documents), tuple(problems), checked)
+
+
+def load_kb(
+    kb_dir: Path,
+    *,
+    workers: int | None = None,
+    on_hashed: Callable[[int, int], None] | None = None,
+) -> KnowledgeBase:
+    """Load, validate and hash everything; raises ``KbError`` listing every problem at once.
+
+    ``workers`` threads hash the documents (default: the CPU count).
+    ``on_hashed(bytes_done, bytes_total)`` reports hashing progress on the calling thread."""
+    found = inspect_kb(kb_dir, workers=workers, on_hashed=on_hashed)
+    if found.problems or found.spec is None:
+        raise KbError(list(found.problems))
     return KnowledgeBase(
-        root=root,
-        settings=settings,
-        spec=spec,
-        documents=tuple(documents),
-        files_digest=files_digest((d.path, d.sha256) for d in documents),
+        root=found.root,
+        settings=found.settings,
+        spec=found.spec,
+        documents=found.documents,
+        files_digest=files_digest((d.path, d.sha256) for d in found.documents),
     )
 
 

@@ -51,8 +51,7 @@ def require_kb(kb_dir: Path) -> Path:
         shown = Path.cwd().as_posix()
     if not kb_dir.exists():
         raise NotAKnowledgeBase(
-            f"{shown}: the knowledge base folder does not exist; "
-            "pass --kb DIR, set KB_DIR, or run kbsync in a folder with kb/ at or above it."
+            f"{shown}: the knowledge base folder does not exist; pass --kb DIR or set KB_DIR."
         )
     marker = kb_dir / MARKER
     if not kb_dir.is_dir() or not (marker.exists() or marker.is_symlink()):

@@ -61,10 +61,11 @@ def display_url(url: str) -> str:
 
 
 def human_size(size: int) -> str:
-    """``1.2 MB``, ``512 MB``: binary multiples under the short names the OpenAI limits use."""
+    """``1.2 MiB``, ``512 MiB``: binary multiples, labelled as such (OpenAI's "512 MB"
+    limit is 512 MiB)."""
     value = float(size)
-    for unit in ("B", "kB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
             return f"{size} B" if unit == "B" else f"{value:.1f}".removesuffix(".0") + f" {unit}"
         value /= 1024
     raise AssertionError("unreachable")

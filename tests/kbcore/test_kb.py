@@ -78,7 +78,7 @@ def test_file_over_512_mb(tmp_path: Path) -> None:
         sparse.truncate(600 * 1024 * 1024)
     assert MAX_FILE_BYTES == 512 * 1024 * 1024
     assert problems_of(kb) == [
-        "kb/files/big.pdf: is 600 MB, over the 512 MB file_search limit;"
+        "kb/files/big.pdf: is 600 MiB, over the 512 MiB file_search limit;"
         " split it or exclude it in kb/assistant.yaml (files.exclude)."
     ]
 

@@ -26,7 +26,7 @@ def test_valid_kb_prints_the_summary(tmp_path: Path) -> None:
     make_kb(tmp_path, files, settings="model: gpt-5.4\n")
     outcome = CliRunner().invoke(main, ["validate"])
     assert outcome.exit_code == 0, outcome.output
-    assert outcome.stdout == "kb/ is valid: 2 documents, 1.2 MB, model gpt-5.4\n"
+    assert outcome.stdout == "kb/ is valid: 2 documents, 1.2 MiB, model gpt-5.4\n"
     assert outcome.stderr == ""
 
 
