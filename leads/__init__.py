@@ -24,6 +24,7 @@ from leads._errors import (
     SinkRetry,
 )
 from leads._fields import ContactFields, clean_fields, region_for
+from leads._group import GroupCommit
 from leads._http import HttpTransport, Request, Response, Transport
 from leads._lead import Lead, consent_sha256, iso
 from leads._outbox import DEAD, DELIVERED, PENDING, STATUSES, Claim, LeadRecord, Outbox, SinkState
@@ -43,6 +44,7 @@ __all__ = [
     "ConsentRequired",
     "ContactFields",
     "Deliverer",
+    "GroupCommit",
     "HttpTransport",
     "InvalidLead",
     "Lead",

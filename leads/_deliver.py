@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from leads._errors import SinkRefused, SinkRetry
+from leads._group import GroupCommit
 from leads._http import Transport
-from leads._outbox import DEAD, DELIVERED, Claim, Outbox
+from leads._outbox import DEAD, DELIVERED, Claim, Finished, Outbox
 from leads._sinks import Sink
 
 LEASE = 60.0  # longer than an attempt can take (a sink's timeout, several requests over)
@@ -59,6 +60,7 @@ class Deliverer:
         self.retention_days = retention_days
         self.outcomes: Counter[tuple[str, str]] = Counter()  # (sink, status)
         self._wake = asyncio.Event()
+        self._finish = GroupCommit(outbox.finish_many)
 
     def wake(self) -> None:
         """A lead was just added: look now rather than after the idle sleep."""
@@ -74,7 +76,8 @@ class Deliverer:
             while True:
                 free = limit - len(running)
                 claims = []
-                if free > 0:
+                # Claim in groups (each claim is a commit), or at once when idle.
+                if free >= max(1, limit // 4) or not running:
                     claims = await asyncio.to_thread(self.outbox.claim, limit=free, lease=LEASE)
                 running |= {asyncio.create_task(self._attempt(claim)) for claim in claims}
                 total += len(claims)
@@ -117,9 +120,7 @@ class Deliverer:
             except Exception as exc:  # a sink bug must not stop the others: retry, loudly
                 outcome, detail = "retry", f"{type(exc).__name__} in the {claim.sink} sink"
         ms = round((time.perf_counter() - started) * 1000, 1)
-        status = await asyncio.to_thread(
-            self.outbox.finish, claim, outcome, detail, after=after, ms=ms
-        )
+        status = await self._finish.submit(Finished(claim, outcome, detail, after, ms))
         self.outcomes[(claim.sink, status)] += 1
         self.report(Outcome(claim.lead.id, claim.sink, claim.attempt, status, detail))
 

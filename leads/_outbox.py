@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from leads._backoff import GIVE_UP, retry_delay
 from leads._fields import ContactFields
@@ -70,6 +71,16 @@ class Claim:
     sink: str
     attempt: int  # 1-based; > 1 means an earlier attempt failed or its outcome is unknown
     owner: str
+
+
+class Finished(NamedTuple):
+    """One attempt's result, as ``Outbox.finish`` takes it."""
+
+    claim: Claim
+    outcome: str
+    detail: str
+    after: float | None = None
+    ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -125,17 +136,26 @@ class Outbox:
 
     def add(self, lead: Lead, sinks: Sequence[str]) -> None:
         """Keep ``lead`` with a pending row per sink; on disk when this returns."""
+        self.add_many([(lead, sinks)])
+
+    def add_many(self, items: Sequence[tuple[Lead, Sequence[str]]]) -> list[None]:
+        """``add`` for several leads in one commit (one fsync for the group)."""
         now = self.clock()
         with self._write() as conn:
-            conn.execute(
+            conn.executemany(
                 f"INSERT INTO leads ({_LEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _lead_row(lead),
+                [_lead_row(lead) for lead, _ in items],
             )
             conn.executemany(
                 "INSERT INTO lead_sinks (lead, sink, status, next_at, deadline, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                [(lead.id, sink, PENDING, now, now + GIVE_UP, now) for sink in sinks],
+                [
+                    (lead.id, sink, PENDING, now, now + GIVE_UP, now)
+                    for lead, sinks in items
+                    for sink in sinks
+                ],
             )
+        return [None] * len(items)
 
     def claim(self, *, limit: int = 16, lease: float = 60.0) -> list[Claim]:
         """Take up to ``limit`` due rows for ``lease`` seconds (atomically: a row whose lease
@@ -169,37 +189,53 @@ class Outbox:
     ) -> str:
         """Record ``claim``'s attempt: ``delivered``, ``retry`` (again after the backoff,
         unless past the deadline: then ``dead``) or ``dead``. Returns the row's new status."""
+        return self.finish_many([Finished(claim, outcome, detail, after, ms)])[0]
+
+    def finish_many(self, results: Sequence[Finished]) -> list[str]:
+        """``finish`` for several attempts in one commit; their new statuses, in order."""
         now = self.clock()
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT deadline, lease_owner FROM lead_sinks WHERE lead = ? AND sink = ?",
-                (claim.lead.id, claim.sink),
-            ).fetchone()
-            if row is None:
-                return DELIVERED  # purged meanwhile
-            deadline, owner = row
-            status, next_at = PENDING, now
-            if outcome == DELIVERED:
-                status = DELIVERED
-            elif outcome == DEAD:
-                status = DEAD
-            else:
-                next_at = now + retry_delay(claim.attempt, after=after)
-                if next_at > deadline:
-                    status, detail = DEAD, f"gave up after {claim.attempt} attempts: {detail}"
-            recorded = outcome if status != DEAD else DEAD
-            conn.execute(
-                "UPDATE lead_attempts SET outcome = ?, detail = ?, ms = ? "
-                "WHERE lead = ? AND sink = ? AND n = ?",
-                (recorded, detail, ms, claim.lead.id, claim.sink, claim.attempt),
-            )
-            if owner != claim.owner:
-                return PENDING  # the lease passed to another worker: its outcome counts
-            conn.execute(
-                "UPDATE lead_sinks SET status = ?, next_at = ?, reason = ?, lease_until = 0, "
-                "lease_owner = NULL, updated_at = ? WHERE lead = ? AND sink = ?",
-                (status, next_at, detail, now, claim.lead.id, claim.sink),
-            )
+            return [self._finish(conn, now, *result) for result in results]
+
+    def _finish(
+        self,
+        conn: sqlite3.Connection,
+        now: float,
+        claim: Claim,
+        outcome: str,
+        detail: str,
+        after: float | None,
+        ms: float | None,
+    ) -> str:
+        row = conn.execute(
+            "SELECT deadline, lease_owner FROM lead_sinks WHERE lead = ? AND sink = ?",
+            (claim.lead.id, claim.sink),
+        ).fetchone()
+        if row is None:
+            return DELIVERED  # purged meanwhile
+        deadline, owner = row
+        status, next_at = PENDING, now
+        if outcome == DELIVERED:
+            status = DELIVERED
+        elif outcome == DEAD:
+            status = DEAD
+        else:
+            next_at = now + retry_delay(claim.attempt, after=after)
+            if next_at > deadline:
+                status, detail = DEAD, f"gave up after {claim.attempt} attempts: {detail}"
+        recorded = outcome if status != DEAD else DEAD
+        conn.execute(
+            "UPDATE lead_attempts SET outcome = ?, detail = ?, ms = ? "
+            "WHERE lead = ? AND sink = ? AND n = ?",
+            (recorded, detail, ms, claim.lead.id, claim.sink, claim.attempt),
+        )
+        if owner != claim.owner:
+            return PENDING  # the lease passed to another worker: its outcome counts
+        conn.execute(
+            "UPDATE lead_sinks SET status = ?, next_at = ?, reason = ?, lease_until = 0, "
+            "lease_owner = NULL, updated_at = ? WHERE lead = ? AND sink = ?",
+            (status, next_at, detail, now, claim.lead.id, claim.sink),
+        )
         return status
 
     def release_orphans(self) -> int:

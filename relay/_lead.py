@@ -66,6 +66,7 @@ class LeadDesk:
         self.outbox: leads.Outbox | None = None
         self.state: State | None = None
         self.deliverer: leads.Deliverer | None = None
+        self.intake: leads.GroupCommit[tuple[leads.Lead, tuple[str, ...]], None] | None = None
         self.accepted = 0
         self._transport: leads.HttpTransport | None = None
         self._stop = asyncio.Event()
@@ -73,6 +74,7 @@ class LeadDesk:
 
     async def start(self) -> None:
         self.outbox = leads.Outbox(leads.outbox_path(self.environ))
+        self.intake = leads.GroupCommit(self.outbox.add_many)
         self.state = open_state(env=self.environ)
         self._stop = asyncio.Event()
         if not self.sinks:
@@ -182,7 +184,7 @@ async def lead(request: Request[Any, Any, Any]) -> Response[Any]:
     if refused is not None:
         return refused.response()
     spec = runtime.spec.spec
-    if spec is None or desk.outbox is None or desk.state is None:
+    if spec is None or desk.intake is None or desk.state is None:
         return refuse(503, "not_ready", "The assistant is starting; try again.", retry_after=5)
     form = spec.leads
     if form is None:
@@ -224,13 +226,13 @@ async def lead(request: Request[Any, Any, Any]) -> Response[Any]:
         return refuse(400, exc.code, str(exc))
     except leads.InvalidLead as exc:
         return _invalid(str(exc), exc.fields)
-    state, outbox = desk.state, desk.outbox
+    state, intake = desk.state, desk.intake
     if call_id is not None:
         ttl = float(config.conversation_ttl)
         if not await asyncio.to_thread(state.put_new, _CALLS, call_id, new.id, ttl=ttl):
             return _invalid("This form was already answered.")
     try:
-        await asyncio.to_thread(outbox.add, new, form.sinks)
+        await intake.submit((new, form.sinks))  # on disk (group commit) when it returns
     except BaseException:
         if call_id is not None:  # nothing kept: the form may be sent again
             await asyncio.to_thread(state.delete, _CALLS, call_id)
