@@ -19,7 +19,7 @@ from sync import (
     ApplyReport,
     Remote,
     apply,
-    delete_preview,
+    delete_previews,
     load,
     make_progress,
     plan_preview,
@@ -58,18 +58,21 @@ def _try_it(store_id: str) -> str:
 
 
 def _delete(kb_dir: Path, pr: int) -> int:
+    # Every store of the pull request, whatever KB name it carries (it may have renamed
+    # the KB, and this runs on the base branch, which knows the old one).
     name = load_spec(kb_dir).name
     remote = Remote.from_env()
     try:
-        deleted = delete_preview(name, remote, pr)
+        deleted = delete_previews(name, remote, pr)
     finally:
         remote.close()
-    if deleted.store_id is None:
+    if not deleted:
         _output.result(f"Pull request #{pr} has no preview store; nothing to delete.")
         return 0
-    _output.result(
-        f"Deleted preview store {deleted.store_id} and "
-        f"{_output.plural(deleted.files_deleted, 'file')} only it used; "
-        f"{_output.plural(deleted.files_kept, 'file')} of the main store kept."
-    )
+    for one in deleted:
+        _output.result(
+            f"Deleted preview store {one.store_id} and "
+            f"{_output.plural(one.files_deleted, 'file')} only it used; "
+            f"{_output.plural(one.files_kept, 'file')} of the main store kept."
+        )
     return 0

@@ -4,7 +4,7 @@
 """
 
 from sync._apply import PREVIEW_EXPIRES_DAYS, ApplyReport, apply
-from sync._preview import Deleted, delete_preview, plan_preview
+from sync._preview import Deleted, delete_preview, delete_previews, plan_preview
 from sync._progress import Progress
 from sync._progress import make as make_progress
 from sync._remote import Remote, SearchHit
@@ -26,6 +26,7 @@ __all__ = [
     "SearchHit",
     "apply",
     "delete_preview",
+    "delete_previews",
     "load",
     "make_plan",
     "make_progress",

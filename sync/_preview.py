@@ -12,7 +12,8 @@ same plan and apply as the main store, re-using the main store's Files.
   fail, so planning removes it (store and own Files) and plans a new one from scratch.
 - ``delete_preview`` removes the store, then every File only it used: its own uploads,
   attached or orphaned (named for the preview store, ``kbcore/wire.py``), never one of
-  the main store's.
+  the main store's. ``delete_previews`` does so for every store of the pull request,
+  whatever KB name it carries (the pull request may have renamed the KB).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from kbcore.kb import KnowledgeBase
 from kbcore.output import info
-from kbcore.wire import KB_PREVIEW, orphans, preview_label
+from kbcore.wire import KB_NAME, KB_PREVIEW, orphans, preview_label
 from sync._changes import Change, Create, Retry, Update
 from sync._remote import Remote
 from sync._remote_state import RemoteFile, RemoteStore
@@ -97,6 +98,19 @@ def delete_preview(kb_name: str, remote: Remote, pr: int) -> Deleted:
     if preview is None:
         return Deleted(None, 0, 0)
     return _remove(kb_name, remote, preview)
+
+
+def delete_previews(kb_name: str, remote: Remote, pr: int) -> tuple[Deleted, ...]:
+    """Delete every preview store of pull request ``pr`` and the Files only it used,
+    found by number whatever KB name it carries: the pull request may have renamed the
+    KB, and the job that deletes its previews knows only the base branch's name
+    (``kb_name``, used for a store that carries none). Each keeps its own KB's Files."""
+    label = preview_label(pr)
+    previews = sorted(
+        (s for s in remote.list_stores() if s.metadata.get(KB_PREVIEW) == label),
+        key=lambda s: s.id,
+    )
+    return tuple(_remove(s.metadata.get(KB_NAME) or kb_name, remote, s) for s in previews)
 
 
 def _remove(kb_name: str, remote: Remote, preview: RemoteStore) -> Deleted:
