@@ -47,7 +47,8 @@ class Message:
             if self.text.startswith("/"):
                 command = self.text.split(maxsplit=1)[0]
                 out["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        if self.reply_markup:
+        if isinstance(self.reply_markup, dict) and "inline_keyboard" in self.reply_markup:
+            # a Message carries only an inline keyboard; a reply keyboard is not echoed
             out["reply_markup"] = self.reply_markup
         if self.edited:
             out["edit_date"] = self.edited
