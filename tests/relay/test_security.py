@@ -133,10 +133,12 @@ def test_limiter_memory_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixt
     app = offline_app(tmp_path, clock, rate_limit=RateLimit(5, "second"))
 
     async def flood(start: int, count: int) -> None:
+        """``count`` clients, one request each, 1,000 a second (on the test's clock)."""
         for n in range(start, start + count):
             peer = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
             reply = await call(app, "POST", "/api/chat", body=chat_body(), peer=peer)
             assert reply.status == 503
+            clock.advance(0.001)
 
     async def scenario() -> tuple[int, int]:
         await flood(0, 500)  # warm every cache first
