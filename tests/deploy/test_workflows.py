@@ -388,6 +388,7 @@ def test_the_gating_expressions_are_the_ones_simulated() -> None:
         "HAS_PLAN_KEY": "${{ secrets.OPENAI_API_KEY_PLAN != '' }}",
         "SAME_REPO": "${{ github.event.pull_request.head.repo.full_name == github.repository }}",
         "BASE": "${{ github.workspace }}/.kbsync-base",
+        "PYTHONSAFEPATH": "1",
     }
     # Every step that is given a key is gated on a pull request from this repository.
     for step in job["steps"]:
@@ -443,12 +444,13 @@ def test_nothing_of_the_pull_request_is_executed() -> None:
     assert not re.search(r"pip install (--quiet )?\.", runs)
     assert "python -m kbsync" not in runs  # `-m` would import a kbsync/ from the checkout
     # Everything Python runs comes from the base checkout (or the standard library).
-    assert re.findall(r"\bpython (\S+ ?\S*)", runs) == [
+    # (-P: the working directory, the pull request's checkout, is not on sys.path.)
+    assert re.findall(r"\bpython -P (\S+ ?\S*)", runs) == [
         "-m pip",
         '"$BASE/scripts/pr_comment.py" \\',
         "-c 'import",
     ]
-    assert 'python -m pip install --quiet "$BASE"' in runs
+    assert 'python -P -m pip install --quiet "$BASE"' in runs
 
 
 def test_a_closed_pull_request_deletes_its_preview(tmp_path: Path) -> None:
