@@ -22,7 +22,7 @@ from leads._outbox import DEAD, DELIVERED, Claim, Finished, Outbox
 from leads._sinks import Sink
 
 LEASE = 60.0  # longer than an attempt can take (a sink's timeout, several requests over)
-CONCURRENCY = 32  # attempts in flight at once
+CONCURRENCY = 8  # attempts in flight at once (intake first: a lead waits, a visitor should not)
 IDLE = 5.0  # the longest sleep: new leads from another process are picked up within it
 PURGE_EVERY = 3600.0
 
