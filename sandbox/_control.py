@@ -8,7 +8,8 @@ Faults are drawn from one ``random.Random(seed)`` per configuration, one draw pe
 from __future__ import annotations
 
 import random
-from collections import Counter, deque
+import time
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,11 @@ from sandbox._model_table import ModelTable, default_table, parse_table
 from sandbox._state import store_of
 
 LOG_SIZE = 1000
+UPLOAD_ROUTE = "POST /v1/files"
+ATTACH_ROUTES = (
+    "POST /v1/vector_stores/{vector_store_id}/files",
+    "POST /v1/vector_stores/{vector_store_id}/file_batches",
+)
 
 
 @dataclass
@@ -31,21 +37,49 @@ class Control:
     faults: Faults = field(default_factory=Faults)
     rng: random.Random = field(default_factory=random.Random)
     models: ModelTable = field(default_factory=default_table)
+    # "uploads:<key>" / "attaches:<store id>" -> when each request in the window came
+    windows: defaultdict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     def configure(self, faults: Faults) -> None:
+        if faults.route_limits != self.faults.route_limits:
+            self.windows.clear()
         self.faults = faults
         self.rng = random.Random(faults.seed)
 
-    def pick(self) -> Fault | None:
-        """The fault for the next ``/v1`` request, if any."""
+    def pick(self, route: str) -> Fault | None:
+        """The fault for the next ``/v1`` request (on ``route``, a template), if any."""
         faults = self.faults
         if faults.rate <= 0 or not faults.kinds:
+            return None
+        if faults.routes and route not in faults.routes:
             return None
         if self.rng.random() >= faults.rate:
             return None
         return self.rng.choice(faults.kinds)
 
+    def over_limit(self, route: str, key: str, store_id: str | None) -> str | None:
+        """With ``route_limits`` on: counts this request against its route's limit; the
+        limit's name when it is over (the request is then refused, not counted)."""
+        limits = self.faults.route_limits
+        if limits is None:
+            return None
+        if route == UPLOAD_ROUTE:
+            window, limit, what = self.windows[f"uploads:{key}"], limits.uploads, "uploads"
+        elif route in ATTACH_ROUTES and store_id is not None:
+            window, limit = self.windows[f"attaches:{store_id}"], limits.attaches
+            what = f"file attaches to vector store {store_id}"
+        else:
+            return None
+        now = time.monotonic()
+        while window and now - window[0] >= limits.window_ms / 1000:
+            window.popleft()
+        if len(window) >= limit:
+            return f"{what} per {limits.window_ms // 1000 or 1} s: Limit {limit}, Used {limit}"
+        window.append(now)
+        return None
+
     def reset(self) -> None:
+        self.windows.clear()
         self.total = 0
         self.counts.clear()
         self.log.clear()

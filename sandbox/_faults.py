@@ -3,13 +3,15 @@
 ``Fault`` names each way a single request can misbehave (its value is the name used
 on the wire in ``kinds``). ``Faults`` is the whole configuration: the random faults and
 their rate, plus the settings that shape every request (latency, token delay, eventual
-consistency, quota, the per-file token limit). The gate (``_middleware.py``) picks a
+consistency, quota, the per-file token limit, the routes random faults fall on, the
+per-route limits, a clock ahead for expiry). The gate (``_middleware.py``) picks a
 fault per ``/v1`` request and leaves both on the request; handlers read them through
 ``faults_of(request)``, the one typed accessor.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -28,6 +30,7 @@ class Fault(StrEnum):
     STUCK = "stuck"  # an attach never leaves in_progress
     DROP = "drop"  # a response stream is cut in the middle
     STREAM_ERROR = "stream_error"  # a response stream ends with an error event
+    DROP_REPLY = "drop_reply"  # carried out, then the connection is cut before the reply
 
     def outside_streams(self) -> Fault:
         """What a stream-only fault becomes on a route that does not stream."""
@@ -48,8 +51,23 @@ _INTEGERS: dict[str, int] = {
     "retry_after_ms": 1000,
     "consistency_ms": 0,
     "max_file_tokens": DEFAULT_MAX_FILE_TOKENS,
+    "time_travel_s": 0,
 }
-_KEYS = {"rate", "kinds", "seed", "quota", *_INTEGERS}
+_KEYS = {"rate", "kinds", "seed", "quota", "routes", "route_limits", *_INTEGERS}
+
+
+@dataclass(frozen=True)
+class RouteLimits:
+    """The API's own limits on two routes, over a sliding window: uploads per key and
+    file attaches (a request of either attach route) per store. ``true`` means the live
+    figures; an object may scale them down for a test."""
+
+    uploads: int = 1000
+    attaches: int = 300
+    window_ms: int = 60_000
+
+    def public(self) -> dict[str, int]:
+        return {"uploads": self.uploads, "attaches": self.attaches, "window_ms": self.window_ms}
 
 
 @dataclass(frozen=True)
@@ -67,6 +85,12 @@ class Faults:
     quota: bool = False
     # processing fails (invalid_file) for a document with more tokens than this
     max_file_tokens: int = DEFAULT_MAX_FILE_TOKENS
+    # where random faults fall: route templates as in stats ("POST /v1/files"); () = all
+    routes: tuple[str, ...] = ()
+    # the per-route limits (None: off)
+    route_limits: RouteLimits | None = None
+    # the sandbox's clock for expiry runs this far ahead (a store idle for days, at once)
+    time_travel_s: int = 0
 
     def public(self) -> dict[str, Any]:
         return {
@@ -79,6 +103,9 @@ class Faults:
             "consistency_ms": self.consistency_ms,
             "quota": self.quota,
             "max_file_tokens": self.max_file_tokens,
+            "routes": list(self.routes),
+            "route_limits": self.route_limits.public() if self.route_limits else False,
+            "time_travel_s": self.time_travel_s,
         }
 
 
@@ -106,12 +133,41 @@ def parse_faults(body: dict[str, Any]) -> Faults:
     quota = body.get("quota", False)
     if not isinstance(quota, bool):
         raise bad_request(f"'quota' must be true or false, not {quota!r}.", param="quota")
+    routes = body.get("routes", [])
+    if not isinstance(routes, list) or not all(
+        isinstance(r, str) and _ROUTE.match(r) for r in routes
+    ):
+        raise bad_request(
+            "'routes' must be a list of route templates such as \"POST /v1/files\".",
+            param="routes",
+        )
     return Faults(
         rate=float(rate),
         kinds=tuple(Fault(kind) for kind in kinds),
         seed=seed,
         quota=quota,
+        routes=tuple(routes),
+        route_limits=_route_limits(body.get("route_limits", False)),
         **{key: _int(body, key) for key in _INTEGERS},
+    )
+
+
+_ROUTE = re.compile(r"^(GET|POST|DELETE) /v1/\S*$")
+
+
+def _route_limits(value: Any) -> RouteLimits | None:
+    if value is False or value is None:
+        return None
+    if value is True:
+        return RouteLimits()
+    fields = ("uploads", "attaches", "window_ms")
+    if isinstance(value, dict) and set(value) <= set(fields):
+        numbers = {key: value.get(key, getattr(RouteLimits, key)) for key in fields}
+        if all(type(n) is int and n > 0 for n in numbers.values()):
+            return RouteLimits(**numbers)
+    raise bad_request(
+        "'route_limits' must be true, false or {uploads, attaches, window_ms} (positive integers).",
+        param="route_limits",
     )
 
 

@@ -133,7 +133,8 @@ async def delete_file(request: AnyRequest, file_id: str) -> Response[Any]:
     store = store_of(request)
     _file_or_404(store, file_id)
     for vs_id in list(store.vs_files):
-        detach(store, vs_id, file_id)
+        # still attached: gone from the store's listing, its counts left stale (upstream)
+        detach(store, vs_id, file_id, recount=False)
     store.order("files", store.files).remove(file_id)
     del store.files[file_id]
     store.blobs.pop(file_id, None)

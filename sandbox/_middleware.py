@@ -83,6 +83,39 @@ def _server_error(status: int) -> ApiError:
     return ApiError(status, message, type="server_error", code="server_error")
 
 
+def _route_limited(limit: str) -> ApiError:
+    """A route's own limit (uploads per key, attaches per store): a bare 429, with no
+    ``retry-after`` and no ``x-ratelimit-*`` header to say when the window frees up."""
+    return ApiError(
+        429,
+        f"Rate limit reached for {limit}, Requested 1.",
+        type="requests",
+        code="rate_limit_exceeded",
+    )
+
+
+async def _drop_reply(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Carry the request out whole, then cut the connection before the reply's body: the
+    client cannot tell whether (or what) the server made."""
+    start: Message | None = None
+
+    async def held(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start" and start is None:
+            start = message
+
+    await app(scope, receive, held)
+    await send(start or {"type": "http.response.start", "status": 200, "headers": []})
+    raise ResetConnection("sandbox fault: reply dropped")
+
+
+def _bearer(scope: dict[str, Any]) -> str:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1").partition(" ")[2].strip())
+    return ""
+
+
 def _unauthorized() -> ApiError:
     return ApiError(
         401,
@@ -202,11 +235,19 @@ def sandbox_middleware(app: ASGIApp) -> ASGIApp:
             if faults.quota:
                 await _send_error(send, _quota_exhausted())
                 return
-            fault = control.pick()
+            route = f"{method} {template}"
+            store_id = (scope.get("path_params") or {}).get("vector_store_id")
+            over = control.over_limit(route, _bearer(scope), store_id)
+            if over is not None:
+                await _send_error(send, _route_limited(over))
+                return
+            fault = control.pick(route)
             if fault is not None and not (method == "POST" and template == "/v1/responses"):
                 fault = fault.outside_streams()
             deal(state, RequestFaults(fault, faults))
-            if not await _misbehave(fault, faults, receive, send):
+            if fault is Fault.DROP_REPLY:
+                await _drop_reply(app, asgi_scope, logging_receive, send)
+            elif not await _misbehave(fault, faults, receive, send):
                 await app(asgi_scope, logging_receive, send)
         finally:
             logged = state.get("sandbox_log_body")

@@ -73,13 +73,17 @@ def set_status(store: Store, obj: JSON, status: str, error: JSON | None = None) 
     obj["last_error"] = error
 
 
-def detach(store: Store, vs_id: str, file_id: str) -> JSON | None:
+def detach(store: Store, vs_id: str, file_id: str, *, recount: bool = True) -> JSON | None:
+    """Take the file out of the store. ``recount=False`` is what deleting the File itself
+    does to every store it is still attached to upstream: it leaves their listing, but
+    their ``file_counts`` (and usage) stay as they were."""
     files = store.vs_files.get(vs_id)
     if files is None or file_id not in files:
         return None
     store.order(f"vs:{vs_id}", files).remove(file_id)
     obj = files.pop(file_id)
-    _count(store, vs_id, obj["status"], -1, -obj["usage_bytes"])
+    if recount:
+        _count(store, vs_id, obj["status"], -1, -obj["usage_bytes"])
     if vs_id in store.indexes:
         store.indexes[vs_id].remove(file_id)
     return obj

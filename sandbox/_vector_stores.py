@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Response, delete, get, post
 
 from sandbox._chunking import resolve
+from sandbox._errors import bad_request
 from sandbox._faults import Fault, faults_of
 from sandbox._http import AnyRequest, json_body, ok
 from sandbox._pagination import list_query, page
@@ -22,24 +23,49 @@ from sandbox._state import JSON, Store, new_id, now, store_of
 DAY_S = 86400
 
 
-def render(vs: JSON) -> JSON:
+def _expires_at(vs: JSON) -> int | None:
+    """``last_active_at`` plus the policy's days: every search or answer moves it on."""
+    expires_after = vs.get("expires_after")
+    if expires_after is None:
+        return None
+    return int(vs["last_active_at"] or vs["created_at"]) + int(expires_after["days"]) * DAY_S
+
+
+def is_expired(vs: JSON, ahead_s: int = 0) -> bool:
+    """Whether the store's ``expires_after`` has passed (the clock ``ahead_s`` ahead)."""
+    expires_at = _expires_at(vs)
+    return expires_at is not None and expires_at <= now() + ahead_s
+
+
+def render(vs: JSON, ahead_s: int = 0) -> JSON:
     counts = vs["file_counts"]
     status = "in_progress" if counts["in_progress"] else "completed"
-    expires_at = vs.get("expires_at")
-    if expires_at is not None and expires_at <= now():
+    if is_expired(vs, ahead_s):
         status = "expired"
-    return {**vs, "status": status, "file_counts": dict(counts)}
+    return {**vs, "status": status, "expires_at": _expires_at(vs), "file_counts": dict(counts)}
+
+
+def check_not_expired(
+    store: Store, vector_store_id: str, ahead_s: int, param: str | None = None
+) -> None:
+    """400 for a search (or an answer's file_search) on an expired store: it has no index
+    any more, and is no longer made active again by use."""
+    vs = store.vector_stores.get(vector_store_id)
+    if vs is not None and is_expired(vs, ahead_s):
+        raise bad_request(
+            f"Vector store {vector_store_id} is expired: it was inactive longer than its "
+            "expires_after policy allows. Create a new vector store.",
+            param=param,
+            code="vector_store_expired",
+        )
 
 
 def _expiry(vs: JSON, expires_after: JSON | None) -> None:
     if expires_after is None:
         vs.pop("expires_after", None)
-        vs["expires_at"] = None
     else:
         vs["expires_after"] = expires_after
-        vs["expires_at"] = (vs["last_active_at"] or vs["created_at"]) + expires_after[
-            "days"
-        ] * DAY_S
+    vs["expires_at"] = _expires_at(vs)
 
 
 @post("/v1/vector_stores")
@@ -92,12 +118,14 @@ async def list_vector_stores(request: AnyRequest) -> Response[Any]:
     stores = store.vector_stores
     index = store.order("vector_stores", stores)
     query = list_query(request.query_params)
-    return ok(page(index, lambda vs_id: render(stores[vs_id]), query))
+    ahead = faults_of(request).config.time_travel_s
+    return ok(page(index, lambda vs_id: render(stores[vs_id], ahead), query))
 
 
 @get("/v1/vector_stores/{vector_store_id:str}")
 async def retrieve_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
-    return ok(render(vector_store_or_404(store_of(request), vector_store_id)))
+    ahead = faults_of(request).config.time_travel_s
+    return ok(render(vector_store_or_404(store_of(request), vector_store_id), ahead))
 
 
 @post("/v1/vector_stores/{vector_store_id:str}")
@@ -113,7 +141,7 @@ async def update_vector_store(request: AnyRequest, vector_store_id: str) -> Resp
     if "expires_after" in body:
         _expiry(vs, body["expires_after"])
     store.changed()
-    return ok(render(vs))
+    return ok(render(vs, faults_of(request).config.time_travel_s))
 
 
 @delete("/v1/vector_stores/{vector_store_id:str}", status_code=200)
@@ -160,6 +188,7 @@ async def search_vector_store(request: AnyRequest, vector_store_id: str) -> Resp
     store = store_of(request)
     vector_store_or_404(store, vector_store_id)
     body = await json_body(request, "VectorStoreSearchRequest")
+    check_not_expired(store, vector_store_id, faults_of(request).config.time_travel_s)
     return ok(search_page(store, vector_store_id, body))
 
 

@@ -9,7 +9,7 @@ import openai
 import pytest
 
 from tests._spec import assert_valid
-from tests.sandbox.conftest import Upload, raw_json
+from tests.sandbox.conftest import Upload, raw_json, wait_processed
 
 
 def test_create_retrieve_content_delete(client: Any) -> None:
@@ -88,13 +88,27 @@ def test_empty_list_is_valid(client: Any) -> None:
     assert body["has_more"] is False
 
 
-def test_delete_removes_from_every_vector_store(client: Any, upload: Upload) -> None:
+def test_delete_removes_from_every_vector_store_but_leaves_the_counts(
+    client: Any, upload: Upload
+) -> None:
     file = upload("a.md", "shared document")
     stores = [client.vector_stores.create(name=f"s{n}", file_ids=[file.id]) for n in range(2)]
+    for store in stores:
+        wait_processed(client, store.id, file.id)
     client.files.delete(file.id)
     for store in stores:
         assert list(client.vector_stores.files.list(store.id)) == []
-        assert client.vector_stores.retrieve(store.id).file_counts.total == 0
+        # the live API does not recount a store when a File still attached is deleted
+        counts = client.vector_stores.retrieve(store.id).file_counts
+        assert (counts.completed, counts.total) == (1, 1)
+        assert not client.vector_stores.search(store.id, query="shared document").data
+    # detaching first (what kbsync does) keeps the counts true
+    other = upload("b.md", "another document")
+    store = client.vector_stores.create(name="s2", file_ids=[other.id])
+    wait_processed(client, store.id, other.id)
+    client.vector_stores.files.delete(other.id, vector_store_id=store.id)
+    client.files.delete(other.id)
+    assert client.vector_stores.retrieve(store.id).file_counts.total == 0
 
 
 def test_async_client_files(aclient: Any) -> None:
