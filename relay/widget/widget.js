@@ -35,7 +35,10 @@
       tooLong: 'Your message is too long. Please shorten it.',
       failed: 'Something went wrong. Please try again.',
       up: 'Helpful', down: 'Not helpful', wrong: 'Wrong', unhelpful: 'Unhelpful',
-      outdated: 'Outdated', other: 'Other'
+      outdated: 'Outdated', other: 'Other',
+      lead: 'Leave a request', name: 'Name', phone: 'Phone', email: 'E-mail', comment: 'Comment',
+      agree: 'Please agree to send.',
+      bad: 'Please check this.', privacy: 'Privacy policy', sent: 'Thank you! We will be in touch.'
     },
     ru: {
       title: 'Задайте вопрос', open: 'Открыть чат', close: 'Закрыть чат', newChat: 'Новый чат',
@@ -57,12 +60,15 @@
       tooLong: 'Сообщение слишком длинное. Сократите его, пожалуйста.',
       failed: 'Что-то пошло не так. Попробуйте ещё раз.',
       up: 'Полезно', down: 'Бесполезно', wrong: 'Неверно', unhelpful: 'Не помогло',
-      outdated: 'Устарело', other: 'Другое'
+      outdated: 'Устарело', other: 'Другое',
+      lead: 'Оставить заявку', name: 'Имя', phone: 'Телефон', email: 'E-mail', comment: 'Комментарий',
+      agree: 'Чтобы отправить, дайте согласие.',
+      bad: 'Проверьте это поле.', privacy: 'Политика конфиденциальности', sent: 'Спасибо! Мы свяжемся с вами.'
     }
   };
 
   // What to do for each error code of the relay: kbcore/errorcodes.py (a test keeps them equal).
-  var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed not_found method_not_allowed upstream_rejected relay_error internal_error","form":"invalid_feedback invalid_lead consent_required handoff_closed leads_off"}/*codes*/;
+  var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found conversation_replayed","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed not_found method_not_allowed upstream_rejected relay_error internal_error","form":"invalid_feedback invalid_lead consent_required handoff_closed leads_off"}/*codes*/;
   var ACT = {};
   Object.keys(CODES).forEach(function (k) { CODES[k].split(' ').forEach(function (c) { ACT[c] = k; }); });
 
@@ -93,7 +99,7 @@
   try { stored = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (e) { /* private mode */ }
   var token = stored.token || null;
   var msgs = (Array.isArray(stored.msgs) ? stored.msgs : []).filter(function (m) {
-    return m && /^[uan]$/.test(m.r) && typeof m.t === 'string';
+    return m && /^[uanf]$/.test(m.r) && typeof m.t === 'string' && (m.r !== 'f' || m.f);
   });
   var isOpen = mode !== 'bubble' || !!stored.open;
   var cfg = stored.cfg || {}; // the KB's settings for the widget, from GET /api/ping
@@ -105,6 +111,7 @@
     if (m.st === 'err' && !(m.err && T[m.err.k])) m.err = { k: 'failed' };
     if (m.r === 'a' && !Array.isArray(m.src)) m.src = [];
     if (m.cut) m.cut = m.cut === 'filtered' ? m.cut : 'cut';
+    m.busy = false;
   });
   function save() {
     try {
@@ -331,7 +338,7 @@
     '.e{align-self:stretch;display:flex;flex-wrap:wrap;align-items:center;gap:8px;padding:8px 12px;',
     'border:1px solid var(--er);border-radius:10px;color:var(--er);font-size:14px}',
     '.e span{flex:1 1 12em}',
-    '.e button,.c button{border:0;border-radius:10px;background:var(--a);color:var(--on)}',
+    '.e button,.c button,.k button{border:0;border-radius:10px;background:var(--a);color:var(--on)}',
     '.e button{padding:6px 14px}',
     '.q{display:flex;flex-wrap:wrap;gap:6px}.q button,.f button{border:1px solid var(--a);border-radius:999px;',
     'background:var(--bg);color:var(--a);padding:5px 12px;font-size:14px;text-align:left}',
@@ -348,6 +355,10 @@
     '.c textarea:focus-visible{outline-offset:-1px;border-color:var(--a)}',
     '.c button{width:42px;height:42px;display:flex;align-items:center;justify-content:center;flex:none}',
     '.c button[hidden]{display:none}',
+    '.h [hidden]{display:none}.k,.k label{display:flex;flex-direction:column;gap:8px}.k{padding:12px;border:1px solid var(--bd);border-radius:var(--r)}',
+    '.k [autocomplete]{font:inherit;font-size:16px;padding:7px 10px;border:1px solid var(--bd);border-radius:8px;background:var(--bg)}',
+    '.k [aria-invalid=true]{border-color:var(--er)}.k i{color:var(--er);font-size:13px;font-style:normal}',
+    '.k .cs{flex-direction:row;font-size:13px;color:var(--mu)}.k button{align-self:start;padding:8px 16px}',
     '@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important}}'
   ].join('');
 
@@ -367,6 +378,7 @@
     onclick: function () { close(true); }
   }, [svg(ICON_X)]);
   var newBtn = el('button', { type: 'button', text: T.newChat, onclick: function () { reset(true); } });
+  var leadBtn = el('button', { type: 'button', text: T.lead, hidden: true, onclick: function () { leadForm(cfg.leads); } });
   var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.log, tabindex: '0' });
   var ta = el('textarea', {
     id: 'kbchat-q', rows: '1', placeholder: T.placeholder, 'aria-label': T.input, enterkeyhint: 'send'
@@ -380,7 +392,7 @@
     [ta, sendBtn, stopBtn]);
   var panel = el('section', {
     class: 'p', id: panelId, role: mode === 'inline' ? 'region' : 'dialog', 'aria-label': T.title
-  }, [el('div', { class: 'h' }, [el('h2', { text: T.title }), newBtn, closeBtn]), log, form]);
+  }, [el('div', { class: 'h' }, [el('h2', { text: T.title }), leadBtn, newBtn, closeBtn]), log, form]);
 
   ta.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -419,6 +431,7 @@
 
   function msgNodes(m, last) {
     if (m.r === 'n') return [el('p', { class: 'v', text: T.fresh })];
+    if (m.r === 'f') return [m.lead ? el('p', { class: 'm b', role: 'status', text: T.sent }) : card(m)];
     if (m.r === 'u') return [el('div', { class: 'm u' }, [el('span', { class: 'sr', text: T.you + ' ' }), m.t])];
     var out = [];
     var live = m.st === 'live';
@@ -471,6 +484,76 @@
       method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
     }).catch(function () { /* a lost rating is not worth an error */ });
   }
+  // The lead form card: the KB's fields in its order, the consent with the privacy link.
+  function pick(o) { return (o && (o[lang] || o.en || o[Object.keys(o)[0]])) || ''; }
+  function card(m) {
+    var f = m.f, v = m.v || (m.v = Object.assign({}, m.pre)), e = m.e || {}, first = null;
+    var k = el('form', { class: 'k', novalidate: true, onsubmit: function (ev) { ev.preventDefault(); sendLead(m); } });
+    (f.fields || []).forEach(function (n) {
+      if (!T[n]) return;
+      var id = 'kbl-' + n, req = (f.required || []).indexOf(n) >= 0;
+      var c = n === 'comment', inp = el(c ? 'textarea' : 'input', {
+        id: id, type: n === 'phone' ? 'tel' : n === 'email' ? n : null, required: req,
+        autocomplete: c ? 'off' : n === 'phone' ? 'tel' : n, 'aria-invalid': e[n] ? 'true' : null, 'aria-describedby': e[n] ? id + 'e' : null
+      });
+      inp.value = v[n] || '';
+      inp.addEventListener('input', function () { v[n] = inp.value; });
+      first = first || (e[n] && inp);
+      k.append(el('label', {}, [el('span', {}, [T[n], req ? el('span', { 'aria-hidden': 'true', text: ' *' }) : null]),
+        inp, e[n] ? el('i', { id: id + 'e', text: e[n] }) : null]));
+    });
+    var box = el('input', { type: 'checkbox', 'aria-invalid': e.consent ? 'true' : null });
+    box.checked = !!m.ok;
+    box.addEventListener('change', function () { m.ok = box.checked; });
+    var u = safeUrl(f.privacy_url || '', /^https?:$/), pl = u && link(u);
+    if (pl) pl.textContent = T.privacy;
+    k.append(el('label', { class: 'cs' }, [box, el('span', {}, [pick(f.consent) + ' ', pl])]),
+      el('i', { role: 'alert', text: e.consent || e._ || '' }),
+      el('button', { type: 'submit', text: T.send, disabled: !!m.busy }));
+    if (first || (e.consent && box)) setTimeout(function () { (first || box).focus(); });
+    return k;
+  }
+  function leadForm(f, call, pre) {
+    if (!f) return;
+    var m = { r: 'f', t: '', f: f, call: call || null, pre: pre || {} }, prev = msgs[msgs.length - 1];
+    if (qs) { qs.remove(); qs = null; }
+    msgs.push(m);
+    if (prev) redraw(prev);
+    place(m, true);
+    save();
+    toBottom();
+    if (!phone()) nodes.get(m)[0].querySelector('input').focus();
+  }
+  // The relay checks every field (one rule for all channels) and names each bad one.
+  async function sendLead(m) {
+    var e = m.e = {}, fields = {}, body = { fields: fields, consent: !!m.ok, page: location.href };
+    m.f.fields.forEach(function (n) { if ((m.v[n] || '').trim()) fields[n] = m.v[n].trim(); });
+    if (token) body.conversation = token;
+    if (m.call) body.call_id = m.call;
+    m.busy = true;
+    redraw(m);
+    try {
+      var res = await fetch(api + '/lead', {
+        method: 'POST', credentials: 'omit', body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }
+      });
+      var j = await res.json().catch(function () { return {}; }), er = j.error || {};
+      if (res.status === 202) {
+        m.lead = j.lead;
+        delete m.v; // the contact is the relay's to keep now, not this page's
+        if (j.conversation) token = j.conversation;
+      } else {
+        Object.keys(er.fields || {}).forEach(function (n) { e[n] = lang === 'en' ? er.fields[n] : T.bad; });
+        if (er.code === 'consent_required') e.consent = T.agree;
+        else if (!Object.keys(e).length) e._ = errText(httpError(res, er.code));
+      }
+    } catch (x) {
+      e._ = T.offline;
+    }
+    m.busy = false;
+    save();
+    redraw(m);
+  }
   function starters() {
     var s = cfg.starters || {};
     s = s[lang] || s.en || s[Object.keys(s)[0]];
@@ -483,6 +566,7 @@
       return el('button', { type: 'button', text: q, onclick: function () { ta.value = q; submit(); } });
     })) : null;
     if (qs) log.append(qs);
+    leadBtn.hidden = !cfg.leads;
     msgs.forEach(function (m, i) { place(m, i === msgs.length - 1); });
     busyUi();
     toBottom();
@@ -555,7 +639,7 @@
   function httpError(res, code) {
     var st = res.status;
     var k = ACT[code] || (st === 429 ? 'rate' : st === 409 ? 'locked' : st === 413 ? 'tooLong'
-      : st > 499 ? 'busy' : 'failed');
+      : st === 503 ? 'busy' : 'failed');
     if (k === 'rate' || k === 'locked') {
       var h = res.headers.get('Retry-After');
       var s = Number(h);
@@ -569,7 +653,7 @@
   async function ask(q, again) {
     var a = { r: 'a', t: '', src: [], st: 'live' };
     var c = new AbortController();
-    var ended = false, err = null, timer = 0, saved = 0;
+    var ended = false, err = null, timer = 0, saved = 0, lf = null;
     msgs.push(a);
     place(a, true);
     ctl = c;
@@ -612,6 +696,8 @@
               a.src.push({ file_id: d.file_id, filename: d.filename, path: d.path, title: d.title, url: d.url });
               later();
             }
+          } else if (ev === 'lead_form') {
+            lf = d;
           } else if (ev === 'done') {
             ended = true;
             a.rid = d.response_id;
@@ -654,6 +740,7 @@
     redraw(a);
     busyUi();
     save();
+    if (lf && !err) leadForm(lf, lf.call_id, lf.prefill);
   }
 
   // ---- open / close / reset ------------------------------------------------------------------
@@ -732,6 +819,7 @@
     draw();
     fetch(api + '/ping', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (j) {
       cfg = (j && j.widget) || {};
+      leadBtn.hidden = !cfg.leads;
       save();
       if (!msgs.length && !ctl) draw();
     }).catch(function () { /* offline: the chat says so when asked */ });

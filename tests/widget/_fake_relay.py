@@ -39,6 +39,8 @@ class FakeRelay:
     pages: dict[str, str] = field(default_factory=dict)
     replies: list[Reply] = field(default_factory=list)
     bodies: list[dict[str, object]] = field(default_factory=list)
+    json_pages: dict[str, object] = field(default_factory=dict)  # GET path → JSON body
+    feedback: list[dict[str, object]] = field(default_factory=list)  # POST /api/feedback
 
 
 def _handler(state: FakeRelay) -> type[BaseHTTPRequestHandler]:
@@ -60,12 +62,23 @@ def _handler(state: FakeRelay) -> type[BaseHTTPRequestHandler]:
                 self._send(200, "text/javascript", WIDGET.read_bytes())
             elif self.path in state.pages:
                 self._send(200, "text/html; charset=utf-8", state.pages[self.path].encode())
+            elif self.path in state.json_pages:
+                self._send(
+                    200, "application/json", json.dumps(state.json_pages[self.path]).encode()
+                )
             else:
                 self._send(404, "text/plain", b"not found")
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
-            state.bodies.append(json.loads(self.rfile.read(length) or b"{}"))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if self.path.endswith("/feedback"):
+                state.feedback.append(body)
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            state.bodies.append(body)
             reply = state.replies.pop(0) if state.replies else Reply(status=500)
             if reply.status != 200:
                 body = json.dumps({"error": {"code": reply.code, "message": "scripted"}}).encode()

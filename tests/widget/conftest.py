@@ -159,4 +159,6 @@ def relay(fake: FakeRelay) -> FakeRelay:
     """The module's scripted relay, with no reply queued and no request remembered."""
     fake.replies.clear()
     fake.bodies.clear()
+    fake.json_pages.clear()
+    fake.feedback.clear()
     return fake

@@ -188,7 +188,8 @@ def test_error_event_mid_stream_keeps_the_partial_answer(new_page: Any, relay: F
     ui.ask(page, "Slow?")
     ui.wait_idle(page)
     assert ui.answers(page).locator(".t").all_inner_texts() == ["Partial"]
-    assert "Something went wrong" in ui.notices(page).inner_text()
+    # upstream_timeout: "busy" in kbcore.errorcodes
+    assert "The assistant is busy right now." in ui.notices(page).inner_text()
     assert ui.stored(page)["msgs"][-1]["st"] == "err"
 
 
@@ -259,4 +260,4 @@ def test_new_chat_while_streaming_drops_the_answer(new_page: Any, relay: FakeRel
     ui.wait_idle(page)
     page.wait_for_timeout(300)
     assert page.locator("kb-chat .log > *").count() == 1
-    assert ui.stored(page) == {"token": None, "msgs": [], "open": True}
+    assert ui.stored(page) == {"token": None, "msgs": [], "open": True, "cfg": {}}

@@ -138,10 +138,10 @@ def test_an_ended_conversation_starts_a_new_chat_keeping_the_transcript(
     shown = page.locator("kb-chat .log > :not(:first-child)").all_inner_texts()
     assert [" ".join(text.split()) for text in shown] == [
         "You: One?",
-        "Assistant: One.",
+        "Assistant: One. 👍 👎",  # a finished answer can be rated
         "New conversation",
         "You: Two?",
-        "Assistant: Two.",
+        "Assistant: Two. 👍 👎",
     ]
     assert ui.notices(page).count() == 0
     assert ui.stored(page)["token"] == "tok-new"
