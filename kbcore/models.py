@@ -223,18 +223,24 @@ def unknown_model(model_id: str) -> str | None:
     )
 
 
-def shutdown_warning(model_id: str, today: dt.date | None = None) -> str | None:
-    """A warning when ``model_id`` shuts down within ``SHUTDOWN_WARNING_DAYS``."""
+def shutdown_warning(
+    model_id: str, today: dt.date | None = None, *, announced: str | None = None
+) -> str | None:
+    """A warning when ``model_id`` shuts down within ``SHUTDOWN_WARNING_DAYS``, by the
+    table, else by the date the API ``announced`` (``GET /v1/models/{id}``)."""
     model = model_info(model_id)
-    if model is None or model.shutdown_date is None:
+    date = model.shutdown_date if model is not None else None
+    if date is None and announced:
+        try:
+            date = dt.date.fromisoformat(announced)
+        except ValueError:
+            return None
+    if date is None:
         return None
     day = today or dt.datetime.now(dt.UTC).date()
-    left = (model.shutdown_date - day).days
+    left = (date - day).days
     if left > SHUTDOWN_WARNING_DAYS:
         return None
-    instead = f"; move to {model.replacement}" if model.replacement else ""
-    when = "today" if left == 0 else f"in {left} days" if left > 0 else f"{-left} days ago"
-    return (
-        f"model {model.id} shuts down on {model.shutdown_date} ({when}){instead}"
-        " in kb/assistant.yaml."
-    )
+    instead = f"; move to {model.replacement}" if model and model.replacement else ""
+    when = "today" if left == 0 else f"in {left} days" if left > 0 else "already"
+    return f"model {model_id} shuts down on {date} ({when}){instead} in kb/assistant.yaml."

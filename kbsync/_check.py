@@ -2,13 +2,15 @@
 
 Four steps, each timed, each stopping the run when it fails:
 
-1. **key and model**: ``GET /models/{model}`` answers for this key;
+1. **key and model**: ``GET /models/{model}`` answers for this key (a warning when the
+   model shuts down within 60 days, by ``kbcore.models`` or the date the API gives);
 2. **parameters**: one small Responses request with the spec's exact parameters and no
    tools (``answer.ask.probe``): a parameter the model refuses is named, with the API's
    own message;
 3. **vector store**: a temporary store ``kb:<name>#check-<random>`` (metadata
    ``kb_name`` and ``kb_preview: check``, expiring a day after its last activity) with
-   one tiny uploaded document, processed;
+   one tiny uploaded document, processed (a File too young for vector stores to know is
+   waited out, as a sync does);
 4. **file_search answer**: the relay's own streamed request (``answer.ask.ask``) on that
    store must cite the document.
 
@@ -29,7 +31,8 @@ from pathlib import Path
 from answer.ask import ParameterRefused, ask, probe
 from kbcore.errors import KbsyncError
 from kbcore.kb import AssistantSpec, load_spec
-from kbcore.output import display_url, info, result
+from kbcore.models import shutdown_warning
+from kbcore.output import display_url, info, result, warn
 from kbsync._scratch import ScratchStore
 from sync import Remote
 
@@ -69,7 +72,11 @@ def check(kb_dir: Path, *, as_json: bool = False) -> int:
         remote = Remote.from_env()
         if not as_json:
             info(f"Checking knowledge base {spec.name} on {display_url(remote.base_url)}.")
-        remote.check_model(spec.model)
+        announced = remote.check_model(spec.model)
+        soon = shutdown_warning(spec.model, announced=announced)
+        if soon is not None:
+            warn(soon)
+            return f"model {spec.model} is available to this key, but {soon}"
         return f"model {spec.model} is available to this key"
 
     started = time.perf_counter()

@@ -28,7 +28,7 @@ from types import TracebackType
 from kbcore.errors import KbsyncError
 from kbcore.output import warn
 from kbcore.wire import KB_NAME, KB_PATH, KB_PREVIEW, KB_SHA256, KB_TITLE, is_ours, upload_name
-from sync import Remote
+from sync import Remote, attach_fresh
 
 PREVIEW = "check"  # the kb_preview value of check stores
 EXPIRES_DAYS = 1
@@ -95,12 +95,17 @@ class ScratchStore:
                     upload_name(self.path, self.store_id),
                     expires_after_seconds=EXPIRES_DAYS * 86400,
                 )
+            uploaded_at = time.monotonic()
         attributes: dict[str, str | float | bool] = {
             KB_PATH: self.path,
             KB_SHA256: hashlib.sha256(text.encode()).hexdigest(),
             KB_TITLE: _TITLE,
         }
-        batch_id, status = self._remote.attach(self.store_id, [(self.file_id, attributes)], None)
+        # a File a few seconds old can be unknown to vector stores yet: waited out, as a
+        # sync does
+        batch_id, status = attach_fresh(
+            self._remote, self.store_id, [(self.file_id, attributes)], None, uploaded_at=uploaded_at
+        )
         deadline = time.monotonic() + PROCESSING_DEADLINE
         while status.in_progress:
             if time.monotonic() > deadline:

@@ -4,6 +4,7 @@
 """
 
 from sync._apply import PREVIEW_EXPIRES_DAYS, ApplyReport, apply
+from sync._ingest import attach_fresh
 from sync._preview import Deleted, delete_preview, delete_previews, plan_preview
 from sync._progress import Progress
 from sync._progress import make as make_progress
@@ -12,11 +13,12 @@ from sync._render import json_document as render_json
 from sync._render import markdown as render_markdown
 from sync._render import markdown_report as render_markdown_report
 from sync._render import text as render_text
-from sync._run import load, make_plan, raise_for_failures, raise_if_failed
+from sync._run import FAILED_PREFIX, load, make_plan, raise_for_failures, raise_if_failed
 from sync._safety import mass_delete_problem, raise_if_unsafe
 from sync.plan import Plan
 
 __all__ = [
+    "FAILED_PREFIX",
     "PREVIEW_EXPIRES_DAYS",
     "ApplyReport",
     "Deleted",
@@ -25,6 +27,7 @@ __all__ = [
     "Remote",
     "SearchHit",
     "apply",
+    "attach_fresh",
     "delete_preview",
     "delete_previews",
     "load",

@@ -29,7 +29,7 @@ from sync._changes import Upload
 from sync._progress import Progress
 from sync._remote import BatchStatus, Remote
 from sync._remote_errors import FileNotFound, RunStopped
-from sync._remote_state import RemoteFile
+from sync._remote_state import Attributes, RemoteFile
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -168,6 +168,29 @@ def ingest(
             rejected = state is not None and state.rejected
             result.failures.append(Failure(path, _why(state, deadline), rejected))
     return result
+
+
+def attach_fresh(
+    remote: Remote,
+    store: str,
+    files: Sequence[tuple[str, Attributes]],
+    chunking: Chunking | None,
+    *,
+    uploaded_at: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[str, BatchStatus]:
+    """Attach Files uploaded at ``uploaded_at`` (``time.monotonic()``), waiting out the
+    ``404 No file found`` a File gets while it is young (upload lag), as ``ingest`` does."""
+    pause = FIRST_PAUSE
+    while True:
+        try:
+            return remote.attach(store, files, chunking)
+        except FileNotFound:
+            age = time.monotonic() - uploaded_at
+            if age >= YOUNG_FOR:
+                raise
+            sleep(min(pause, YOUNG_FOR - age))
+            pause = min(pause * 2, LONGEST_PAUSE)
 
 
 def _forget(remote: Remote, file_ids: Sequence[str]) -> None:

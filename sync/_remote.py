@@ -151,10 +151,13 @@ class Remote:
 
     # -- reading -------------------------------------------------------------------------
 
-    def check_model(self, model: str) -> None:
-        """Fail with one sentence when ``model`` does not exist for this key."""
+    def check_model(self, model: str) -> str | None:
+        """Fail with one sentence when ``model`` does not exist for this key; else its
+        ``shutdown_date`` (``YYYY-MM-DD``), when the API announces one."""
         try:
-            self._call(f"looking up model {model!r}", lambda: self._client.models.retrieve(model))
+            found = self._call(
+                f"looking up model {model!r}", lambda: self._client.models.retrieve(model)
+            )
         except RemoteError as error:
             if isinstance(error.__cause__, openai.NotFoundError):
                 raise RemoteError(
@@ -162,6 +165,8 @@ class Remote:
                     "kb/assistant.yaml (see GET /v1/models for the ids you can use)."
                 ) from error.__cause__
             raise
+        shutdown = getattr(found, "shutdown_date", None)
+        return str(shutdown) if shutdown else None
 
     def find_store(self, kb_name: str) -> RemoteStore | None:
         """The KB's store by the one ``kbcore.store`` rule: the store ``VECTOR_STORE_ID``

@@ -3,6 +3,7 @@ nothing it made is left behind (on success, on failure and on Ctrl-C)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import pytest
 
 from testing.sandbox import only_model, sandbox_call
 from testing.servers import ROOT, Server
+from testing.waiting import wait_for
 from tests.kbsync._helpers import files, kbsync, requests, stores, write_kb
 
 pytestmark = pytest.mark.usefixtures("sandbox_env")
@@ -148,14 +150,14 @@ def test_it_never_touches_the_kbs_own_store(tmp_path: Path, sandbox: Server) -> 
     assert not [r for r in requests(sandbox)[mark:] if own["id"] in r["path"]]
 
 
-def wait_for(sandbox: Server, method: str, path: str, count: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        seen = [r for r in requests(sandbox) if (r["method"], r["path"]) == (method, path)]
-        if len(seen) >= count:
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"{method} {path} was not sent {count} times within {timeout} s")
+def wait_for_requests(sandbox: Server, method: str, path: str, count: int) -> None:
+    """Until ``count`` requests ``method path`` have reached the sandbox (it logs each as
+    it arrives, before its ``latency_ms``)."""
+    wait_for(
+        lambda: sum((r["method"], r["path"]) == (method, path) for r in requests(sandbox)) >= count,
+        timeout=30,
+        what=f"{count} × {method} {path}",
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,8 +183,7 @@ def test_ctrl_c_mid_run_leaves_nothing(
         stderr=subprocess.PIPE,
     )
     try:
-        wait_for(sandbox, method, path, count)
-        time.sleep(0.1)  # the request is on the wire, its reply not yet back
+        wait_for_requests(sandbox, method, path, count)  # its reply is 400 ms away
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
@@ -192,5 +193,44 @@ def test_ctrl_c_mid_run_leaves_nothing(
     assert err.decode().splitlines()[-1] == "interrupted"
     assert "All 4 checks passed" not in out.decode()
     sandbox_call(sandbox, "POST", "/_sandbox/faults", {"latency_ms": 0})
-    time.sleep(0.5)  # requests still in flight finish server-side: a late-made store would show
+    # Requests still in flight finish server-side, and a late-made store would show: no
+    # signal says "nothing more will arrive", so this waits out their latency.
+    time.sleep(0.5)
+    assert_nothing_left(sandbox)
+
+
+def test_a_model_near_its_shutdown_is_warned(tmp_path: Path, sandbox: Server) -> None:
+    soon = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=5)).isoformat()
+    later = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=61)).isoformat()
+    table = [
+        {"id": "gpt-test-old", "shutdown_date": soon},
+        {"id": "gpt-test-later", "shutdown_date": later},
+    ]
+    sandbox_call(sandbox, "POST", "/_sandbox/models", {"models": table})
+    kb = write_kb(tmp_path, {"a.md": "alpha"}, "name: test\nmodel: gpt-test-old\n")
+    result = kbsync("check", "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    warning = f"model gpt-test-old shuts down on {soon} (in 5 days) in kb/assistant.yaml."
+    assert f"warning: {warning}" in result.stderr.splitlines()
+    assert result.stdout.splitlines()[0].endswith(
+        f"model gpt-test-old is available to this key, but {warning}"
+    )
+    (kb / "assistant.yaml").write_text("name: test\nmodel: gpt-test-later\n")
+    result = kbsync("check", "--kb", str(kb))
+    assert result.exit_code == 0
+    assert "shuts down" not in result.output
+
+
+def test_upload_lag_is_waited_out(tmp_path: Path, sandbox: Server) -> None:
+    # A File younger than 1.5 s is "No file found" to vector stores (eventual consistency).
+    sandbox_call(sandbox, "POST", "/_sandbox/faults", {"consistency_ms": 1500})
+    kb = write_kb(tmp_path, {"a.md": "alpha"}, SETTINGS)
+    result = kbsync("check", "--kb", str(kb))
+    assert result.exit_code == 0, result.output
+    attaches = [
+        r
+        for r in requests(sandbox)
+        if r["method"] == "POST" and r["path"].endswith("/file_batches")
+    ]
+    assert len(attaches) >= 2  # the first met the lag and was sent again
     assert_nothing_left(sandbox)
