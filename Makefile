@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Ctrl-C is how `kbsync dev` ends (exit 130): not a make error; any other failure still is.
 dev: $(STAMP)
-	$(BIN)/kbsync dev
+	@$(BIN)/kbsync dev || [ $$? -eq 130 ]
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

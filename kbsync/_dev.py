@@ -1,10 +1,13 @@
 """``kbsync dev``: the whole stack on one machine, for a first look and for editing kb/.
 
 Without ``OPENAI_API_KEY`` it starts the sandbox (state in ``.kbsync/sandbox``) and
-points everything at it; with a key it uses OpenAI. Then it syncs kb/, starts the
-relay with the demo page, and keeps kb/ synced while it runs. Each part is a child
-process in its own process group, so Ctrl-C reaches only this supervisor, which
-stops the children in order (watcher, relay, sandbox).
+points everything at it; with a key it uses OpenAI. Then it syncs kb/ (documents the
+API refuses are reported, and the stack starts with the rest), starts the relay with
+the demo page (its JSON log in ``.kbsync/relay.log``, questions included, and a short
+line per request in the terminal), and keeps kb/ synced while it runs: a watcher that
+stops is started again, never taking the relay down with it. Each part is a child
+process in its own process group (``kbsync._children``), so Ctrl-C reaches only this
+supervisor, which stops the children in order (watcher, relay, sandbox) and exits 130.
 """
 
 from __future__ import annotations
@@ -13,33 +16,35 @@ import os
 import secrets
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, NoReturn
+from typing import NoReturn
 
+from kbcore.defaults import LOOPBACK, RELAY_PORT
 from kbcore.errors import KbsyncError
-from kbcore.output import display_path, info, result
+from kbcore.output import display_path, info, plural, result, warn
+from kbsync import _devlog
+from kbsync._children import Child, ignoring_signals, join, start, stop
 from kbsync.ready import wait_http
 from relay._config import read_env_file, secret_problem
+from sandbox import DEFAULT_PORT as SANDBOX_PORT
+from sync import FAILED_PREFIX
 
 SANDBOX_KEY = "sk-kbsync-dev-sandbox"
 _STARTUP_SECONDS = 60.0
-_STOP_SECONDS = 10.0
-_LOOPBACK = "127.0.0.1"
+RESTARTS = 3  # a watcher stopping this often ...
+RESTART_WINDOW = 60.0  # ... within this many seconds is not started again
 
 
 @dataclass(frozen=True)
 class DevOptions:
     kb_dir: Path
-    port: int = 8000
-    sandbox_port: int = 8787
+    port: int = RELAY_PORT
+    sandbox_port: int = SANDBOX_PORT
     state_dir: Path = Path(".kbsync")
 
 
@@ -47,21 +52,9 @@ class _Terminated(Exception):
     """SIGTERM arrived: stop like Ctrl-C, but it is a normal end (exit 0)."""
 
 
-@dataclass
-class _Child:
-    name: str
-    proc: subprocess.Popen[bytes]
-    pump: threading.Thread | None = field(default=None)
-
-
 def dev(options: DevOptions) -> int:
     """Run sandbox (when needed), sync, relay and watcher until Ctrl-C or SIGTERM."""
     kb_dir = options.kb_dir.resolve()
-    if not (kb_dir / "instructions.md").is_file():
-        raise KbsyncError(
-            f"{display_path(options.kb_dir)}/instructions.md not found: "
-            "run kbsync dev from the repository root, or pass --kb DIR."
-        )
     env = _base_env()
     use_sandbox = not env.get("OPENAI_API_KEY")
     _check_port(options.port, "the relay", "--port")
@@ -71,19 +64,21 @@ def dev(options: DevOptions) -> int:
     env["KB_DIR"] = str(kb_dir)
     env["RELAY_SECRET"] = relay_secret_for(env, options.state_dir)
     env["RELAY_DEMO"] = "1"
+    if not env.get("LOG_QUESTIONS", "").strip():
+        env["LOG_QUESTIONS"] = "1"  # so that kbsync gaps and report work on the demo
 
-    children: list[_Child] = []
+    children: list[Child] = []
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if use_sandbox:
-            sandbox_url = f"http://{_LOOPBACK}:{options.sandbox_port}"
+            sandbox_url = f"http://{LOOPBACK}:{options.sandbox_port}"
             data = options.state_dir / "sandbox"
             log = options.state_dir / "sandbox.log"
             info(f"No OPENAI_API_KEY: using the local sandbox at {sandbox_url}/v1")
             info(f"  (its state is in {display_path(data)}, its log in {display_path(log)})")
             port = str(options.sandbox_port)
-            args = [*_python("sandbox"), "--host", _LOOPBACK, "--port", port, "--data", str(data)]
-            sandbox = _start("sandbox", args, env, log=log)
+            args = [*_python("sandbox"), "--host", LOOPBACK, "--port", port, "--data", str(data)]
+            sandbox = start("sandbox", args, env, log=log)
             children.append(sandbox)
             _wait_http(sandbox, f"{sandbox_url}/_sandbox/stats")
             env["OPENAI_API_KEY"] = SANDBOX_KEY
@@ -93,34 +88,68 @@ def dev(options: DevOptions) -> int:
             info(f"Using {env.get('OPENAI_BASE_URL') or 'OpenAI'} (OPENAI_API_KEY is set).")
 
         info(f"Syncing {display_path(kb_dir)} …")
-        sync = _start("sync", [*_kbsync(), "--kb", str(kb_dir), "--yes"], env)
-        children.append(sync)
-        code = sync.proc.wait()
-        _join(sync)
-        children.remove(sync)
-        if code != 0:
-            raise KbsyncError(
-                f"the first sync of {display_path(kb_dir)} failed (exit code {code}); "
-                "fix what it says above and run kbsync dev again."
-            )
+        _first_sync(kb_dir, env)
 
-        relay_url = f"http://{_LOOPBACK}:{options.port}"
-        relay = _start(
-            "relay", [*_python("relay"), "--host", _LOOPBACK, "--port", str(options.port)], env
-        )
+        relay_url = f"http://{LOOPBACK}:{options.port}"
+        relay_log = options.state_dir / "relay.log"
+        relay_args = [*_python("relay"), "--host", LOOPBACK, "--port", str(options.port)]
+        relay = start("relay", relay_args, env, log=relay_log, show=_devlog.human)
         children.append(relay)
         _wait_http(relay, f"{relay_url}/readyz", ready_only=True)
-        children.append(_start("watch", [*_kbsync(), "watch", "--kb", str(kb_dir), "--apply"], env))
+        watch_args = [*_kbsync(), "watch", "--kb", str(kb_dir), "--apply"]
+        children.append(start("watch", watch_args, env))
         result(f"Open {relay_url}/")
+        for line in second_terminal(env, use_sandbox):
+            result(line)
+        info(
+            f"The relay's log (questions included) is {display_path(relay_log)}: "
+            f"kbsync gaps {display_path(relay_log)} reads it."
+        )
         info("Edits to kb/ are synced as you save them. Press Ctrl-C to stop.")
-        _supervise(children)
+        _supervise(children, lambda: start("watch", watch_args, env))
     except _Terminated:
         info("Stopping (SIGTERM) …")
         return 0
     finally:
-        with _ignoring_signals():
-            _stop(children)
+        with ignoring_signals():
+            stop(children)
         signal.signal(signal.SIGTERM, previous)
+
+
+def _first_sync(kb_dir: Path, env: dict[str, str]) -> None:
+    """Sync once before the relay starts. Documents the API refused are listed and the
+    stack starts with the rest (the watcher sends them once they are fixed); any other
+    failure stops ``kbsync dev``."""
+    sync = start("sync", [*_kbsync(), "--kb", str(kb_dir), "--yes"], env, keep=True)
+    code = sync.proc.wait()
+    join(sync)
+    if code == 0:
+        return
+    failed = [line for line in sync.kept if line.startswith(FAILED_PREFIX)]
+    if not failed:
+        raise KbsyncError(
+            f"the first sync of {display_path(kb_dir)} failed (exit code {code}); "
+            "fix what it says above and run kbsync dev again."
+        )
+    them = "it" if len(failed) == 1 else "them"
+    warn(
+        f"{plural(len(failed), 'document')} could not be synced (listed above); kbsync dev "
+        f"starts with the rest. Fix or remove {them}: the watcher syncs each save."
+    )
+
+
+def second_terminal(env: Mapping[str, str], use_sandbox: bool) -> list[str]:
+    """The lines to paste into another terminal so that ``kbsync`` there (gaps, report,
+    eval, check) finds this stack: the command on PATH, and the sandbox's address."""
+    lines = [
+        "In another terminal, paste these lines to use kbsync with this stack:",
+        f'  export PATH="{Path(sys.executable).parent}:$PATH"',
+    ]
+    if use_sandbox:
+        lines.append(
+            f"  export OPENAI_BASE_URL={env['OPENAI_BASE_URL']} OPENAI_API_KEY={SANDBOX_KEY}"
+        )
+    return lines
 
 
 def relay_secret_for(env: Mapping[str, str], state_dir: Path) -> str:
@@ -162,7 +191,7 @@ def _check_port(port: int, what: str, option: str) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((_LOOPBACK, port))
+            probe.bind((LOOPBACK, port))
         except OSError:
             raise KbsyncError(
                 f"port {port} (for {what}) is already in use: stop what uses it or pass {option} N."
@@ -178,28 +207,7 @@ def _kbsync() -> list[str]:
     return [sys.executable, "-m", "kbsync"]
 
 
-def _start(name: str, args: Sequence[str], env: dict[str, str], log: Path | None = None) -> _Child:
-    if log is not None:
-        with log.open("ab") as sink:
-            proc = subprocess.Popen(
-                args, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        return _Child(name, proc)
-    proc = subprocess.Popen(
-        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    assert proc.stdout is not None
-    pump = threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True)
-    pump.start()
-    return _Child(name, proc, pump)
-
-
-def _pump(name: str, stream: IO[bytes]) -> None:
-    for line in stream:
-        info(f"[{name}] {line.decode(errors='replace').rstrip()}")
-
-
-def _wait_http(child: _Child, url: str, *, ready_only: bool = False) -> None:
+def _wait_http(child: Child, url: str, *, ready_only: bool = False) -> None:
     """Wait until ``url`` answers (with ``ready_only``: answers 2xx), or the child dies."""
     wait_http(
         url,
@@ -210,44 +218,33 @@ def _wait_http(child: _Child, url: str, *, ready_only: bool = False) -> None:
     )
 
 
-def _supervise(children: list[_Child]) -> NoReturn:
+def _supervise(children: list[Child], restart_watch: Callable[[], Child]) -> NoReturn:
+    """Watch the children until one that the stack needs stops (then raise). A watcher
+    that stops is started again, up to ``RESTARTS`` times in ``RESTART_WINDOW``."""
+    stopped: list[float] = []
     while True:
-        for child in children:
+        for index, child in enumerate(children):
             code = child.proc.poll()
-            if code is not None:
+            if code is None:
+                continue
+            if child.name != "watch":
                 raise KbsyncError(
                     f"the {child.name} stopped unexpectedly (exit code {code}); "
                     "see its output above."
                 )
+            join(child)
+            now = time.monotonic()
+            stopped = [t for t in stopped if now - t < RESTART_WINDOW] + [now]
+            if len(stopped) > RESTARTS:
+                info(
+                    f"the watcher stopped again (exit code {code}); edits are no longer "
+                    "synced, the relay goes on. Fix what it said above, then restart kbsync dev."
+                )
+                del children[index]
+                break
+            info(f"the watcher stopped (exit code {code}); starting it again.")
+            children[index] = restart_watch()
         time.sleep(0.25)
-
-
-def _stop(children: list[_Child]) -> None:
-    for child in reversed(children):
-        if child.proc.poll() is None:
-            child.proc.terminate()
-            try:
-                child.proc.wait(timeout=_STOP_SECONDS)
-            except subprocess.TimeoutExpired:
-                child.proc.kill()
-                child.proc.wait()
-        _join(child)
-
-
-def _join(child: _Child) -> None:
-    if child.pump is not None:
-        child.pump.join(timeout=_STOP_SECONDS)
-
-
-@contextmanager
-def _ignoring_signals() -> Iterator[None]:
-    """A second Ctrl-C (or SIGTERM) while stopping must not leave children running."""
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:

@@ -20,6 +20,7 @@ from sync._stamp import trusted
 from sync._uploads import remote_state
 from sync.plan import Plan, desired, diff, settled
 
+FAILED_PREFIX = "failed: "  # each document that did not make it: "failed: PATH: WHY"
 NAMED_UNMANAGED = 50  # unmanaged files shown by name (one GET each); the rest by id
 
 
@@ -78,7 +79,7 @@ def raise_for_failures(plan: Plan, report: ApplyReport) -> None:
     failed += [(f.path, f.error) for f in report.failed]
     if report.failures:
         for path, error in [*((f.path, f.error) for f in report.failures), *failed]:
-            _output.info(f"failed: {path}: {error}")
+            _output.info(f"{FAILED_PREFIX}{path}: {error}")
         raise KbsyncError(
             f"{_output.plural(len(report.failures) + len(failed), 'document')} failed "
             "(listed above); everything else was applied but the store was not stamped. "
@@ -92,7 +93,7 @@ def raise_if_failed(failed: list[tuple[str, str]], *, applied: bool) -> None:
     if not failed:
         return
     for path, error in failed:
-        _output.info(f"failed: {path}: {error}")
+        _output.info(f"{FAILED_PREFIX}{path}: {error}")
     names = ", ".join(path for path, _ in failed)
     done = "everything else was applied" if applied else "everything else is in sync"
     raise KbsyncError(
