@@ -15,6 +15,7 @@ import openai
 
 from kbcore import wire
 from kbcore.store import StoreRef, choose_store
+from testing.waiting import wait_for
 
 API_KEY = "sk-test-kbsync-0123456789"
 
@@ -63,6 +64,19 @@ def stats(target: Located | str) -> dict[str, Any]:
     """``GET /_sandbox/stats``: ``total``, ``requests`` by route, ``streams``."""
     counted: dict[str, Any] = sandbox_call(target, "GET", "/_sandbox/stats")
     return counted
+
+
+def stream_counts(target: Located | str) -> dict[str, int]:
+    """Response streams so far: ``open`` now, ``completed``, ``aborted``."""
+    counts: dict[str, int] = stats(target)["streams"]
+    return counts
+
+
+def wait_for_streams(target: Located | str, expected: dict[str, int]) -> None:
+    """Until the stream counts are ``expected`` (a stream's end is counted after its
+    response has gone, and after the conversation it held is free again)."""
+    wait_for(lambda: stream_counts(target) == expected, timeout=5, what=f"streams {expected}")
+    assert stream_counts(target) == expected
 
 
 def requests_log(target: Located | str, limit: int | None = None) -> list[dict[str, Any]]:

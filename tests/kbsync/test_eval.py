@@ -4,7 +4,6 @@ a regression on a preview store built by hand, the Markdown summary, answers."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import pytest
 
 from testing.sandbox import sandbox_call
 from testing.servers import Server
+from testing.waiting import wait_for
 from tests._golden import check_golden
 from tests.kbsync._helpers import kbsync, requests, stores, write_kb
 
@@ -125,10 +125,11 @@ def build_preview(sandbox: Server, client: Any, pr: int, documents: dict[str, st
         client.vector_stores.files.create(
             store.id, file_id=uploaded.id, attributes={"kb_path": path}
         )
-    deadline = time.monotonic() + 20
-    while client.vector_stores.retrieve(store.id).file_counts.in_progress:
-        assert time.monotonic() < deadline, "the preview store did not finish processing"
-        time.sleep(0.05)
+    wait_for(
+        lambda: client.vector_stores.retrieve(store.id).file_counts.in_progress == 0,
+        timeout=20,
+        what="the preview store to finish processing",
+    )
     return str(store.id)
 
 

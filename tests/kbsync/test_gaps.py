@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -272,11 +271,7 @@ def test_the_relays_own_log_lines(tmp_path: Path, sandbox: Server, base_url: str
         "REDIS_URL": "",
     }
     log = tmp_path / "relay.log"
-    with relay_server(log, env, ready_path="/healthz", cwd=tmp_path) as relay:
-        deadline = time.monotonic() + 20
-        while httpx.get(relay.url + "/readyz").status_code != 200:
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+    with relay_server(log, env, cwd=tmp_path, ready_only=True) as relay:
         questions = [
             "How much is a monthly membership?",
             "Where can I park my car? Call me on +7 912 345-67-89",

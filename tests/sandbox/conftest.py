@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import gc
 import io
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+
+from testing.waiting import wait_for
 
 
 def make_pdf(text: str) -> bytes:
@@ -65,13 +66,13 @@ def upload(client: Any) -> Upload:
 
 
 def wait_processed(client: Any, vector_store_id: str, file_id: str, timeout: float = 20) -> Any:
-    """Poll a vector-store file until it leaves ``in_progress``."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """The vector-store file once it has left ``in_progress``."""
+
+    def settled() -> Any:
         obj = client.vector_stores.files.retrieve(file_id, vector_store_id=vector_store_id)
-        if obj.status != "in_progress" or time.monotonic() > deadline:
-            return obj
-        time.sleep(0.02)
+        return obj if obj.status != "in_progress" else None
+
+    return wait_for(settled, timeout=timeout, what=f"{file_id} to leave in_progress")
 
 
 def raw_json(response: Any) -> Any:

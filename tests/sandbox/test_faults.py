@@ -75,7 +75,7 @@ def test_stuck_processing_never_completes(sandbox: Server, client: Any, upload: 
     vs = client.vector_stores.create(name="s")
     set_faults(sandbox, rate=1.0, kinds=["stuck"], seed=1)
     client.vector_stores.files.create(vector_store_id=vs.id, file_id=file.id)
-    time.sleep(0.5)
+    time.sleep(0.5)  # "never" has no signal: ample time for a file this small to complete
     obj = client.vector_stores.files.retrieve(file.id, vector_store_id=vs.id)
     assert obj.status == "in_progress"
     assert client.vector_stores.retrieve(vs.id).status == "in_progress"

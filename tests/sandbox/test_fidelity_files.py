@@ -4,7 +4,6 @@ partial batches, each through the official SDK with its bodies checked against t
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import openai
@@ -12,8 +11,17 @@ import pytest
 
 from testing.sandbox import API_KEY, sandbox_call, set_faults
 from testing.servers import Server
+from testing.waiting import wait_for
 from tests._spec import assert_valid
 from tests.sandbox.conftest import Upload, raw_json, wait_processed
+
+
+def visible(client: Any, file_id: str) -> bool:
+    """Whether the File is old enough to be found (``consistency_ms``)."""
+    try:
+        return bool(client.files.retrieve(file_id).id == file_id)
+    except openai.NotFoundError:
+        return False
 
 
 def test_consistency_young_file_is_404_to_attach_batch_and_retrieve(
@@ -22,7 +30,7 @@ def test_consistency_young_file_is_404_to_attach_batch_and_retrieve(
     old = upload("old.md", "settled long ago")
     vs = client.vector_stores.create(name="s")
     set_faults(sandbox, consistency_ms=1500)
-    time.sleep(1.6)  # "old" is older than that now
+    wait_for(lambda: visible(client, old.id), what="'old' to be older than 1.5 s")
     young = upload("young.md", "uploaded a moment ago")
     expected = f"No file found with id '{young.id}'."
 
@@ -43,8 +51,7 @@ def test_consistency_young_file_is_404_to_attach_batch_and_retrieve(
     # the file is listed all along (it exists; only its consistency lags)
     assert young.id in [f.id for f in client.files.list()]
 
-    time.sleep(1.6)
-    assert client.files.retrieve(young.id).id == young.id
+    wait_for(lambda: visible(client, young.id), what="'young' to be older than 1.5 s")
     attached = client.vector_stores.files.create_and_poll(
         vector_store_id=vs.id, file_id=young.id, poll_interval_ms=20
     )

@@ -4,14 +4,13 @@ through the official SDK with its bodies checked against the spec."""
 
 from __future__ import annotations
 
-import asyncio
 import urllib.error
 from typing import Any
 
 import openai
 import pytest
 
-from testing.sandbox import sandbox_call, set_faults
+from testing.sandbox import sandbox_call, set_faults, wait_for_streams
 from testing.servers import Server
 from tests._spec import assert_valid
 from tests.sandbox._seed import MODEL, file_search, seed
@@ -81,7 +80,7 @@ async def test_conversation_unlocked_when_the_client_goes_away(
     )
     assert (await anext(aiter(first))).type == "response.created"
     await first.close()
-    await asyncio.sleep(0.3)
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})  # the lock is gone
     set_faults(sandbox)
     again = await aclosing_client.responses.create(
         model=MODEL, input="hi", conversation=conversation.id

@@ -10,25 +10,13 @@ import httpx
 import openai
 import pytest
 
-from testing.sandbox import sandbox_call, set_faults
+from testing.sandbox import set_faults, stream_counts, wait_for_streams
 from testing.servers import Server
 from tests._spec import assert_valid
 from tests.sandbox._seed import MODEL, file_search, seed
 from tests.sandbox._seed_sse import HEADERS, parse
 
 QUESTION = "What does a student pay, and when is the club open at weekends?"
-
-
-def _streams(sandbox: Server) -> dict[str, int]:
-    streams: dict[str, int] = sandbox_call(sandbox, "GET", "/_sandbox/stats")["streams"]
-    return streams
-
-
-def _wait_streams(sandbox: Server, expected: dict[str, int], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while _streams(sandbox) != expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert _streams(sandbox) == expected
 
 
 def test_drop_cuts_the_stream_without_a_terminal_event(sandbox: Server, client: Any) -> None:
@@ -43,7 +31,7 @@ def test_drop_cuts_the_stream_without_a_terminal_event(sandbox: Server, client: 
     assert seen[0] == "response.created"
     assert seen.count("response.output_text.delta") == 3
     assert not {"response.completed", "response.failed", "error"} & set(seen)
-    _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
 
     with (
         pytest.raises(openai.APIConnectionError),
@@ -52,7 +40,7 @@ def test_drop_cuts_the_stream_without_a_terminal_event(sandbox: Server, client: 
         ) as response_stream,
     ):
         response_stream.get_final_response()
-    _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 2})
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 2})
 
 
 def test_drop_on_a_plain_create_is_a_connection_error(sandbox: Server, client: Any) -> None:
@@ -69,9 +57,9 @@ def test_client_hanging_up_is_counted_as_aborted(sandbox: Server, client: Any) -
     ) as events:
         for event in events:
             if event.type == "response.output_text.delta":
-                assert _streams(sandbox) == {"open": 1, "completed": 0, "aborted": 0}
+                assert stream_counts(sandbox) == {"open": 1, "completed": 0, "aborted": 0}
                 break
-    _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
 
 
 @pytest.mark.anyio
@@ -83,7 +71,7 @@ async def test_async_client_hanging_up_is_counted_as_aborted(
         async for event in response_stream:
             if event.type == "response.output_text.delta":
                 break
-    _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
 
 
 def test_token_delay_spaces_the_deltas(sandbox: Server, client: Any) -> None:
@@ -94,7 +82,7 @@ def test_token_delay_spaces_the_deltas(sandbox: Server, client: Any) -> None:
     deltas = [e for e in events if e.type == "response.output_text.delta"]
     assert len(deltas) >= 4
     assert elapsed >= 0.1 * (len(deltas) - 1) * 0.8
-    assert _streams(sandbox) == {"open": 0, "completed": 1, "aborted": 0}
+    assert stream_counts(sandbox) == {"open": 0, "completed": 1, "aborted": 0}
 
 
 def test_vector_store_gone_mid_stream_fails_like_production(
@@ -142,7 +130,7 @@ def test_vector_store_gone_mid_stream_fails_like_production(
     assert failed["response"]["status"] == "failed"
     assert failed["response"]["error"]["code"] == "vector_store_timeout"
     assert client.responses.retrieve(failed["response"]["id"]).status == "failed"
-    assert _streams(sandbox) == {"open": 0, "completed": 1, "aborted": 0}
+    assert stream_counts(sandbox) == {"open": 0, "completed": 1, "aborted": 0}
 
 
 def test_sdk_raises_api_error_on_the_production_error_event(sandbox: Server, client: Any) -> None:
@@ -190,6 +178,6 @@ def test_an_abandoned_stream_leaves_a_cancelled_response(sandbox: Server, client
         for event in events:
             if event.type == "response.output_text.delta":
                 break
-    _wait_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
+    wait_for_streams(sandbox, {"open": 0, "completed": 0, "aborted": 1})
     set_faults(sandbox)
     assert client.responses.retrieve(response_id).status == "cancelled"

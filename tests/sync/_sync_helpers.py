@@ -7,12 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner, Result
 
 import testing.kb
@@ -20,6 +18,7 @@ from kbsync.cli import main
 from testing.sandbox import requests_log
 from testing.sandbox import stats as sandbox_stats
 from testing.servers import ROOT, Server
+from testing.waiting import wait_for
 
 
 def write_kb(root: Path, files: Mapping[str, str | bytes], settings: str = "name: test\n") -> Path:
@@ -104,14 +103,12 @@ def kill_apply_when(
         args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if any(arrived(r) for r in requests_log(sandbox)[seen:]):
-                break
+
+        def arrived_or_ended() -> bool:
             assert proc.poll() is None, "kbsync finished before it could be interrupted"
-            time.sleep(0.01)
-        else:
-            pytest.fail(f"kbsync never {what}")
+            return any(arrived(r) for r in requests_log(sandbox)[seen:])
+
+        wait_for(arrived_or_ended, timeout=60, every=0.01, what=f"kbsync to have {what}")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
