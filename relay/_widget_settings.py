@@ -16,4 +16,11 @@ def widget_settings(spec: AssistantSpec) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     if spec.starters is not None:
         settings["starters"] = {lang: list(qs) for lang, qs in spec.starters.by_lang.items()}
+    if (leads := spec.leads) is not None:  # the "Leave a request" form, as lead_form sends it
+        settings["leads"] = {
+            "fields": list(leads.fields),
+            "required": list(leads.required),
+            "consent": dict(leads.consent.by_lang),
+            "privacy_url": leads.privacy_url,
+        }
     return settings
