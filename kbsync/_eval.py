@@ -35,6 +35,7 @@ class EvalOptions:
     as_json: bool = False
     summary_file: Path | None = None
     min_hit: float | None = None
+    variant: str | None = None  # answer with this variant's instructions (kb/variants/)
 
 
 class EvalFailed(KbsyncError):
@@ -55,6 +56,7 @@ def evaluate(options: EvalOptions) -> int:
             "(each a `q:` and the `expect:` documents that answer it)."
         )
     spec = kb.spec
+    variant = _variant(options, spec.variant_names())
     remote = Remote.from_env()
     try:
         main_store = remote.find_store(spec.name)
@@ -72,7 +74,13 @@ def evaluate(options: EvalOptions) -> int:
             also = " and on main" if main_store else " (no main store to compare with yet)"
             info(f"Evaluating {len(cases)} golden questions on {label}{also}.")
             evaluated = run(
-                remote, spec, cases, label=label, store_id=preview.id, answers=options.answers
+                remote,
+                spec,
+                cases,
+                label=label,
+                store_id=preview.id,
+                answers=options.answers,
+                variant=variant,
             )
             if main_store is not None:
                 main_run = run(remote, spec, cases, label=MAIN, store_id=main_store.id)
@@ -83,7 +91,13 @@ def evaluate(options: EvalOptions) -> int:
                 )
             info(f"Evaluating {len(cases)} golden questions on main.")
             evaluated = run(
-                remote, spec, cases, label=MAIN, store_id=main_store.id, answers=options.answers
+                remote,
+                spec,
+                cases,
+                label=MAIN,
+                store_id=main_store.id,
+                answers=options.answers,
+                variant=variant,
             )
     finally:
         remote.close()
@@ -96,6 +110,25 @@ def evaluate(options: EvalOptions) -> int:
     if problems:
         raise EvalFailed("; ".join(problems) + ".")
     return 0
+
+
+def _variant(options: EvalOptions, names: tuple[str, ...]) -> str | None:
+    """The variant whose instructions answer, checked against kb/assistant.yaml."""
+    if options.variant is None:
+        return None
+    if options.variant not in names:
+        raise KbsyncError(
+            f"--variant {options.variant}: kb/assistant.yaml has no such variant; use one of:"
+            f" {', '.join(names)}."
+        )
+    if not options.answers:
+        # Retrieval does not read the instructions: every variant finds the same documents.
+        raise KbsyncError(
+            f"--variant {options.variant} changes the instructions, which only answers use;"
+            " add --answers."
+        )
+    info(f"Answering with the instructions of variant {options.variant}.")
+    return options.variant
 
 
 def _problems(evaluated: StoreRun, main: StoreRun | None, min_hit: float | None) -> list[str]:

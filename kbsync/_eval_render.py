@@ -101,6 +101,8 @@ def _answer_problem(outcome: Outcome) -> str:
 
 def as_json(run: StoreRun, main: StoreRun | None) -> str:
     document: dict[str, Any] = _store_json(run)
+    if run.variant is not None:
+        document["variant"] = run.variant
     if main is not None:
         document["main"] = _store_json(main)
         document["regressions"] = [o.case.q for o in regressions(run, main)]

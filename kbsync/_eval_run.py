@@ -18,10 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from answer.ask import ask
 from kbcore.errors import KbsyncError
 from kbcore.evals import EvalCase
 from kbcore.kb import AssistantSpec
-from answer.ask import ask
 from sync import Remote
 
 ANSWER_CONCURRENCY = 4
@@ -66,6 +66,7 @@ class StoreRun:
     label: str
     store_id: str
     outcomes: tuple[Outcome, ...]
+    variant: str | None = None  # whose instructions the answers used (None: main's)
 
     @property
     def passed(self) -> int:
@@ -94,15 +95,16 @@ def run(
     label: str,
     store_id: str,
     answers: bool = False,
+    variant: str | None = None,
 ) -> StoreRun:
     found = [_search(remote, spec, store_id, case) for case in cases]
     checks: Sequence[AnswerCheck | None] = [None] * len(cases)
     if answers:
-        checks = asyncio.run(_answers(spec, store_id, cases))
+        checks = asyncio.run(_answers(spec, store_id, cases, variant))
     outcomes = tuple(
         Outcome(case, paths, check) for case, paths, check in zip(cases, found, checks, strict=True)
     )
-    return StoreRun(label, store_id, outcomes)
+    return StoreRun(label, store_id, outcomes, variant if answers else None)
 
 
 def _search(remote: Remote, spec: AssistantSpec, store_id: str, case: EvalCase) -> tuple[str, ...]:
@@ -116,14 +118,14 @@ def _search(remote: Remote, spec: AssistantSpec, store_id: str, case: EvalCase) 
 
 
 async def _answers(
-    spec: AssistantSpec, store_id: str, cases: Sequence[EvalCase]
+    spec: AssistantSpec, store_id: str, cases: Sequence[EvalCase], variant: str | None = None
 ) -> list[AnswerCheck | None]:
     gate = asyncio.Semaphore(ANSWER_CONCURRENCY)
 
     async def one(case: EvalCase) -> AnswerCheck:
         async with gate:
             try:
-                answered = await ask(spec, store_id, case.q)
+                answered = await ask(spec, store_id, case.q, variant)
             except KbsyncError as error:
                 raise KbsyncError(
                     f"Asking the golden question {case.q!r} failed: {error}"

@@ -66,9 +66,10 @@ class _Commands(click.Group):
 
     lazy: ClassVar[dict[str, str]] = {
         "leads": "kbsync._leads",
-        "relay": "relay.server",
+        "relay": "kbsync._relay",
         "report": "kbsync._report_cmd",
         "sandbox": "sandbox.server",
+        "telegram": "kbsync._telegram",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -292,6 +293,11 @@ def check(kb_dir: Path, as_json: bool) -> None:
     metavar="RATE",
     help="Exit 1 when hit@k is below RATE (0 to 1).",
 )
+@click.option(
+    "--variant",
+    metavar="NAME",
+    help="With --answers: answer with this variant's instructions (kb/variants/NAME.md).",
+)
 def eval_command(
     kb_dir: Path,
     store: str | None,
@@ -300,6 +306,7 @@ def eval_command(
     as_json: bool,
     summary_file: Path | None,
     min_hit: float | None,
+    variant: str | None,
 ) -> None:
     """Run kb/evals.yaml against a vector store: the rank of each question's document,
     hit@k and MRR. On a preview, exit 1 when a question that passes on main fails."""
@@ -313,6 +320,7 @@ def eval_command(
         as_json=as_json,
         summary_file=summary_file,
         min_hit=min_hit,
+        variant=variant,
     )
     run_on_kb(kb_dir, lambda _: evaluate(options))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from watchfiles import Change, awatch
 
+from kbcore.business import VARIANTS_DIR
 from kbcore.errors import KbError
 from kbcore.kb import AssistantSpec, load_spec
 from relay import _log
@@ -67,11 +68,18 @@ class SpecHolder:
     async def watch(self, stop: asyncio.Event) -> None:
         """Reload on every change of the watched files until ``stop`` is set."""
 
-        def relevant(_: Change, path: str) -> bool:
-            return Path(path).name in WATCHED
+        variants = self.kb_dir / VARIANTS_DIR
 
-        # Watch the folder, not the files: editors and `git pull` replace files by renaming.
+        def relevant(_: Change, path: str) -> bool:
+            changed = Path(path)
+            return changed.name in WATCHED or (
+                changed.parent == variants and changed.suffix == ".md"
+            )
+
+        # Watch the folders, not the files: editors and `git pull` replace files by renaming.
+        # kb/variants/ too (its .md files are instructions), when it exists at start.
+        folders = [self.kb_dir, *([variants] if variants.is_dir() else [])]
         async for _ in awatch(
-            self.kb_dir, watch_filter=relevant, recursive=False, stop_event=stop, step=50
+            *folders, watch_filter=relevant, recursive=False, stop_event=stop, step=50
         ):
             self.load()
