@@ -1,7 +1,8 @@
 """The root of kbsync's one exception tree, and the errors every part shares.
 
 ``KbsyncError`` is the root; the engines add their own branches under it
-(``sync._safety.UnsafePlanError``, ``relay._errors.RelayError``, ``answer.AnswerError``). The command line maps
+(``sync._safety.UnsafePlanError``, ``relay._errors.RelayError``,
+``answer.AnswerError``). The command line maps
 the whole tree to exit codes in one place (``kbcore.output.exit_with``).
 """
 
