@@ -34,6 +34,7 @@ from answer._errors import (
 from answer._events import AnswerEvent, Cited, Completed, Searched, TextDelta, ToolCalled
 from answer._request import AnswerBody, encode_json
 from kbcore.openai_client import ClientSettings
+from kbcore.quota import is_quota_code, is_quota_error
 from kbcore.store import StoreRef, check_chosen, choose_store, missing_chosen
 from kbcore.wire import KB_NAME
 
@@ -350,13 +351,12 @@ _BUSY = "An answer in this conversation is still running; try again in a moment.
 _BUSY_RETRY = 2  # seconds: the lock lasts as long as the running answer
 _QUOTA = "The assistant is unavailable: its API quota is used up. Try again later."
 CONVERSATION_LOCKED = "conversation_locked"
-INSUFFICIENT_QUOTA = "insufficient_quota"
 
 
 def _stream_error(code: object) -> UpstreamError:
     if code == CONVERSATION_LOCKED:
         return ConversationBusy(_BUSY, retry_after=_BUSY_RETRY)
-    if code == INSUFFICIENT_QUOTA:
+    if is_quota_code(code):
         return UpstreamQuota(_QUOTA)
     return UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
 
@@ -393,7 +393,7 @@ def _translate_error(exc: openai.OpenAIError) -> UpstreamError:
         return UpstreamTimeout("The upstream API did not answer in time.")
     if isinstance(exc, openai.APIConnectionError):
         return UpstreamUnavailable("The upstream API could not be reached.")
-    if isinstance(exc, openai.APIStatusError) and exc.code == INSUFFICIENT_QUOTA:
+    if isinstance(exc, openai.APIStatusError) and is_quota_error(exc):
         # A 429 that is not a rate limit: waiting a second cannot help (never "retry in 1 s").
         return UpstreamQuota(_QUOTA)
     if isinstance(exc, openai.APIStatusError) and exc.code == CONVERSATION_LOCKED:

@@ -11,8 +11,9 @@ import re
 import openai
 
 from kbcore.errors import RemoteError
+from kbcore.quota import INSUFFICIENT_QUOTA as QUOTA_CODE
+from kbcore.quota import is_quota_error
 
-QUOTA_CODE = "insufficient_quota"
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 # The status codes worth repeating when the server does not say (as the SDK decides).
 RETRYABLE_STATUS = frozenset({408, 409, 429})
@@ -43,7 +44,7 @@ class FileNotFound(RemoteError):
 
 
 def is_quota(exc: openai.APIStatusError) -> bool:
-    return exc.status_code == 429 and QUOTA_CODE in (_code(exc), getattr(exc, "type", None))
+    return is_quota_error(exc)  # kbcore.quota: the one rule, the answer engine's too
 
 
 def should_retry(exc: openai.APIStatusError) -> bool:
@@ -94,15 +95,6 @@ def translate(exc: openai.OpenAIError, what: str, attempts: int) -> RemoteError:
             "OPENAI_BASE_URL and the network."
         )
     return RemoteError(f"The OpenAI client failed while {what}: {exc}")
-
-
-def _code(exc: openai.APIStatusError) -> str | None:
-    code = getattr(exc, "code", None)
-    if isinstance(code, str):
-        return code
-    body = exc.body
-    error = body.get("error", body) if isinstance(body, dict) else None
-    return error.get("code") if isinstance(error, dict) else None
 
 
 def _message(exc: openai.APIStatusError) -> str:
