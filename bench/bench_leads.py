@@ -121,6 +121,7 @@ def reliability_lines(result: Reliability) -> list[str]:
         f"| dead | {result.dead} |",
         f"| outbox drained after the faults stopped | {result.drain_seconds} s |",
         f"| faults dealt | {faults} |",
+        f"| share of requests faulted while faults were on | {result.fault_share:.0%} |",
     ]
 
 

@@ -5,8 +5,10 @@ hold. ``tests/leads`` runs it small; ``bench/bench_leads.py`` in full."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
+import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -87,6 +89,12 @@ class LeadStack:
             wait_for(lambda: _spec_loaded(server), what="the relay's spec", timeout=30)
             yield server
 
+    def unattempted(self) -> int:
+        """Sink rows no attempt has been made for yet."""
+        with contextlib.closing(sqlite3.connect(self.state_db, timeout=30)) as conn:
+            (count,) = conn.execute("SELECT COUNT(*) FROM lead_sinks WHERE attempts = 0").fetchone()
+        return int(count)
+
     def outbox_counts(self) -> dict[str, int]:
         box = leads.Outbox(self.state_db)
         try:
@@ -161,6 +169,7 @@ class Reliability:
     webhook_resent: int  # deliveries the receiver acknowledged as already had
     bitrix_lookups: int  # crm.lead.list calls a retry made before adding again
     faults: dict[str, int]
+    fault_share: float  # faults dealt / requests to the fakes while faults were on
     drain_seconds: float  # from the faults' end to the outbox's last delivery
     dead: int
 
@@ -193,18 +202,22 @@ def reliability_run(
             accepted += ids
             if part < kills:
                 kill(server)  # right after the chunk's last 202, deliveries in flight
-    sandbox_call(url, "POST", "/_sandbox/crm/faults", {})
-    stopped = time.monotonic()
-    with stack.relay():
-        wait_for(lambda: stack.outbox_counts()["pending"] == 0, timeout=drain_timeout,
-                 what="the outbox to drain", every=0.2)  # fmt: skip
-        drained = time.monotonic() - stopped
+                continue
+            # Faults stay on until every lead has met them (each row tried at least once).
+            wait_for(lambda: stack.unattempted() == 0, timeout=drain_timeout,
+                     what="every row to be tried under faults", every=0.2)  # fmt: skip
+            sandbox_call(url, "POST", "/_sandbox/crm/faults", {})
+            stopped, stopped_at = time.monotonic(), time.time()
+            wait_for(lambda: stack.outbox_counts()["pending"] == 0, timeout=drain_timeout,
+                     what="the outbox to drain", every=0.2)  # fmt: skip
+            drained = time.monotonic() - stopped
     got = crm(url)
     b24 = Counter(lead["ORIGIN_ID"] for lead in got["bitrix24"]["leads"])
     hooks = Counter(lead["id"] for lead in got["webhook"]["leads"])
     keys_seen: Counter[str] = Counter()
     resent = 0
     faults: Counter[str] = Counter()
+    before_stop = sum(1 for r in got["requests"] if r["at"] < stopped_at)
     for request in got["requests"]:
         if request["fault"]:
             faults[f"{request['fake']} {request['fault']}"] += 1
@@ -227,6 +240,7 @@ def reliability_run(
         webhook_resent=resent,
         bitrix_lookups=found,
         faults=dict(faults),
+        fault_share=round(sum(faults.values()) / max(1, before_stop), 3),
         drain_seconds=round(drained, 1),
         dead=stack.outbox_counts()["dead"],
     )

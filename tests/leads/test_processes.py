@@ -41,4 +41,4 @@ def test_reliability_small_no_lead_lost_or_doubled(sandbox: Server, tmp_path: Pa
     assert result.bitrix_duplicates == 0
     assert result.webhook_duplicates == 0
     assert result.dead == 0
-    assert sum(result.faults.values()) > 0
+    assert result.fault_share >= 0.15  # about 0.3 by the dice; a small run varies
