@@ -125,6 +125,13 @@ async def get_faults(request: AnyRequest) -> Response[Any]:
 async def set_faults(request: AnyRequest) -> Response[Any]:
     faults = parse_faults(await json_body(request))
     control_of(request).configure(faults)
+    if faults.idle_stores_s:
+        store = store_of(request)
+        for vs in store.vector_stores.values():
+            vs["last_active_at"] = int(vs["last_active_at"] or vs["created_at"]) - (
+                faults.idle_stores_s
+            )
+        store.changed()
     return ok(faults.public())
 
 

@@ -4,7 +4,7 @@
 on the wire in ``kinds``). ``Faults`` is the whole configuration: the random faults and
 their rate, plus the settings that shape every request (latency, token delay, eventual
 consistency, quota, the per-file token limit, the routes random faults fall on, the
-per-route limits, a clock ahead for expiry). The gate (``_middleware.py``) picks a
+per-route limits, stores made idle for their expiry). The gate (``_middleware.py``) picks a
 fault per ``/v1`` request and leaves both on the request; handlers read them through
 ``faults_of(request)``, the one typed accessor.
 """
@@ -51,7 +51,7 @@ _INTEGERS: dict[str, int] = {
     "retry_after_ms": 1000,
     "consistency_ms": 0,
     "max_file_tokens": DEFAULT_MAX_FILE_TOKENS,
-    "time_travel_s": 0,
+    "idle_stores_s": 0,
 }
 _KEYS = {"rate", "kinds", "seed", "quota", "routes", "route_limits", *_INTEGERS}
 
@@ -89,8 +89,9 @@ class Faults:
     routes: tuple[str, ...] = ()
     # the per-route limits (None: off)
     route_limits: RouteLimits | None = None
-    # the sandbox's clock for expiry runs this far ahead (a store idle for days, at once)
-    time_travel_s: int = 0
+    # applied once, when posted: every existing vector store's last activity moves this
+    # far into the past (a store idle for days, at once, for its expiry)
+    idle_stores_s: int = 0
 
     def public(self) -> dict[str, Any]:
         return {
@@ -105,7 +106,7 @@ class Faults:
             "max_file_tokens": self.max_file_tokens,
             "routes": list(self.routes),
             "route_limits": self.route_limits.public() if self.route_limits else False,
-            "time_travel_s": self.time_travel_s,
+            "idle_stores_s": self.idle_stores_s,
         }
 
 

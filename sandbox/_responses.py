@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request, Response, delete, get, post
 
 from sandbox._errors import ApiError, bad_request, not_found
-from sandbox._faults import Fault, Faults, faults_of
+from sandbox._faults import Fault, faults_of
 from sandbox._http import json_body
 from sandbox._items import includes, last_user_text, present, to_items
 from sandbox._model_rules import check_parameters, effort, fit_context, reasoning_tokens
@@ -42,7 +42,7 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
     history = _context(store, body, conversation_id)
     check_paired(history, input_items)
     context = fit_context(model, body, history, input_items)
-    tool = _file_search_tool(store, body.get("tools") or [], faults_of(request).config)
+    tool = _file_search_tool(store, body.get("tools") or [])
     if body.get("tool_choice") == "none":
         tool = None  # the tools are echoed but not called
     response = new_response(body, conversation_id=conversation_id, effort=effort(model, body))
@@ -183,7 +183,7 @@ def _context(store: Store, body: JSON, conversation_id: str | None) -> list[JSON
     return chain
 
 
-def _file_search_tool(store: Store, tools: list[JSON], config: Faults) -> JSON | None:
+def _file_search_tool(store: Store, tools: list[JSON]) -> JSON | None:
     for position, tool in enumerate(tools):
         if tool.get("type") != "file_search":
             continue
@@ -197,7 +197,7 @@ def _file_search_tool(store: Store, tools: list[JSON], config: Faults) -> JSON |
             if vector_store_id not in store.vector_stores:
                 raise not_found("vector store", vector_store_id)
             where = f"tools[{position}].vector_store_ids"
-            check_not_expired(store, vector_store_id, config.time_travel_s, where)
+            check_not_expired(store, vector_store_id, where)
         return tool
     return None
 

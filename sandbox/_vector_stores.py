@@ -31,27 +31,25 @@ def _expires_at(vs: JSON) -> int | None:
     return int(vs["last_active_at"] or vs["created_at"]) + int(expires_after["days"]) * DAY_S
 
 
-def is_expired(vs: JSON, ahead_s: int = 0) -> bool:
-    """Whether the store's ``expires_after`` has passed (the clock ``ahead_s`` ahead)."""
+def is_expired(vs: JSON) -> bool:
+    """Whether the store's ``expires_after`` has passed."""
     expires_at = _expires_at(vs)
-    return expires_at is not None and expires_at <= now() + ahead_s
+    return expires_at is not None and expires_at <= now()
 
 
-def render(vs: JSON, ahead_s: int = 0) -> JSON:
+def render(vs: JSON) -> JSON:
     counts = vs["file_counts"]
     status = "in_progress" if counts["in_progress"] else "completed"
-    if is_expired(vs, ahead_s):
+    if is_expired(vs):
         status = "expired"
     return {**vs, "status": status, "expires_at": _expires_at(vs), "file_counts": dict(counts)}
 
 
-def check_not_expired(
-    store: Store, vector_store_id: str, ahead_s: int, param: str | None = None
-) -> None:
+def check_not_expired(store: Store, vector_store_id: str, param: str | None = None) -> None:
     """400 for a search (or an answer's file_search) on an expired store: it has no index
     any more, and is no longer made active again by use."""
     vs = store.vector_stores.get(vector_store_id)
-    if vs is not None and is_expired(vs, ahead_s):
+    if vs is not None and is_expired(vs):
         raise bad_request(
             f"Vector store {vector_store_id} is expired: it was inactive longer than its "
             "expires_after policy allows. Create a new vector store.",
@@ -118,14 +116,12 @@ async def list_vector_stores(request: AnyRequest) -> Response[Any]:
     stores = store.vector_stores
     index = store.order("vector_stores", stores)
     query = list_query(request.query_params)
-    ahead = faults_of(request).config.time_travel_s
-    return ok(page(index, lambda vs_id: render(stores[vs_id], ahead), query))
+    return ok(page(index, lambda vs_id: render(stores[vs_id]), query))
 
 
 @get("/v1/vector_stores/{vector_store_id:str}")
 async def retrieve_vector_store(request: AnyRequest, vector_store_id: str) -> Response[Any]:
-    ahead = faults_of(request).config.time_travel_s
-    return ok(render(vector_store_or_404(store_of(request), vector_store_id), ahead))
+    return ok(render(vector_store_or_404(store_of(request), vector_store_id)))
 
 
 @post("/v1/vector_stores/{vector_store_id:str}")
@@ -141,7 +137,7 @@ async def update_vector_store(request: AnyRequest, vector_store_id: str) -> Resp
     if "expires_after" in body:
         _expiry(vs, body["expires_after"])
     store.changed()
-    return ok(render(vs, faults_of(request).config.time_travel_s))
+    return ok(render(vs))
 
 
 @delete("/v1/vector_stores/{vector_store_id:str}", status_code=200)
@@ -188,7 +184,7 @@ async def search_vector_store(request: AnyRequest, vector_store_id: str) -> Resp
     store = store_of(request)
     vector_store_or_404(store, vector_store_id)
     body = await json_body(request, "VectorStoreSearchRequest")
-    check_not_expired(store, vector_store_id, faults_of(request).config.time_travel_s)
+    check_not_expired(store, vector_store_id)
     return ok(search_page(store, vector_store_id, body))
 
 

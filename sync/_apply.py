@@ -179,7 +179,8 @@ def apply(
             report.failures.append(Failure(_ORPHAN, str(error)))
 
     if not report.failures:
-        own = uploads_digest(remote.list_uploads(), store)
+        kept = plan.held | held
+        own = uploads_digest([u for u in remote.list_uploads() if u[0] not in kept], store)
         remote.stamp(store, {**plan.stamp, KB_UPLOADS_SHA256: own})
         report.stamped = True
     return report

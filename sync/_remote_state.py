@@ -103,7 +103,8 @@ class RemoteState:
     store: RemoteStore | None
     files: tuple[RemoteFile, ...] = ()
     orphans: tuple[str, ...] = ()
-    uploads_sha256: str | None = None  # ``_uploads.digest`` of the store's own uploads
+    uploads_sha256: str | None = None  # digest of the store's own uploads (``_uploads``)
+    held: tuple[str, ...] = ()  # own uploads let go of here that another store still holds
 
 
 def chunking_label(chunking: Chunking | None) -> str:

@@ -8,7 +8,9 @@ orphans among them, and the Files other stores of the KB still hold.
   digest of the ids of the Files named for this store (``kbcore/wire.py``) that exist,
   and the fast path compares it with the same digest of ``GET /v1/files``: one request
   per 10,000 Files, so a no-op sync stays at 3 requests. A deleted upload changes it,
-  and the full path then finds the missing document and uploads it again. (A main-store
+  and the full path then finds the missing document and uploads it again. The digest
+  leaves out the Files this store let go of that another store still holds (below):
+  while one exists the fast path does not hold and the full path plans nothing. (A main-store
   File a preview attached is named for the main store, so a preview's fast path does not
   see it deleted by hand; the main store's sync no longer deletes it, below.)
 - **Files other stores hold.** A preview attaches the main store's Files by id; deleting
@@ -75,7 +77,8 @@ def remote_state(
         store,
         listed,
         tuple(f for f in lost if f not in kept),
-        uploads_digest(uploads, store.id),
+        uploads_digest([u for u in uploads if u[0] not in kept], store.id),
+        tuple(sorted(kept)),
     )
 
 

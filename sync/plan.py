@@ -84,6 +84,7 @@ class Plan:
     listed: bool = True  # False: planned from the stamp alone (the fast path)
     preview: str | None = None  # ``pr-N``: a pull request's preview store (``kb_preview``)
     shared: frozenset[str] = frozenset()  # Files another store uses: detached, never deleted
+    held: frozenset[str] = frozenset()  # own uploads let go of that another store holds
 
     @property
     def store_name(self) -> str:
@@ -198,6 +199,7 @@ def diff(
         chunking=kb.settings.chunking,
         orphans=remote.orphans,
         dirty_mark=dirty(metadata),
+        held=frozenset(remote.held),
     )
 
 

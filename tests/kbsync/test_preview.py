@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kbsync.cli import main
+from testing.sandbox import set_faults
 from testing.servers import Server
 from tests.sync._sync_helpers import (
     apply_ok,
@@ -148,3 +149,33 @@ def test_a_preview_without_a_main_store_uploads_everything(
     assert result.exit_code == 0, result.stderr
     assert uploads(sandbox) == 2
     assert plan_of(pr_kb)["vector_store_id"] is None  # a preview is never the main store
+
+
+def test_an_expired_preview_is_rebuilt_not_reused(
+    tmp_path: Path, sandbox: Server, client: Any
+) -> None:
+    _, pr_kb, _, main_files = _main_and_pr(tmp_path, client)
+    put(pr_kb, "doc3.md", "# Document 3\n\nRewritten in the pull request.")
+    assert preview(pr_kb, "--pr", "7").exit_code == 0
+    old = _preview_store(client)
+    own = {f.id for f in client.vector_stores.files.list(old.id)} - main_files
+    assert len(own) == 1
+    # unused for 8 days: past its 7-day expiry, it refuses searches and answers
+    set_faults(sandbox, idle_stores_s=8 * 86400)
+    assert client.vector_stores.retrieve(old.id).status == "expired"
+    result = preview(pr_kb, "--pr", "7")
+    assert result.exit_code == 0, result.output
+    assert f"Preview store {old.id} had expired" in result.stderr
+    new = _preview_store(client)
+    assert new.id != old.id
+    assert new.status == "completed"
+    assert {s.id for s in client.vector_stores.list()} == {new.id, _main_id(client)}
+    remaining = {f.id for f in client.files.list(purpose="assistants")}
+    assert not own & remaining  # the expired store's own upload went with it
+    assert main_files <= remaining
+    assert "No changes" in preview(pr_kb, "--pr", "7").stdout
+
+
+def _main_id(client: Any) -> str:
+    (found,) = [s.id for s in client.vector_stores.list() if "kb_preview" not in (s.metadata or {})]
+    return found

@@ -98,9 +98,13 @@ def test_an_idle_store_expires_and_refuses_searches_and_answers(
     client.vector_stores.update(
         vector_store_id, expires_after={"anchor": "last_active_at", "days": 7}
     )
-    set_faults(sandbox, time_travel_s=6 * DAY)
+    set_faults(sandbox, idle_stores_s=6 * DAY)  # idle for 6 days
     assert client.vector_stores.retrieve(vector_store_id).status == "completed"
-    set_faults(sandbox, time_travel_s=8 * DAY)  # idle for 8 days
+    set_faults(sandbox, idle_stores_s=2 * DAY)  # 8 days
+    fresh = client.vector_stores.create(
+        name="fresh", expires_after={"anchor": "last_active_at", "days": 1}
+    )
+    assert client.vector_stores.retrieve(fresh.id).status == "completed"
     raw = client.vector_stores.with_raw_response.retrieve(vector_store_id).http_response.json()
     assert_valid(raw, "VectorStoreObject")
     assert raw["status"] == "expired"
