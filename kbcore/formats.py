@@ -1,10 +1,12 @@
 """What ``file_search`` accepts: the supported extensions with their MIME types, and the
 size limit.
 
-Both ``kbsync validate`` (which refuses a document before anything is sent) and the
-sandbox (which refuses it at attach time, as the real API does) read it from here; an
-upload is sent with the MIME type listed here, never one guessed by the platform
-(``mimetypes`` answers differently on Debian, macOS and Windows, and not at all for some).
+``kbsync validate`` refuses a document before anything is sent from here; the sandbox,
+which stands alone, refuses it at attach time (as the real API does) from its own copy of
+OpenAI's table, ``sandbox/_formats.py``, which ``tests/sandbox/test_formats_agree.py`` holds
+equal to this one. An upload is sent with the MIME type listed here, never one guessed
+by the platform (``mimetypes`` answers differently on Debian, macOS and Windows, and not at
+all for some).
 """
 
 from __future__ import annotations
