@@ -43,6 +43,7 @@ _TABLE = (
     ErrorCode("body_too_large", 413, "tooLong"),
     ErrorCode("unsupported_media_type", 415, "failed"),
     ErrorCode("origin_not_allowed", 403, "failed"),
+    ErrorCode("forbidden", 403, "failed"),  # the Telegram webhook without its secret
     ErrorCode("not_found", 404, "failed"),
     ErrorCode("method_not_allowed", 405, "failed"),
     # the conversation token
@@ -50,6 +51,7 @@ _TABLE = (
     ErrorCode("conversation_expired", 400, "new"),
     ErrorCode("conversation_full", 400, "new"),
     ErrorCode("conversation_not_found", 400, "new"),
+    ErrorCode("conversation_replayed", 400, "new"),
     ErrorCode("conversation_busy", 409, "locked"),
     # limits
     ErrorCode("rate_limited", 429, "rate"),
@@ -74,6 +76,7 @@ _TABLE = (
     ErrorCode("consent_required", 400, "form"),
     ErrorCode("handoff_closed", 409, "form"),
     ErrorCode("leads_off", 404, "form"),
+    ErrorCode("handoff_off", 404, "form"),
 )
 
 ERROR_CODES: dict[str, ErrorCode] = {entry.code: entry for entry in _TABLE}

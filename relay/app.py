@@ -25,15 +25,21 @@ from relay._counters import Clock
 from relay._errors import refuse
 from relay._feedback import FeedbackBook, feedback
 from relay._feedback import install as install_feedback
+from relay._handoff import handoff_get, handoff_post
 from relay._headers import SecurityHeaders
 from relay._lead import LeadDesk, install, lead
 from relay._routes import demo, healthz, metrics, openapi, ping, readyz, widget, widget_pinned
 from relay._runtime import Runtime
+from relay._telegram_webhook import Answering, TelegramChannel, telegram_webhook
+from relay._telegram_webhook import install as install_telegram
 
 ROUTE_HANDLERS = [
     chat,
     lead,
     feedback,
+    handoff_post,
+    handoff_get,
+    telegram_webhook,
     ping,
     healthz,
     readyz,
@@ -65,9 +71,15 @@ def _internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return refuse(500, "internal_error", "The relay failed; try again.")
 
 
-def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Litestar:
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Clock = time.time,
+    telegram: TelegramChannel | None = None,
+) -> Litestar:
     """The relay app; ``config`` defaults to ``Config.from_env()``. ``clock`` (seconds
-    since the epoch) times the rate limits, budgets and conversation tokens."""
+    since the epoch) times the rate limits, budgets and conversation tokens. ``telegram``:
+    the bot that ``kbsync`` plugs in (its webhook route and the hand-off desk)."""
     config = config or Config.from_env()
     runtime = Runtime(config, clock=clock)
     desk = LeadDesk()  # the lead outbox and its delivery (sinks from the environment)
@@ -81,10 +93,25 @@ def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Lit
             expose_headers=["Retry-After"],
             max_age=600,
         )
+
+    def answering() -> Answering | None:
+        spec, store, engine = runtime.spec.spec, runtime.vector_store_id, runtime.engine
+        if spec is None or store is None or engine is None:
+            return None
+        return spec, store, engine, runtime.documents
+
+    async def telegram_start() -> None:
+        if telegram is not None:
+            await telegram.start(answering)
+
+    async def telegram_stop() -> None:
+        if telegram is not None:
+            await telegram.stop()
+
     app = Litestar(
         route_handlers=ROUTE_HANDLERS,
-        on_startup=[runtime.start, desk.start, book.start],
-        on_shutdown=[book.stop, desk.stop, runtime.stop],
+        on_startup=[runtime.start, desk.start, book.start, telegram_start],
+        on_shutdown=[telegram_stop, book.stop, desk.stop, runtime.stop],
         cors_config=cors,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         openapi_config=None,
@@ -94,5 +121,6 @@ def create_app(config: Config | None = None, *, clock: Clock = time.time) -> Lit
     app.state.relay = runtime
     install(app.state, desk)
     install_feedback(app.state, book)
+    install_telegram(app.state, telegram)
     app.asgi_handler = AccessLog(SecurityHeaders(app.asgi_handler), runtime.metrics)
     return app

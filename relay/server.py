@@ -20,13 +20,18 @@ from relay._config import Config, read_env_file
 from relay._config import public_url as parse_public_url
 from relay._errors import ConfigError
 from relay._runtime import warn_missing_secret
+from relay._telegram_webhook import TelegramChannel
 from relay.app import create_app
 
+# What uvicorn imports in each worker; ``kbsync relay`` points it at ``kbsync._relay:app``,
+# which plugs the Telegram bot in (the relay never imports the bot itself).
+APP_FACTORY = "relay.server:make_app"
 
-def _factory() -> Litestar:
+
+def make_app(telegram: TelegramChannel | None = None) -> Litestar:
     """The app in each uvicorn worker, logging JSON lines to stderr."""
     _log.configure()
-    return create_app()
+    return create_app(telegram=telegram)
 
 
 def load_env_file(path: Path) -> None:
@@ -87,7 +92,7 @@ def serve(
     )
     info(f"Relay listening on {_address(host, port)}/ (Ctrl-C stops).")
     uvicorn.run(
-        "relay.server:_factory",
+        APP_FACTORY,
         factory=True,
         host=host,
         port=port,
