@@ -29,6 +29,7 @@ from kbcore.errors import KbsyncError
 from kbcore.output import display_path, info, plural, result, warn
 from kbsync import _devlog
 from kbsync._children import Child, ignoring_signals, join, start, stop
+from kbsync._leads import dev_sink_env
 from kbsync.ready import wait_http
 from relay._config import read_env_file, secret_problem
 from sandbox import DEFAULT_PORT as SANDBOX_PORT
@@ -68,6 +69,7 @@ def dev(options: DevOptions) -> int:
         env["LOG_QUESTIONS"] = "1"  # so that kbsync gaps and report work on the demo
 
     children: list[Child] = []
+    leads_lines: list[str] = []
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if use_sandbox:
@@ -84,6 +86,7 @@ def dev(options: DevOptions) -> int:
             env["OPENAI_API_KEY"] = SANDBOX_KEY
             env["OPENAI_BASE_URL"] = f"{sandbox_url}/v1"
             env.pop("VECTOR_STORE_ID", None)  # an id from OpenAI means nothing here
+            leads_lines = dev_sink_env(sandbox_url, env)  # leads reach the CRM fakes
         else:
             info(f"Using {env.get('OPENAI_BASE_URL') or 'OpenAI'} (OPENAI_API_KEY is set).")
 
@@ -105,6 +108,8 @@ def dev(options: DevOptions) -> int:
             f"The relay's log (questions included) is {display_path(relay_log)}: "
             f"kbsync gaps {display_path(relay_log)} reads it."
         )
+        for line in leads_lines:
+            info(line)
         info("Edits to kb/ are synced as you save them. Press Ctrl-C to stop.")
         _supervise(children, lambda: start("watch", watch_args, env))
     except _Terminated:

@@ -197,3 +197,27 @@ def deliver(once: bool) -> None:
         return 130
 
     exit_with(run)
+
+
+DEV_WEBHOOK_SECRET = "kbsync-dev-webhook-secret"
+
+
+def dev_sink_env(sandbox_url: str, env: dict[str, str]) -> list[str]:
+    """Point every lead sink the environment leaves unset at the sandbox's CRM fakes (for
+    ``kbsync dev``); returns the lines that say where a lead can be seen arriving."""
+    fakes = {
+        "LEADS_WEBHOOK_URL": f"{sandbox_url}/crm/webhook",
+        "LEADS_WEBHOOK_SECRET": DEV_WEBHOOK_SECRET,
+        "BITRIX24_WEBHOOK_URL": f"{sandbox_url}/crm/bitrix24/rest/1/devtoken/",
+        "AMOCRM_BASE_URL": f"{sandbox_url}/crm/amocrm",
+        "AMOCRM_TOKEN": "dev-amocrm-token",
+        "HUBSPOT_BASE_URL": f"{sandbox_url}/crm/hubspot",
+        "HUBSPOT_TOKEN": "dev-hubspot-token",
+    }
+    for name, value in fakes.items():
+        if not env.get(name, "").strip():
+            env[name] = value
+    return [
+        f"Leads go to the sandbox's CRM fakes: {sandbox_url}/_sandbox/crm/received shows what "
+        "each received; `kbsync leads` lists the outbox.",
+    ]
