@@ -34,12 +34,14 @@ from typing import IO, Any
 
 import msgspec
 
+from kbcore import logfields as f
 from kbcore.errors import KbsyncError
 from kbcore.mask import mask
 from kbcore.output import display_path
 from kbcore.terminal import printable
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_RESULTS_KEY = f'"{f.RESULTS}"'  # a chat line holds it; other lines are skipped unread
 _decode = msgspec.json.Decoder().decode
 _SINCE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -131,27 +133,27 @@ def _shown(name: str) -> str:
 def _chat(line: str) -> Chat | None:
     start = line.find("{")
     # Most lines are other requests: the substring test spares them the JSON decoder.
-    if start < 0 or '"results"' not in line:
+    if start < 0 or _RESULTS_KEY not in line:
         return None
     try:
         record = _decode(line[start:])
     except msgspec.DecodeError:
         return None
-    if not isinstance(record, dict) or "results" not in record:
+    if not isinstance(record, dict) or f.RESULTS not in record:
         return None
-    question = _text(record.get("question"))
-    incomplete = _text(record.get("incomplete"))
-    kb_name = _text(record.get("kb_name"))
+    question = _text(record.get(f.QUESTION))
+    incomplete = _text(record.get(f.INCOMPLETE))
+    kb_name = _text(record.get(f.KB_NAME))
     return Chat(
-        ts=_time(record.get("ts")),
+        ts=_time(record.get(f.TS)),
         kb_name=kb_name,
-        results=_count(record.get("results")),
-        top_score=_score(record.get("top_score")),
-        cited=_count(record.get("cited")),
+        results=_count(record.get(f.RESULTS)),
+        top_score=_score(record.get(f.TOP_SCORE)),
+        cited=_count(record.get(f.CITED)),
         incomplete=incomplete or None,
         question=mask(question) if question and question.strip() else None,
-        closest=_paths(record.get("closest")) or _paths(record.get("results")),
-        finished=record.get("stream", "done") == "done",
+        closest=_paths(record.get(f.CLOSEST)) or _paths(record.get(f.RESULTS)),
+        finished=record.get(f.STREAM, "done") == "done",
     )
 
 

@@ -22,7 +22,8 @@ import msgspec
 
 from kbcore import logfields as f
 from kbcore.business import FEEDBACK_REASONS, MAIN_VARIANT
-from kbsync._chatlog import Chat, _open, _shown
+from kbcore.mask import mask
+from kbsync._chatlog import Chat, _open, _shown, _text
 from kbsync._gap_groups import reason
 
 _decode = msgspec.json.Decoder().decode
@@ -189,8 +190,8 @@ def _chat(
         counts.answered += answered
     bucket.chats[channel] += 1
     bucket.answered += answered
-    question = record.get(f.QUESTION)
-    if finished and isinstance(question, str) and question.strip():
+    question = _text(record.get(f.QUESTION))
+    if finished and question and question.strip():
         score = record.get(f.TOP_SCORE)
         chat = Chat(
             ts=None,
@@ -199,7 +200,7 @@ def _chat(
             top_score=float(score) if isinstance(score, int | float) else None,
             cited=cited,
             incomplete=None,
-            question=question,
+            question=mask(question),  # the relay masked it; a log from elsewhere may not
             closest=_paths(record.get(f.CLOSEST)) or _paths(record.get(f.RESULTS)),
         )
         t.questions.append((chat, reason(chat, min_score)))
