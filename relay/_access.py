@@ -16,6 +16,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from kbcore import logfields
 from kbcore.mask import mask
 from relay import _log
 from relay._metrics import Metrics
@@ -36,13 +37,13 @@ class AccessRecord:
     def fields(self) -> dict[str, Any]:
         fields: dict[str, Any] = {}
         if self.kb_name is not None:
-            fields["kb_name"] = self.kb_name
+            fields[logfields.KB_NAME] = self.kb_name
         if self.outcome is not None:
             fields.update(self.outcome.log_fields())
         if self.upstream_error is not None:
-            fields["upstream_error"] = self.upstream_error
+            fields[logfields.UPSTREAM_ERROR] = self.upstream_error
         if self.question is not None:
-            fields["question"] = mask(self.question)
+            fields[logfields.QUESTION] = mask(self.question)
         return fields
 
 

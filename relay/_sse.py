@@ -68,6 +68,7 @@ class Outcome:
     error_code: str | None = None
     incomplete: str | None = None  # done, but cut short: max_output_tokens, content_filter
     tokens: int = 0  # input + output tokens that `done` reported (charged to the client)
+    input_tokens: int = 0  # of them, input (the next answer's budget reservation grows from it)
     results: int = 0  # file_search results returned
     top_score: float | None = None  # the best of their scores
     cited: int = 0  # documents cited (source events sent)
@@ -94,19 +95,19 @@ class Outcome:
     def log_fields(self) -> dict[str, Any]:
         ttft = self.ttft
         fields: dict[str, Any] = {
-            "stream": self.result,
+            logfields.STREAM: self.result,
             "ttft_ms": None if ttft is None else round(ttft * 1000, 1),
-            "results": self.results,
-            "top_score": self.top_score,
-            "cited": self.cited,
-            "closest": [path for _, path in self.closest],
-            "incomplete": self.incomplete,
+            logfields.RESULTS: self.results,
+            logfields.TOP_SCORE: self.top_score,
+            logfields.CITED: self.cited,
+            logfields.CLOSEST: [path for _, path in self.closest],
+            logfields.INCOMPLETE: self.incomplete,
             logfields.CHANNEL: self.channel,
             logfields.VARIANT: self.variant,
             logfields.RESPONSE_ID: self.response_id,
         }
         if self.error_code:
-            fields["upstream_error"] = self.error_code
+            fields[logfields.UPSTREAM_ERROR] = self.error_code
         return fields
 
 
@@ -263,6 +264,7 @@ class AnswerStream:
             outcome.result = "done"
             outcome.incomplete = event.incomplete
             outcome.tokens = event.input_tokens + event.output_tokens
+            outcome.input_tokens = event.input_tokens
             outcome.response_id = event.response_id or None
             if self._on_done is not None and event.response_id:
                 await self._on_done(event.response_id)
