@@ -173,7 +173,7 @@ def test_foreign_origin(make_relay: MakeRelay) -> None:
                 "Access-Control-Request-Headers": "content-type",
             },
         )
-        assert preflight.status_code in (200, 204)
+        assert preflight.status_code == 204
         assert preflight.headers["access-control-allow-origin"] == "https://club.example"
         # Same origin (the demo page) and no Origin (server to server) are fine.
         assert ask(http, QUESTION, headers={"Origin": "http://testserver.local"}).status_code == 200
@@ -348,11 +348,7 @@ def test_drop_mid_stream(relay: TestClient[Any], sandbox: Server) -> None:
     assert events[-1].event == "error"
     assert "done" not in [e.event for e in events]
     assert set(events[-1].data) == {"code", "message"}
-    assert events[-1].data["code"] in {
-        "upstream_unavailable",
-        "upstream_incomplete",
-        "upstream_error",
-    }
+    assert events[-1].data["code"] == "upstream_unavailable"  # the connection was cut
     assert "Traceback" not in response.text
     assert runtime(relay).slots.open == 0
 

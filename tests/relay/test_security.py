@@ -503,7 +503,10 @@ def test_print_embed(tmp_path: Path) -> None:
     assert default.stdout == embed_line("http://127.0.0.1:8000") + "\n"
     bad = run_relay_command(tmp_path, "--print-embed", "--public-url", "chat.example")
     assert bad.returncode == 1
-    assert "PUBLIC_URL" in bad.stderr or "--public-url" in bad.stderr
+    assert bad.stderr == (
+        "error: --public-url must be an http(s) URL like https://chat.example.org; "
+        "got 'chat.example'.\n"
+    )
 
 
 def test_demo_page_runs_under_a_strict_csp(tmp_path: Path) -> None:
