@@ -188,14 +188,15 @@ def test_streams_per_client(run_relay: RunRelay, sandbox: Server) -> None:
 
 
 def test_token_budget(make_relay: MakeRelay) -> None:
-    with make_relay(token_budget=RateLimit(40, "hour")) as http:
+    clock = FakeClock(1_800_000_015.0)  # 15 s into an hour
+    with make_relay(token_budget=RateLimit(40, "hour"), clock=clock) as http:
         first = ask(http)
         events, _ = parse_sse(first.text)
         usage = events[-1].data["usage"]
         assert usage["input_tokens"] + usage["output_tokens"] >= 40  # one answer spends it
         refused = wait_for(lambda: (r := ask(http)).status_code == 429 and r, what="budget")
         assert refused.json()["error"]["code"] == "budget_exhausted"
-        assert 1 <= int(refused.headers["retry-after"]) <= 3600
+        assert refused.headers["retry-after"] == "3585"  # the hour's end
         assert "40/hour" in refused.json()["error"]["message"]
 
 
@@ -268,8 +269,10 @@ def test_full_conversation_is_refused(make_relay: MakeRelay) -> None:
         assert refused.status_code == 400
         assert refused.json()["error"]["code"] == "conversation_full"
         assert "2 messages" in refused.json()["error"]["message"]
-        # An old token of the same conversation does not reopen it beyond the limit either.
-        assert token_of(ask(http, "And the gym?", first))
+        # An old token of the same conversation does not reopen it: it is a replay.
+        replayed = ask(http, "And the gym?", first)
+        assert replayed.status_code == 400
+        assert replayed.json()["error"]["code"] == "conversation_replayed"
 
 
 def test_previous_secret_still_verifies(make_relay: MakeRelay) -> None:
