@@ -56,13 +56,14 @@ class Answer:
 
     async def batches(self) -> AsyncGenerator[list[AnswerEvent], None]:
         decoder = SseDecoder()
+        hidden: set[str] = set()  # ids of commentary-phase items: not the answer
         try:
             async for chunk in self._response.aiter_bytes():
-                if batch := _translated(decoder.feed(chunk)):
+                if batch := _translated(decoder.feed(chunk), hidden):
                     yield batch
                 if decoder.done:
                     return
-            if batch := _translated(decoder.finish()):
+            if batch := _translated(decoder.finish(), hidden):
                 yield batch
         except _Translated as failed:
             if failed.batch:
@@ -93,11 +94,11 @@ class _Translated(Exception):
         self.batch, self.error = batch, error
 
 
-def _translated(decoded: list[dict[str, Any]]) -> list[AnswerEvent]:
+def _translated(decoded: list[dict[str, Any]], hidden: set[str]) -> list[AnswerEvent]:
     batch: list[AnswerEvent] = []
     for data in decoded:
         try:
-            batch.extend(_translate(data))
+            batch.extend(_translate(data, hidden))
         except UpstreamError as exc:
             raise _Translated(batch, exc) from exc
     return batch
@@ -284,9 +285,21 @@ def _ref(store: Any) -> StoreRef:
     return StoreRef(str(store.id), dict(store.metadata or {}))
 
 
-def _translate(event: dict[str, Any]) -> list[AnswerEvent]:
+def _translate(event: dict[str, Any], hidden: set[str] | None = None) -> list[AnswerEvent]:
+    """One upstream event → the engine's events. An assistant message in the
+    ``commentary`` phase (a model's preamble before its tool calls) is not the answer:
+    its text and citations are dropped (``hidden`` keeps its id for the stream's rest).
+    A refusal is the model's answer to the visitor, so its text is shown as text."""
     kind = event.get("type")
-    if kind == "response.output_text.delta":
+    hidden = set() if hidden is None else hidden
+    if kind == "response.output_item.added":
+        item = event.get("item") or {}
+        if item.get("phase") == "commentary" and item.get("id"):
+            hidden.add(str(item["id"]))
+        return []
+    if event.get("item_id") in hidden:
+        return []
+    if kind in ("response.output_text.delta", "response.refusal.delta"):
         delta = event["delta"]
         return [TextDelta(delta)] if delta else []
     if kind == "response.output_text.annotation.added":
@@ -351,11 +364,15 @@ _BUSY = "An answer in this conversation is still running; try again in a moment.
 _BUSY_RETRY = 2  # seconds: the lock lasts as long as the running answer
 _QUOTA = "The assistant is unavailable: its API quota is used up. Try again later."
 CONVERSATION_LOCKED = "conversation_locked"
+CONTEXT_TOO_LONG = "context_length_exceeded"
+_TOO_LONG = "The conversation is too long for the assistant's model; start a new conversation."
 
 
 def _stream_error(code: object) -> UpstreamError:
     if code == CONVERSATION_LOCKED:
         return ConversationBusy(_BUSY, retry_after=_BUSY_RETRY)
+    if code == CONTEXT_TOO_LONG:  # mid-stream (the file_search results), as before it
+        return UpstreamRejected(_TOO_LONG)
     if is_quota_code(code):
         return UpstreamQuota(_QUOTA)
     return UpstreamError(f"The answer failed upstream ({code or 'no code'}).")
@@ -398,6 +415,8 @@ def _translate_error(exc: openai.OpenAIError) -> UpstreamError:
         return UpstreamQuota(_QUOTA)
     if isinstance(exc, openai.APIStatusError) and exc.code == CONVERSATION_LOCKED:
         return ConversationBusy(_BUSY, retry_after=_BUSY_RETRY)
+    if isinstance(exc, openai.APIStatusError) and exc.code == CONTEXT_TOO_LONG:
+        return UpstreamRejected(_TOO_LONG)
     if isinstance(exc, openai.RateLimitError):
         return UpstreamRateLimited(
             "The upstream API is rate limiting the relay; try again shortly.",

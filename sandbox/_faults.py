@@ -31,6 +31,8 @@ class Fault(StrEnum):
     DROP = "drop"  # a response stream is cut in the middle
     STREAM_ERROR = "stream_error"  # a response stream ends with an error event
     DROP_REPLY = "drop_reply"  # carried out, then the connection is cut before the reply
+    REFUSAL = "refusal"  # a response: the model declines (refusal content, refusal events)
+    COMMENTARY = "commentary"  # a response: a commentary-phase preamble before the answer
 
     def outside_streams(self) -> Fault:
         """What a stream-only fault becomes on a route that does not stream."""
@@ -39,6 +41,11 @@ class Fault(StrEnum):
         if self is Fault.STREAM_ERROR:
             return Fault.SERVER_ERROR
         return self
+
+    @property
+    def shapes_answer(self) -> bool:
+        """A fault that changes what the model says, streamed or not (other routes: none)."""
+        return self in (Fault.REFUSAL, Fault.COMMENTARY)
 
 
 KINDS: tuple[str, ...] = tuple(fault.value for fault in Fault)

@@ -57,7 +57,8 @@ async def create_response(request: Request[Any, Any, Any]) -> Response[Any]:
         tool=tool,
         call=decide(body.get("tools") or [], body.get("tool_choice"), input_items),
         delay_s=dealt.config.token_delay_ms / 1000 if streaming else 0.0,
-        fault=dealt.picked if streaming else None,
+        fault=dealt.picked if streaming or (dealt.picked and dealt.picked.shapes_answer) else None,
+        context_tokens=model.context_tokens,
         reasoning_tokens=reasoning_tokens(model, body),
     )
     if dealt.picked is Fault.STREAM_ERROR and not streaming:

@@ -28,6 +28,7 @@ from sandbox._answer import Answer, Citation, compose, hit_text, restore_layout,
 from sandbox._errors import ApiError
 from sandbox._faults import Fault
 from sandbox._items import item_text, output_text_part, present
+from sandbox._model_rules import CONTEXT_MESSAGE
 from sandbox._response_object import show, usage
 from sandbox._sse import Dropped
 from sandbox._state import JSON, Store, new_id, now
@@ -35,6 +36,9 @@ from sandbox._tokens import count_tokens
 from sandbox._tools import Call, argument_deltas, call_item
 
 WORDS_PER_DELTA = 3
+# what the ``refusal`` and ``commentary`` fault kinds make the model say
+REFUSAL = "I'm sorry, but I can't help with that request."
+COMMENTARY = "Let me look that up in the documents first."
 DELTAS_BEFORE_FAULT = 3
 _DELTA = re.compile(r"\s*\S+\s*|\s+")
 
@@ -53,6 +57,8 @@ class Run:
     fault: Fault | None = None
     # what a reasoning model spends before it answers (0: not a reasoning model)
     reasoning_tokens: int = 0
+    # the model's context window (None: not checked once the response runs)
+    context_tokens: int | None = None
     _sequence: int = field(default=0, init=False)
     # the file search's hits; None: no file_search tool was called
     _hits: list[JSON] | None = field(default=None, init=False)
@@ -86,13 +92,24 @@ class Run:
             async for event in self._function_call(self.call):
                 yield event
         else:
+            if self.fault is Fault.COMMENTARY:
+                async for event in self._commentary():
+                    yield event
             if self.tool is not None:
                 async for event in self._file_search(self.tool):
                     yield event
                 if response["status"] == "failed":
                     return
+                if self._overflows():
+                    async for event in self._fail(
+                        "context_length_exceeded", CONTEXT_MESSAGE, "invalid_request_error"
+                    ):
+                        yield event
+                    return
             answer = compose(self.question, self._hits, lambda hit: restore_layout(self.store, hit))
             text_budget = budget - reasoning if budget else None
+            if self.fault is Fault.REFUSAL:
+                answer = Answer(REFUSAL, [])
             async for event in self._message(answer, text_budget):
                 yield event
             if response["status"] == "failed":
@@ -175,8 +192,14 @@ class Run:
             "role": "assistant",
             "content": [],
         }
+        if self.fault is Fault.COMMENTARY:
+            message["phase"] = "final_answer"
         where = {"item_id": message["id"], "output_index": index, "content_index": 0}
         yield self._event("response.output_item.added", output_index=index, item=dict(message))
+        if self.fault is Fault.REFUSAL:
+            async for event in self._refusal(message, where):
+                yield event
+            return
         yield self._event("response.content_part.added", **where, part=output_text_part(""))
         annotations: list[JSON] = []
         reached = 0
@@ -215,8 +238,61 @@ class Run:
             )
         yield self._event("response.output_item.done", output_index=index, item=dict(message))
 
-    async def _fail(self, code: str, message: str) -> AsyncGenerator[JSON, None]:
-        error = {"type": "server_error", "code": code, "message": message, "param": None}
+    async def _refusal(self, message: JSON, where: JSON) -> AsyncGenerator[JSON, None]:
+        """The model declines: a ``refusal`` content part, streamed as refusal deltas."""
+        yield self._event("response.content_part.added", **where, part=_refusal_part(""))
+        for delta in _deltas(REFUSAL, []):
+            yield self._event("response.refusal.delta", **where, delta=delta)
+        yield self._event("response.refusal.done", **where, refusal=REFUSAL)
+        part = _refusal_part(REFUSAL)
+        yield self._event("response.content_part.done", **where, part=part)
+        message.update(status="completed", content=[part])
+        self.response["output"].append(message)
+        yield self._event(
+            "response.output_item.done", output_index=where["output_index"], item=dict(message)
+        )
+
+    def _overflows(self) -> bool:
+        """Whether the file_search results push what the model reads over its context
+        window: upstream then fails the response mid-stream (an ``error`` event), since
+        the request itself fitted. Under ``truncation: auto`` the conversation's older
+        items could still be dropped; the instructions, the input and the results not."""
+        if self.context_tokens is None:
+            return False
+        texts = [self.response.get("instructions") or ""]
+        if self.response.get("truncation") != "auto":
+            texts += [item_text(item) for item in self.context]
+        texts += [item_text(item) for item in self.input_items]
+        texts += [hit_text(hit) for hit in self._hits or []]
+        return sum(count_tokens(text) for text in texts) > self.context_tokens
+
+    async def _commentary(self) -> AsyncGenerator[JSON, None]:
+        """A preamble in the ``commentary`` phase before the tool call, as newer models send
+        it: an assistant message that is not the answer."""
+        index = len(self.response["output"])
+        message: JSON = {
+            "id": new_id("msg"),
+            "type": "message",
+            "status": "in_progress",
+            "role": "assistant",
+            "phase": "commentary",
+            "content": [],
+        }
+        where = {"item_id": message["id"], "output_index": index, "content_index": 0}
+        yield self._event("response.output_item.added", output_index=index, item=dict(message))
+        yield self._event("response.content_part.added", **where, part=output_text_part(""))
+        yield self._event("response.output_text.delta", **where, delta=COMMENTARY, logprobs=[])
+        part = output_text_part(COMMENTARY)
+        yield self._event("response.output_text.done", **where, text=COMMENTARY, logprobs=[])
+        yield self._event("response.content_part.done", **where, part=part)
+        message.update(status="completed", content=[part])
+        self.response["output"].append(message)
+        yield self._event("response.output_item.done", output_index=index, item=dict(message))
+
+    async def _fail(
+        self, code: str, message: str, kind: str = "server_error"
+    ) -> AsyncGenerator[JSON, None]:
+        error = {"type": kind, "code": code, "message": message, "param": None}
         yield self._event("error", error=error)
         self.response.update(status="failed", error={"code": code, "message": message})
         self._save()
@@ -250,6 +326,10 @@ class Run:
         if items is not None:
             items += [*self.input_items, *self.response["output"]]
             self.store.changed()
+
+
+def _refusal_part(text: str) -> JSON:
+    return {"type": "refusal", "refusal": text}
 
 
 def _limit(answer: Answer, budget: int | None) -> tuple[str, list[Citation]]:
