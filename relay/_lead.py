@@ -124,6 +124,11 @@ class LeadDesk:
         outcomes = self.deliverer.outcomes if self.deliverer else {}
         for (sink, status), count in sorted(outcomes.items()):
             yield f'relay_lead_deliveries_total{{sink="{sink}",status="{status}"}} {count}'
+        if self.outbox is not None:  # alert on dead > 0: a lead no sink took
+            yield "# HELP relay_leads_outbox Sink rows in this replica's outbox, by status."
+            yield "# TYPE relay_leads_outbox gauge"
+            for status, count in self.outbox.counts().items():
+                yield f'relay_leads_outbox{{status="{status}"}} {count}'
 
 
 def desk_of(request: Request[Any, Any, Any]) -> LeadDesk:

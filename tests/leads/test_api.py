@@ -80,7 +80,9 @@ def test_a_lead_is_kept_before_the_202_and_logged_by_id_only(
     text = caplog.text
     for detail in ("Anna", "916", "anna@club.example"):
         assert detail not in text
-    assert "relay_leads_accepted_total 1" in http.get("/metrics").text
+    metrics = http.get("/metrics").text
+    assert "relay_leads_accepted_total 1" in metrics
+    assert 'relay_leads_outbox{status="pending"} 2' in metrics
 
 
 BAD = [
