@@ -30,6 +30,7 @@ from kbcore.output import display_path, info, plural, result, warn
 from kbsync import _devlog
 from kbsync._children import Child, ignoring_signals, join, start, stop
 from kbsync._leads import dev_sink_env
+from kbsync._telegram import dev_telegram_env
 from kbsync.ready import wait_http
 from relay._config import read_env_file, secret_problem
 from sandbox import DEFAULT_PORT as SANDBOX_PORT
@@ -70,6 +71,7 @@ def dev(options: DevOptions) -> int:
 
     children: list[Child] = []
     leads_lines: list[str] = []
+    telegram_lines: list[str] = []  # the bot on the sandbox's Bot API fake
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if use_sandbox:
@@ -87,6 +89,7 @@ def dev(options: DevOptions) -> int:
             env["OPENAI_BASE_URL"] = f"{sandbox_url}/v1"
             env.pop("VECTOR_STORE_ID", None)  # an id from OpenAI means nothing here
             leads_lines = dev_sink_env(sandbox_url, env)  # leads reach the CRM fakes
+            telegram_lines = dev_telegram_env(sandbox_url, env)
         else:
             info(f"Using {env.get('OPENAI_BASE_URL') or 'OpenAI'} (OPENAI_API_KEY is set).")
 
@@ -95,13 +98,20 @@ def dev(options: DevOptions) -> int:
 
         relay_url = f"http://{LOOPBACK}:{options.port}"
         relay_log = options.state_dir / "relay.log"
-        relay_args = [*_python("relay"), "--host", LOOPBACK, "--port", str(options.port)]
+        # through kbsync: its relay has the Telegram bot plugged in (webhook, hand-off)
+        relay_args = [*_kbsync(), "relay", "--host", LOOPBACK, "--port", str(options.port)]
         relay = start("relay", relay_args, env, log=relay_log, show=_devlog.human)
         children.append(relay)
         _wait_http(relay, f"{relay_url}/readyz", ready_only=True)
         watch_args = [*_kbsync(), "watch", "--kb", str(kb_dir), "--apply"]
         children.append(start("watch", watch_args, env))
+        if telegram_lines:
+            bot_args = [*_kbsync(), "telegram", "poll", "--kb", str(kb_dir)]
+            bot_log = options.state_dir / "telegram.log"
+            children.append(start("telegram bot", bot_args, env, log=bot_log))
         result(f"Open {relay_url}/")
+        for line in telegram_lines:
+            result(line)
         for line in second_terminal(env, use_sandbox):
             result(line)
         info(

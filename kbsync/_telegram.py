@@ -228,6 +228,23 @@ def _run(action: Callable[[TelegramBot], object]) -> int:
         from aiogram.exceptions import TelegramAPIError
 
         if isinstance(exc, TelegramAPIError):
-            raise TelegramError(f"Telegram refused: {exc.message}") from exc
+            method = getattr(exc.method, "__api_method__", "the call")
+            raise TelegramError(f"Telegram refused {method}: {exc.message}") from exc
         raise
     return 0
+
+
+DEV_TOKEN = "7000000001:kbsync-dev-sandbox-token-0123456789"
+
+
+def dev_telegram_env(sandbox_url: str, env: dict[str, str]) -> list[str]:
+    """Point the bot at the sandbox's Bot API fake (for ``kbsync dev``) unless the
+    environment names a bot of its own; the lines that say where to chat with it."""
+    if env.get("TELEGRAM_BOT_TOKEN", "").strip():
+        return []
+    from sandbox.telegram import OPERATORS_CHAT_ID
+
+    env["TELEGRAM_BOT_TOKEN"] = DEV_TOKEN
+    env["TELEGRAM_API_URL"] = f"{sandbox_url}/telegram"
+    env.setdefault("HANDOFF_TELEGRAM_CHAT_ID", str(OPERATORS_CHAT_ID))
+    return [f"Open {sandbox_url}/_sandbox/telegram/ to chat with the bot (and as an operator)."]
