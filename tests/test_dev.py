@@ -10,7 +10,6 @@ import socket
 import stat
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ import pytest
 from kbsync._dev import relay_secret
 from kbsync.ready import wait_http
 from testing.kb import write_kb
-from testing.sandbox import API_KEY
+from testing.sandbox import API_KEY, requests_log
 from testing.servers import ROOT, Server, free_port
 from testing.waiting import wait_for
 from tests.conftest import need
@@ -219,10 +218,7 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
 
 def _last_instructions(dev: _Dev) -> str:
     """The instructions of the last request the relay sent to the sandbox."""
-    with urllib.request.urlopen(
-        f"http://127.0.0.1:{dev.sandbox_port}/_sandbox/requests?limit=50", timeout=10
-    ) as response:
-        requests = json.loads(response.read())["requests"]
+    requests = requests_log(f"http://127.0.0.1:{dev.sandbox_port}", 50)
     bodies = [r["body"] for r in requests if r["path"] == "/v1/responses"]
     return str(bodies[-1].get("instructions", "")) if bodies else ""
 
