@@ -15,7 +15,7 @@ from kbsync._report_words import WORDS, number, percent
 
 PALETTE = ("#1f5fbf", "#d9822b", "#2e8b57", "#8e44ad", "#b03a48", "#5d6d7e")
 MAIN_COLOR, VARIANT_COLOR = "#8a94a3", "#1f5fbf"
-W, H, PAD_L, PAD_B, PAD_T = 640, 200, 44, 26, 10
+W, H, PAD_L, PAD_B, PAD_T = 560, 200, 44, 26, 10
 
 CSS = """
 :root{color-scheme:light}
@@ -31,7 +31,7 @@ list-style:none}
 figure{margin:14px 0;break-inside:avoid;page-break-inside:avoid}
 figcaption{font-weight:600;margin-bottom:4px}
 svg{width:100%;height:auto;display:block}
-svg text{font:11px system-ui,sans-serif;fill:#59606b}
+svg text{font:13px system-ui,sans-serif;fill:#59606b}
 .legend{display:flex;flex-wrap:wrap;gap:12px;font-size:13px;margin-top:4px}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:4px;
 vertical-align:-1px}
@@ -185,7 +185,7 @@ def stacked_bars(labels: Sequence[str], series: Sequence[Sequence[int]]) -> str:
     totals = [sum(values) for values in zip(*series, strict=True)] or [0]
     top = _nice(max(totals))
     step = (W - PAD_L) / max(len(labels), 1)
-    body = [_axes(top, str(top), str(top // 2) if top > 1 else "")]
+    body = [_axes(top, str(top), f"{top / 2:g}" if top > 1 else "")]
     for i in range(len(labels)):
         base = 0
         for k, values in enumerate(series):

@@ -19,9 +19,13 @@ import secrets
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kbsync._report import ReportOptions, build
+from kbsync._report_html import to_html
+from testing.reportlog import write_log
 from testing.sandbox import fail_every, set_faults
 from testing.servers import free_port, relay_server, sandbox_server
 
@@ -89,6 +93,11 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
     page.screenshot(path=out / "closed.png")
 
     launcher(page).click()
+    # An empty chat: the starter questions of kb/assistant.yaml.
+    page.locator("kb-chat .q button").first.wait_for()
+    settle(page)
+    page.screenshot(path=out / "starters.png")
+
     for question in [
         "What are the opening hours on Saturday?",
         "How much is a monthly membership?",
@@ -96,6 +105,14 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
         ask(page, question)
     settle(page)
     page.screenshot(path=out / "answer.png")
+
+    # 👍 on the first answer; 👎 on the last, with its reasons offered and one chosen.
+    answers = page.locator("kb-chat .log .m.b:not(:first-child)")
+    answers.first.get_by_role("button", name="Helpful", exact=True).click()
+    answers.last.get_by_role("button", name="Not helpful", exact=True).click()
+    answers.last.get_by_role("button", name="Outdated").click()
+    settle(page)
+    page.screenshot(path=out / "feedback.png")
 
     page.get_by_role("button", name="New chat").click()
     fail_every(sandbox_url, "500")
@@ -112,6 +129,21 @@ def shoot(browser: Any, url: str, sandbox_url: str, out: Path) -> None:
     ask(phone, "Сколько стоит разовое посещение?")
     settle(phone)
     phone.screenshot(path=out / "phone.png")
+
+
+def shoot_report(browser: Any, out: Path, work: Path) -> None:
+    """The report of a generated month (3,000 chats, two variants), on a desktop and a phone."""
+    log = work / "relay.month.log"
+    write_log(log, 3000)
+    page_file = work / "report.html"
+    options = ReportOptions(logs=(str(log),), since=None)
+    page_file.write_text(to_html(build(options, now=datetime.now(UTC)), "en"), encoding="utf-8")
+    desktop = browser.new_context(**DESKTOP).new_page()
+    desktop.goto(page_file.as_uri())
+    desktop.screenshot(path=out / "report.png", full_page=True)
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(page_file.as_uri())
+    phone.screenshot(path=out / "report-phone.png")
 
 
 def main() -> int:
@@ -138,8 +170,10 @@ def main() -> int:
                     executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
                 )
                 shoot(browser, relay.url + "/", sandbox.url, args.out)
+                shoot_report(browser, args.out, work)
                 browser.close()
-    for name in ["closed", "answer", "error", "phone"]:
+    names = ["closed", "starters", "answer", "feedback", "error", "phone", "report", "report-phone"]
+    for name in names:
         print(args.out / f"{name}.png")
     return 0
 
