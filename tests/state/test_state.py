@@ -10,14 +10,7 @@ import pytest
 
 from state import State, StateError, open_state
 from state.sqlite import SqliteState
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from testing.clock import FakeClock
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -99,7 +92,7 @@ def test_lists_number_their_items_from_one(st: State) -> None:
 
 
 def test_sqlite_keys_expire_on_the_clock(tmp_path: Path) -> None:
-    clock = Clock()
+    clock = FakeClock(1_000_000.0)
     st = SqliteState(tmp_path / "state.db", clock=clock)
     st.put("chats", "1", "x", ttl=60)
     st.append("handoff", "c", "m", ttl=60)
