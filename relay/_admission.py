@@ -3,14 +3,17 @@
 Checks run in a fixed order, each with its own status: content type (415), body size
 (413), JSON shape (400, deep nesting included), message length (400), origin (403), rate
 limit and token budget (429), readiness (503), conversation token (400: invalid,
-expired or full), the client's open answers (429) and the process's (503). Each failure
-is plain JSON ``{"error": {"code", "message"}}``; a request that passes holds a
-``Lease`` on a stream slot, which the chat handler ends with the answer's token usage.
+expired or full), the client's open answers (429) and the process's (503), then the
+conversation's turn in ``state`` (400 ``conversation_replayed``: an old token). Each
+failure is plain JSON ``{"error": {"code", "message"}}``; a request that passes holds a
+``Lease`` on a stream slot with its budget reservation (``relay._ledger.reservation``),
+which the chat handler ends with the answer's token usage.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,10 +23,13 @@ from litestar import Request, Response
 from answer import Engine, ToolOutput
 from kbcore.business import choose_variant
 from kbcore.kb import AssistantSpec
+from relay import _log
 from relay._access import AccessRecord
 from relay._errors import InvalidToken, refuse
+from relay._ledger import reservation
 from relay._limits import Lease, Refused
 from relay._runtime import Runtime
+from state import StateError
 
 DISMISSED = '{"status": "dismissed"}'
 
@@ -157,12 +163,36 @@ async def admit(
         if (pending := claims.pending) is not None:
             # The visitor wrote on: the call is answered by what they did (or did not do).
             outputs = (ToolOutput(pending.call_id, pending.output or DISMISSED),)
-    lease = await limits.open(client)
+    ledger = runtime.ledger
+    reserve = 0
+    if config.token_budget is not None:
+        try:
+            last = await ledger.last_input(conversation_id) if ledger else None
+        except StateError as exc:
+            return _state_failed(exc)
+        reserve = reservation(spec, message, last)
+    lease = await limits.open(client, reserve)
     if isinstance(lease, Refused):
         return lease.response()
+    if ledger is not None and conversation_id is not None:
+        # Last, so that a refusal above leaves the token usable (a retry after a 429).
+        try:
+            await ledger.take_turn(conversation_id, turn)
+        except (InvalidToken, StateError) as exc:
+            lease.end(0)  # nothing was spent: the reservation goes back
+            if isinstance(exc, StateError):
+                return _state_failed(exc)
+            return refuse(400, exc.code, str(exc))
     runtime.metrics.open_streams = limits.slots.open
     if config.log_questions:  # only an admitted question: a refused one is not a chat
         access.question = message
     return Admitted(
         message, conversation_id, turn, spec, vector_store_id, engine, lease, variant, outputs
+    )
+
+
+def _state_failed(exc: StateError) -> Response[Any]:
+    _log.event(logging.ERROR, "state_failed", error=str(exc))
+    return refuse(
+        503, "not_ready", "The relay cannot reach its state store; try again.", retry_after=5
     )

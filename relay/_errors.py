@@ -57,3 +57,10 @@ class ConversationFull(InvalidToken):
     """A valid token of a conversation that has had ``MAX_TURNS`` messages."""
 
     code = "conversation_full"
+
+
+class ConversationReplayed(InvalidToken):
+    """A valid token behind the newest one its conversation was given (``state``
+    remembers each conversation's turn): an old token replayed, or used twice."""
+
+    code = "conversation_replayed"

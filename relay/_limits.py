@@ -116,21 +116,27 @@ class Refused:
 
 
 class Lease:
-    """One open answer of one client: a slot of the process and one of the client's.
-    ``end`` gives both back (once) and charges the client's token budget."""
+    """One open answer of one client: a slot of the process and one of the client's, and
+    the tokens ``reserved`` from the client's budget when it was admitted. ``end`` gives
+    the slots back (once) and settles the budget: an answer that finished is charged its
+    usage (the reservation's surplus given back, or the shortfall added); one abandoned
+    or cut off before its usage was known (``None``) keeps the reservation charged."""
 
-    def __init__(self, limits: Limits, client: str, lease_id: str) -> None:
+    def __init__(self, limits: Limits, client: str, lease_id: str, reserved: int = 0) -> None:
         self._limits = limits
         self.client = client
         self._id = lease_id
+        self.reserved = reserved
         self._ended = False
 
-    def end(self, tokens: int = 0) -> None:
+    def end(self, spent: int | None = 0) -> None:
+        """``spent``: the answer's input + output tokens; ``None`` when unknown."""
         if self._ended:
             return
         self._ended = True
         self._limits.slots.release()
-        self._limits.spawn(self._limits.finish(self.client, self._id, tokens))
+        settle = 0 if spent is None else spent - self.reserved
+        self._limits.spawn(self._limits.finish(self.client, self._id, settle))
 
 
 class Limits:
@@ -196,8 +202,10 @@ class Limits:
                 )
         return None
 
-    async def open(self, client: str) -> Lease | Refused:
-        """A stream slot of the client's and one of this process's, or why not."""
+    async def open(self, client: str, reserve: int = 0) -> Lease | Refused:
+        """A stream slot of the client's and one of this process's, with ``reserve``
+        tokens charged to the client's budget at once (settled by ``Lease.end``: a client
+        who leaves before the answer's usage arrives has paid for it), or why not."""
         lease_id = secrets.token_hex(8)
         limit = self.config.max_streams_per_client
         try:
@@ -216,12 +224,23 @@ class Limits:
             return Refused(
                 503, "at_capacity", "The assistant is answering too many people; try again.", 2
             )
-        return Lease(self, client, lease_id)
+        budget = self.budget
+        reserved = reserve if budget is not None else 0
+        if budget is not None and reserved:
+            try:
+                await budget.add(client, reserved)
+            except (RedisError, OSError) as exc:
+                self.slots.release()
+                await self.finish(client, lease_id, 0)
+                return self._store_failed(exc)
+        return Lease(self, client, lease_id, reserved)
 
     async def finish(self, client: str, lease_id: str, tokens: int) -> None:
+        """Release the client's stream slot; add ``tokens`` (negative: give back) to its
+        budget."""
         try:
             await self.streams.release(client, lease_id)
-            if self.budget is not None and tokens > 0:
+            if self.budget is not None and tokens:
                 await self.budget.add(client, tokens)
         except (RedisError, OSError) as exc:
             _log.event(logging.ERROR, "limits_store_failed", error=f"{type(exc).__name__}: {exc}")

@@ -1,6 +1,7 @@
 """The relay's per-process state and its background work (spec watch, vector-store lookup).
 
-Kept on ``app.state.relay``. Nothing here is conversation state: that lives at OpenAI.
+Kept on ``app.state.relay``. Conversations live at OpenAI; what the token alone cannot
+refuse (replays, per-conversation turns and tokens) is kept in ``state`` (``ledger``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from kbcore.kb import AssistantSpec
 from relay import _log
 from relay._config import Config
 from relay._counters import Clock
+from relay._ledger import Ledger
 from relay._limits import Limits
 from relay._metrics import Metrics
 from relay._spec import SpecHolder
 from relay._token import TokenSigner
+from state import open_state
 
 RESOLVE_FIRST_RETRY = 0.25
 RESOLVE_MAX_RETRY = 10.0
@@ -45,6 +48,7 @@ class Runtime:
         )
         self.upstream: Upstream | None = None
         self.engine: Engine | None = None
+        self.ledger: Ledger | None = None  # from start: STATE_DB, or REDIS_URL when set
         self.documents = DocumentCache(self._file_attributes)
         self.spec = SpecHolder(config.kb_dir, on_change=self._spec_changed)
         self.vector_store_id: str | None = None
@@ -73,6 +77,10 @@ class Runtime:
             warn_missing_secret()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
+        redis_url = self.config.redis_url
+        self.ledger = Ledger(
+            lambda: open_state(redis_url=redis_url), float(self.config.conversation_ttl)
+        )
         self.upstream = Upstream(
             self.config.client_settings,
             timeout=self.config.upstream_timeout,
@@ -97,6 +105,9 @@ class Runtime:
         await self.limits.aclose()
         if self.upstream is not None:
             await self.upstream.aclose()
+        if self.ledger is not None:
+            ledger, self.ledger = self.ledger, None
+            await asyncio.to_thread(ledger.close)
 
     async def _file_attributes(
         self, vector_store_id: str, file_id: str

@@ -27,6 +27,12 @@ MakeRelay = Callable[..., AbstractContextManager[TestClient[Any]]]
 RunRelay = Callable[..., AbstractContextManager[Server]]
 
 
+@pytest.fixture(autouse=True)
+def _state_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's relay keeps its ``state`` (turns, spent tokens) in its own folder."""
+    monkeypatch.setenv("STATE_DB", str(tmp_path / "state.db"))
+
+
 @pytest.fixture
 def kb(tmp_path: Path) -> Path:
     return write_kb(tmp_path / "kb")

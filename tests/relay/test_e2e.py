@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -197,8 +198,10 @@ def test_workers_share_the_generated_secret(run_relay: RunRelay, sandbox: Server
         assert httpx.get(relay.url + "/api/ping").json()["ok"] is True
         events, _ = parse_sse(chat(relay, QUESTION).text)
         token = events[0].data["conversation"]
-        for _ in range(4):  # new connections: either worker may answer
-            assert chat(relay, "When does the pool close?", token).status_code == 200
+        for _ in range(4):  # new connections: either worker may answer (and check the turn)
+            answered = chat(relay, "When does the pool close?", token)
+            assert answered.status_code == 200
+            token = parse_sse(answered.text)[0][0].data["conversation"]
         assert relay.output().count("relay_secret_missing") == 1
 
 
@@ -237,15 +240,21 @@ def test_second_message_while_the_first_runs_is_busy(run_relay: RunRelay, sandbo
         with httpx.stream("POST", relay.url + "/api/chat", json=body, timeout=30) as held:
             assert held.status_code == 200
             lines = held.iter_lines()  # kept referenced: dropping it closes the connection
-            while not next(lines).startswith("event: delta"):
-                pass
-            busy = chat(relay, "And the pool?", token)
+            newest = ""  # the running answer's token, as the widget keeps it
+            while not (line := next(lines)).startswith("event: delta"):
+                if line.startswith('data: {"conversation"'):
+                    newest = json.loads(line.removeprefix("data: "))["conversation"]
+            busy = chat(relay, "And the pool?", newest)
             assert busy.status_code == 409, busy.text
             assert busy.json()["error"]["code"] == "conversation_busy"
             assert int(busy.headers["retry-after"]) >= 1
             assert "Traceback" not in busy.text
         slow_tokens(sandbox, 0)
         wait_for(
-            lambda: chat(relay, "And the pool?", token).status_code == 200,
+            lambda: chat(relay, "And the pool?", newest).status_code == 200,
             what="the conversation free again",
+        )
+        # The older token was replaced by the running answer's: it is refused as a replay.
+        assert chat(relay, "And the sauna?", token).json()["error"]["code"] == (
+            "conversation_replayed"
         )

@@ -11,13 +11,19 @@ import string
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
 
 from relay._config import Config, RateLimit, secret_problem
 from relay._limits import client_key
 from relay.app import create_app
+from testing.club import QUESTION
+from testing.sandbox import sandbox_call
+from testing.servers import Server
 from tests.relay._asgi import Reply, call, chat_body
+from tests.relay.conftest import MakeRelay, RunRelay
+from tests.relay.test_security import ask, token_of
 
 STRONG = "a-strong-test-secret-0123456789abcdefgh"
 CONTACT = "Call me on 4111  1111  1111  1111 or +7–912–345–67–89, anna＠example.ru"
@@ -126,3 +132,83 @@ def test_6to4_holder_gets_one_bucket(tmp_path: Path) -> None:
     for subnet in range(2, 6):
         assert post(app, f"2002:c633:6407:{subnet}::1").status == 429
     assert post(app, "2002:c633:6408:1::1").status == 503  # another IPv4's 6to4 prefix
+
+
+# ---- finding 1: an abandoned answer is charged to the token budget ------------------------
+
+
+def _abandon(relay: Server, deltas: int = 3) -> int:
+    """Ask, read ``deltas`` answer deltas, close the stream: the status code."""
+    body = {"message": QUESTION}
+    with httpx.stream("POST", relay.url + "/api/chat", json=body, timeout=30) as response:
+        if response.status_code != 200:
+            response.read()
+            assert response.json()["error"]["code"] == "budget_exhausted"
+            return response.status_code
+        seen = 0
+        for line in response.iter_lines():
+            seen += line == "event: delta"
+            if seen == deltas:
+                break
+        assert seen == deltas
+    return 200
+
+
+def test_closing_streams_early_does_not_escape_the_token_budget(
+    run_relay: RunRelay, sandbox: Server
+) -> None:
+    # Slow tokens, so that every answer is still running when the client leaves.
+    faults = {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": 40}
+    sandbox_call(sandbox, "POST", "/_sandbox/faults", faults)
+    with run_relay(TOKEN_BUDGET="3000/hour") as relay:
+        statuses = [_abandon(relay) for _ in range(12)]
+    # The first answer reserves more than the budget (its max_output_tokens and an input
+    # estimate); leaving early does not give it back, so the next is refused.
+    assert statuses == [200] + [429] * 11
+
+
+def test_finished_answers_are_charged_what_they_used(make_relay: MakeRelay) -> None:
+    with make_relay(token_budget=RateLimit(20_000, "hour")) as http:
+        # Each answer reserves about 7,300 tokens at admission and is settled to its
+        # usage (a few hundred) when done: five fit, where five reservations would not.
+        assert [ask(http).status_code for _ in range(5)] == [200] * 5
+
+
+# ---- finding 2: an old token replayed cannot restart the turn count -----------------------
+
+
+def _replays_are_refused(http: Any) -> None:
+    first = token_of(ask(http))
+    second = token_of(ask(http, "And the pool?", first))
+    for _ in range(3):
+        refused = ask(http, "And the sauna?", first)
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "conversation_replayed"
+        assert "start a new chat" in error["message"]
+    third = ask(http, "And the gym?", second)  # the newest token still continues
+    assert third.status_code == 200
+    # ... once: it too is now behind.
+    assert ask(http, "And the gym again?", second).json()["error"]["code"] == (
+        "conversation_replayed"
+    )
+
+
+def test_replayed_token_is_refused(make_relay: MakeRelay) -> None:
+    with make_relay(max_turns=3) as http:
+        _replays_are_refused(http)
+
+
+@pytest.mark.redis
+def test_replayed_token_is_refused_across_replicas_with_redis(
+    make_relay: MakeRelay, redis_url: str
+) -> None:
+    with make_relay(max_turns=3, redis_url=redis_url) as a:
+        first = token_of(ask(a))
+        token_of(ask(a, "And the pool?", first))
+    with make_relay(max_turns=3, redis_url=redis_url) as b:
+        refused = ask(b, "And the sauna?", first)
+        assert refused.status_code == 400
+        assert refused.json()["error"]["code"] == "conversation_replayed"
+    with make_relay(max_turns=3, redis_url=redis_url) as c:
+        _replays_are_refused(c)
