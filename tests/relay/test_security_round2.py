@@ -212,3 +212,49 @@ def test_replayed_token_is_refused_across_replicas_with_redis(
         assert refused.json()["error"]["code"] == "conversation_replayed"
     with make_relay(max_turns=3, redis_url=redis_url) as c:
         _replays_are_refused(c)
+
+
+# ---- finding 4: the lead form's fields are never logged, LOG_QUESTIONS or not -------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"fields": {"name": "Zinaida", "phone": "8 916 123-45-67"}, "consent": True},
+        {"fields": {"name": "Zinaida", "phone": "12345"}, "consent": True},  # refused: 400
+        {"fields": {"name": "Zinaida", "phone": "8 916 123-45-67"}, "consent": False},
+        {"fields": {"name": "Zinaida", "email": "zina@club.example"}, "consent": True},
+    ],
+    ids=["accepted", "bad-phone", "no-consent", "email"],
+)
+def test_lead_form_fields_are_never_logged(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    base_url: str,
+    caplog: pytest.LogCaptureFixture,
+    body: dict[str, Any],
+) -> None:
+    from tests.leads._relay import lead_kb, lead_relay
+
+    with (
+        lead_relay(
+            monkeypatch, lead_kb(tmp_path), base_url, tmp_path / "leads.db", log_questions=True
+        ) as http,
+        caplog.at_level(logging.DEBUG, logger="relay"),
+    ):
+        response = http.post("/api/lead", json=body)
+    assert response.status_code in (202, 400)
+    (line,) = [entry for entry in request_lines(caplog) if entry["route"] == "/api/lead"]
+    assert set(line) <= {
+        "ts",
+        "level",
+        "event",
+        "method",
+        "route",
+        "status",
+        "latency_ms",
+        "client",
+        "kb_name",
+    }
+    for secret in ("Zinaida", "916", "12345", "zina@", "club.example"):
+        assert secret not in caplog.text
