@@ -18,13 +18,14 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import Request, Response, post
 
 import leads
 from kbcore.business import MAIN_VARIANT
+from kbcore.kb import AssistantSpec
 from kbcore.mask import mask
 from relay import _log
 from relay._access import access_record
@@ -60,7 +61,12 @@ def saved_token(signer: TokenSigner, claims: Claims, lead_id: str) -> str:
 class LeadDesk:
     """The relay's outbox, its delivery task and the state that remembers answered calls."""
 
-    def __init__(self, environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        spec: Callable[[], AssistantSpec | None] = lambda: None,
+        environ: dict[str, str] | None = None,
+    ) -> None:
+        self.spec = spec  # the KB's spec as loaded now
         self.environ = dict(os.environ if environ is None else environ)
         self.sinks, self.missing = leads.sinks_from_env(self.environ)
         self.outbox: leads.Outbox | None = None
@@ -73,6 +79,18 @@ class LeadDesk:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Open the outbox; deliver in the background when any sink is configured. A sink
+        the spec lists but the environment does not configure is logged once."""
+        spec = self.spec()
+        form = spec.leads if spec is not None else None
+        for sink in form.sinks if form is not None else ():
+            if sink in self.missing:
+                _log.event(
+                    logging.WARNING,
+                    "lead_sink_unconfigured",
+                    sink=sink,
+                    message=f"{self.missing[sink]}: its leads wait in the outbox until it is.",
+                )
         self.outbox = leads.Outbox(leads.outbox_path(self.environ))
         self.intake = leads.GroupCommit(self.outbox.add_many)
         self.state = open_state(env=self.environ)

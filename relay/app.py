@@ -82,7 +82,7 @@ def create_app(
     the bot that ``kbsync`` plugs in (its webhook route and the hand-off desk)."""
     config = config or Config.from_env()
     runtime = Runtime(config, clock=clock)
-    desk = LeadDesk()  # the lead outbox and its delivery (sinks from the environment)
+    desk = LeadDesk(lambda: runtime.spec.spec)  # the lead outbox, its delivery (sinks: env)
     book = FeedbackBook(float(config.conversation_ttl))  # which conversation gave which answer
     cors = None
     if config.allowed_origins:

@@ -242,3 +242,27 @@ def test_without_leads_in_the_spec_the_route_says_so(
     with lead_relay(monkeypatch, lead_kb(tmp_path, "name: club\n"), base_url, state_db) as http:
         response = post(http, {"fields": GOOD, "consent": True})
     assert (response.status_code, response.json()["error"]["code"]) == (404, "leads_off")
+
+
+def test_a_listed_sink_without_its_variables_is_named_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    base_url: str,
+    state_db: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("LEADS_WEBHOOK_URL", "http://127.0.0.1:9/hook")
+    monkeypatch.setenv("LEADS_WEBHOOK_SECRET", "whsec-0123456789")
+    monkeypatch.delenv("BITRIX24_WEBHOOK_URL", raising=False)
+    kb = lead_kb(tmp_path)
+    with (
+        caplog.at_level(logging.WARNING, logger="relay"),
+        lead_relay(monkeypatch, kb, base_url, state_db),
+    ):
+        pass
+    lines = [json.loads(r.getMessage()) for r in caplog.records]
+    [line] = [entry for entry in lines if entry["event"] == "lead_sink_unconfigured"]
+    assert (line["sink"], line["message"]) == (
+        "bitrix24",
+        "BITRIX24_WEBHOOK_URL is not set: its leads wait in the outbox until it is.",
+    )
