@@ -23,4 +23,6 @@ def widget_settings(spec: AssistantSpec) -> dict[str, Any]:
             "consent": dict(leads.consent.by_lang),
             "privacy_url": leads.privacy_url,
         }
+    if spec.handoff is not None:  # the "Talk to a person" button
+        settings["handoff"] = True
     return settings

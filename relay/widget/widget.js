@@ -38,7 +38,8 @@
       outdated: 'Outdated', other: 'Other',
       lead: 'Leave a request', name: 'Name', phone: 'Phone', email: 'E-mail', comment: 'Comment',
       agree: 'Please agree to send.',
-      bad: 'Please check this.', privacy: 'Privacy policy', sent: 'Thank you! We will be in touch.'
+      bad: 'Please check this.', privacy: 'Privacy policy', sent: 'Thank you! We will be in touch.',
+      human: 'Talk to a person', wait: 'A person will reply.'
     },
     ru: {
       title: 'Задайте вопрос', open: 'Открыть чат', close: 'Закрыть чат', newChat: 'Новый чат',
@@ -63,7 +64,8 @@
       outdated: 'Устарело', other: 'Другое',
       lead: 'Оставить заявку', name: 'Имя', phone: 'Телефон', email: 'E-mail', comment: 'Комментарий',
       agree: 'Чтобы отправить, дайте согласие.',
-      bad: 'Проверьте это поле.', privacy: 'Политика конфиденциальности', sent: 'Спасибо! Мы свяжемся с вами.'
+      bad: 'Проверьте это поле.', privacy: 'Политика конфиденциальности', sent: 'Спасибо! Мы свяжемся с вами.',
+      human: 'Позвать человека', wait: 'Ответит человек.'
     }
   };
 
@@ -103,7 +105,7 @@
   });
   var isOpen = mode !== 'bubble' || !!stored.open;
   var cfg = stored.cfg || {}; // the KB's settings for the widget, from GET /api/ping
-  var ctl = null;
+  var ctl = null, hs, hn = 0, ht;
   var nodes = new WeakMap();
   msgs.forEach(function (m) {
     // A reload in the middle of an answer: keep what arrived and offer Retry.
@@ -379,6 +381,7 @@
   }, [svg(ICON_X)]);
   var newBtn = el('button', { type: 'button', text: T.newChat, onclick: function () { reset(true); } });
   var leadBtn = el('button', { type: 'button', text: T.lead, hidden: true, onclick: function () { leadForm(cfg.leads); } });
+  var humanBtn = el('button', { type: 'button', text: T.human, hidden: true, onclick: human.bind(0, '') });
   var log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': T.log, tabindex: '0' });
   var ta = el('textarea', {
     id: 'kbchat-q', rows: '1', placeholder: T.placeholder, 'aria-label': T.input, enterkeyhint: 'send'
@@ -392,7 +395,7 @@
     [ta, sendBtn, stopBtn]);
   var panel = el('section', {
     class: 'p', id: panelId, role: mode === 'inline' ? 'region' : 'dialog', 'aria-label': T.title
-  }, [el('div', { class: 'h' }, [el('h2', { text: T.title }), leadBtn, newBtn, closeBtn]), log, form]);
+  }, [el('div', { class: 'h' }, [el('h2', { text: T.title }), leadBtn, humanBtn, newBtn, closeBtn]), log, form]);
 
   ta.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
@@ -620,7 +623,33 @@
     if (prev) redraw(prev); // drops a stale Retry button
     place(u, true);
     toBottom();
-    ask(q);
+    if (hs) human(q); else ask(q);
+  }
+
+  async function human(q) {
+    if (!token) return ask(T.human);
+    var r = (await fetch(api + '/handoff', {
+      method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ conversation: token, message: q })
+    }).catch(Object)).status;
+    if (r === 202) hs || (hs = 1, say(T.wait), poll());
+    else if (r == 409 && cfg.leads) leadForm(cfg.leads);
+    else say(T.busy);
+  }
+  function say(t, m) {
+    msgs.push(m = { r: 'a', t: t });
+    place(m, true);
+    save();
+    toBottom();
+  }
+  async function poll() {
+    clearTimeout(ht);
+    if (hs) try {
+      ht = setTimeout(poll, 3000);
+      var j = await (await fetch(api + '/handoff?conversation=' + token + '&after=' + hn)).json();
+      j.messages.forEach(function (m) { hn = m.n; say(m.text); });
+      hs = j.status === 'human';
+    } catch (e) {}
   }
 
   function retry() {
@@ -698,6 +727,8 @@
             }
           } else if (ev === 'lead_form') {
             lf = d;
+          } else if (ev === 'handoff') {
+            lf = 1;
           } else if (ev === 'done') {
             ended = true;
             a.rid = d.response_id;
@@ -740,7 +771,7 @@
     redraw(a);
     busyUi();
     save();
-    if (lf && !err) leadForm(lf, lf.call_id, lf.prefill);
+    if (lf && !err) lf === 1 ? human() : leadForm(lf, lf.call_id, lf.prefill);
   }
 
   // ---- open / close / reset ------------------------------------------------------------------
@@ -792,6 +823,7 @@
     ctl = null;
     msgs = [];
     token = null;
+    hs = hn = 0;
     save();
     draw();
     if (focus && !phone()) ta.focus();
@@ -820,6 +852,7 @@
     fetch(api + '/ping', { credentials: 'omit' }).then(function (r) { return r.json(); }).then(function (j) {
       cfg = (j && j.widget) || {};
       leadBtn.hidden = !cfg.leads;
+      humanBtn.hidden = !cfg.handoff;
       save();
       if (!msgs.length && !ctl) draw();
     }).catch(function () { /* offline: the chat says so when asked */ });
