@@ -27,6 +27,10 @@ class ConsentRequired(LeadsError):
     code = "consent_required"
 
 
+class OutboxError(LeadsError):
+    """The outbox cannot be written (nothing was kept): the message names the file."""
+
+
 class SinkConfigError(LeadsError):
     """A sink is listed but its environment is incomplete; the message names the variable."""
 

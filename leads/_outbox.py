@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from leads._backoff import GIVE_UP, retry_delay
+from leads._errors import OutboxError
 from leads._fields import ContactFields
 from leads._lead import Lead
 from state.sqlite import connect
@@ -116,8 +117,14 @@ class Outbox:
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = Path(path)
         self._conn = connect(self.path)
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(_SCHEMA)
+        try:
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise OutboxError(
+                f"The lead outbox {self.path} cannot be set up ({exc}); check STATE_DB."
+            ) from exc
         self._lock = threading.Lock()
         self.clock = clock
         # host:pid:nonce, so a worker on this host can tell a dead worker's leases
@@ -126,13 +133,19 @@ class Outbox:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:  # a full disk, a locked or damaged file
+                raise OutboxError(
+                    f"The lead outbox {self.path} cannot be written ({exc}); check its disk "
+                    "and STATE_DB."
+                ) from exc
 
     def add(self, lead: Lead, sinks: Sequence[str]) -> None:
         """Keep ``lead`` with a pending row per sink; on disk when this returns."""

@@ -33,7 +33,7 @@ from relay._admission import _read_body, origin_allowed
 from relay._errors import InvalidToken, refuse
 from relay._runtime import Runtime, runtime_of
 from relay._token import Claims, PendingCall, TokenSigner
-from state import State, open_state
+from state import State, StateError, open_state
 
 OFFER_CONTACT_FORM = "offer_contact_form"  # the model's tool whose call a lead answers
 _CALLS = "lead_calls"  # state namespace: call ids already answered by a lead
@@ -91,9 +91,13 @@ class LeadDesk:
                     sink=sink,
                     message=f"{self.missing[sink]}: its leads wait in the outbox until it is.",
                 )
-        self.outbox = leads.Outbox(leads.outbox_path(self.environ))
+        try:
+            self.outbox = leads.Outbox(leads.outbox_path(self.environ))
+            self.state = open_state(env=self.environ)
+        except (StateError, leads.LeadsError) as exc:  # the relay answers; leads get a 503
+            _log.event(logging.ERROR, "lead_outbox_unavailable", error=str(exc))
+            return
         self.intake = leads.GroupCommit(self.outbox.add_many)
-        self.state = open_state(env=self.environ)
         self._stop = asyncio.Event()
         if not self.sinks:
             return
@@ -250,16 +254,22 @@ async def lead(request: Request[Any, Any, Any]) -> Response[Any]:
     except leads.InvalidLead as exc:
         return _invalid(str(exc), exc.fields)
     state, intake = desk.state, desk.intake
-    if call_id is not None:
-        ttl = float(config.conversation_ttl)
-        if not await asyncio.to_thread(state.put_new, _CALLS, call_id, new.id, ttl=ttl):
-            return _invalid("This form was already answered.")
     try:
-        await intake.submit((new, form.sinks))  # on disk (group commit) when it returns
-    except BaseException:
-        if call_id is not None:  # nothing kept: the form may be sent again
-            await asyncio.to_thread(state.delete, _CALLS, call_id)
-        raise
+        if call_id is not None:
+            ttl = float(config.conversation_ttl)
+            if not await asyncio.to_thread(state.put_new, _CALLS, call_id, new.id, ttl=ttl):
+                return _invalid("This form was already answered.")
+        try:
+            await intake.submit((new, form.sinks))  # on disk (group commit) when it returns
+        except BaseException:
+            if call_id is not None:  # nothing kept: the form may be sent again
+                with contextlib.suppress(StateError):
+                    await asyncio.to_thread(state.delete, _CALLS, call_id)
+            raise
+    except (StateError, leads.LeadsError) as exc:
+        _log.event(logging.ERROR, "lead_not_kept", error=str(exc))
+        return refuse(503, "not_ready", "The relay cannot keep leads right now; try again.",
+                      retry_after=5)  # fmt: skip
     desk.accepted += 1
     if desk.deliverer is not None:
         desk.deliverer.wake()

@@ -3,6 +3,7 @@ with nothing stored; the call it answers is carried in the new token; logs carry
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from litestar.testing import TestClient
 
 import leads
 from relay._config import RateLimit
+from relay._lead import LeadDesk
 from relay._token import TokenSigner
 from tests.leads._relay import GOOD, SECRET, lead_kb, lead_relay, offer, token
 
@@ -266,3 +268,18 @@ def test_a_listed_sink_without_its_variables_is_named_at_start(
         "bitrix24",
         "BITRIX24_WEBHOOK_URL is not set: its leads wait in the outbox until it is.",
     )
+
+
+def test_an_outbox_that_cannot_be_opened_is_logged_and_takes_no_lead(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "not-a-file"
+    blocked.mkdir()  # STATE_DB names a directory: SQLite cannot open it
+    desk = LeadDesk(environ={"STATE_DB": str(blocked)})
+    with caplog.at_level(logging.ERROR, logger="relay"):
+        asyncio.run(desk.start())
+    assert desk.intake is None  # /api/lead answers 503 not_ready: nothing is half-kept
+    [line] = [json.loads(r.getMessage()) for r in caplog.records]
+    assert line["event"] == "lead_outbox_unavailable"
+    assert "set STATE_DB to a writable file path" in line["error"]
+    asyncio.run(desk.stop())
