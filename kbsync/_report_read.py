@@ -23,10 +23,12 @@ import msgspec
 from kbcore import logfields as f
 from kbcore.business import FEEDBACK_REASONS, MAIN_VARIANT
 from kbcore.mask import mask
-from kbsync._chatlog import Chat, _open, _shown, _text
+from kbcore.terminal import printable
+from kbsync._chatlog import Chat, _open, _shown
 from kbsync._gap_groups import reason
 
 _decode = msgspec.json.Decoder().decode
+_KEYS = (f'"{f.RESULTS}"', f.FEEDBACK, f.LEAD, f.HANDOFF)
 
 
 @dataclass
@@ -117,6 +119,11 @@ def _line(line: str, t: Tallies, since: str | None, kb_name: str | None, min_sco
         if line.strip():
             t.skipped.unreadable += 1
         return
+    # Most lines are other requests (pings, the widget): four substring tests in C spare
+    # them the JSON decoder. A line that names none of these keys cannot count.
+    if not any(key in line for key in _KEYS):
+        t.skipped.other += 1
+        return
     try:
         record = _decode(line[start:])
     except msgspec.DecodeError:
@@ -190,8 +197,8 @@ def _chat(
         counts.answered += answered
     bucket.chats[channel] += 1
     bucket.answered += answered
-    question = _text(record.get(f.QUESTION))
-    if finished and question and question.strip():
+    question = _question(record.get(f.QUESTION)) if finished else None
+    if question is not None:
         score = record.get(f.TOP_SCORE)
         chat = Chat(
             ts=None,
@@ -200,7 +207,7 @@ def _chat(
             top_score=float(score) if isinstance(score, int | float) else None,
             cited=cited,
             incomplete=None,
-            question=mask(question),  # the relay masked it; a log from elsewhere may not
+            question=question,
             closest=_paths(record.get(f.CLOSEST)) or _paths(record.get(f.RESULTS)),
         )
         t.questions.append((chat, reason(chat, min_score)))
@@ -239,6 +246,15 @@ def _ratings(t: Tallies) -> None:
             t.reasons[why or "none"] += 1
     t.ratings.clear()
     t.unkeyed.clear()
+
+
+def _question(value: Any) -> str | None:
+    """The question cleaned as ``kbsync gaps`` cleans it (no control characters, masked:
+    the relay masked it, a log from elsewhere may not have); ``str.isprintable`` spares
+    the common case the character-by-character pass."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return mask(value if value.isprintable() else printable(value))
 
 
 def _moment(ts: str | None) -> datetime | None:
