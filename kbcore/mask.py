@@ -30,6 +30,8 @@ NUMBER = "[number]"
 _SEP = r"[\s.\-\u2010-\u2015\u2043\u2212\ufe58\ufe63]"
 _AT = r"(?:\s*@\s*|\s*[(\[{]\s*at\s*[)\]}]\s*)"
 _EMAIL = re.compile(rf"[\w.%+-]+{_AT}[\w-]+(?:\.[\w-]+)*", re.IGNORECASE)
+_SPELLED_AT = re.compile(r"[(\[{]\s*at\s*[)\]}]", re.IGNORECASE)
+_NOT_DIGIT = re.compile(r"\D")
 # Digits (or a bracketed group of them) joined by at most four separators each: phone
 # numbers in every usual spelling, card numbers in groups, plain digit runs. Letters may
 # touch the run ("номер89123456789"): only a digit before it means it started earlier.
@@ -44,7 +46,12 @@ def mask(text: str) -> str:
     """``text`` (NFKC-normalised) with e-mail addresses, phone numbers and card-like
     numbers replaced by ``[email]``, ``[phone]`` and ``[number]``."""
     normal = unicodedata.normalize("NFKC", text)
-    return _DIGITS.sub(_digits, _EMAIL.sub(EMAIL, normal))
+    # Most questions hold neither: the cheap tests spare them the two scans.
+    if "@" in normal or _SPELLED_AT.search(normal):
+        normal = _EMAIL.sub(EMAIL, normal)
+    if len(_NOT_DIGIT.sub("", normal)) >= PHONE_DIGITS.start:
+        normal = _DIGITS.sub(_digits, normal)
+    return normal
 
 
 def _digits(run: re.Match[str]) -> str:

@@ -17,7 +17,6 @@ reads as a workflow command (``::error …::``). Two treatments:
 from __future__ import annotations
 
 import re
-import unicodedata
 
 # ESC or its one-byte C1 form, and everything up to where a terminal ends the sequence:
 # CSI "[" params final; OSC/DCS/SOS/PM/APC up to BEL or ST; else one more character.
@@ -26,31 +25,33 @@ _SEQUENCE = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[\x20-\x7e]?"
 )
+# Unicode's control characters (category Cc: C0, DEL, C1) and the line and paragraph
+# separators (Zl, Zp), which end a line too.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def is_control(char: str) -> bool:
-    """C0, DEL, C1, and the line and paragraph separators (they end a line too)."""
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
+    return _CONTROL.match(char) is not None
 
 
 def has_control(text: str) -> bool:
-    return any(is_control(c) for c in text)
+    return _CONTROL.search(text) is not None
 
 
 def printable(text: str) -> str:
     """``text`` without escape sequences or control characters (a tab becomes a space)."""
-    text = _SEQUENCE.sub("", text).replace("\t", " ")
-    return "".join(c for c in text if not is_control(c))
+    if not has_control(text):
+        return text
+    return _CONTROL.sub("", _SEQUENCE.sub("", text).replace("\t", " "))
 
 
 def escaped(text: str) -> str:
     """``text`` with each control character shown as an escape, the rest unchanged."""
     if not has_control(text):
         return text
-    return "".join(
-        _SHORT.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-        if is_control(c)
-        else c
-        for c in text
-    )
+    return _CONTROL.sub(lambda found: _shown(found.group()), text)
+
+
+def _shown(char: str) -> str:
+    return _SHORT.get(char, f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
