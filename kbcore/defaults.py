@@ -8,6 +8,7 @@ from __future__ import annotations
 
 LOOPBACK = "127.0.0.1"
 RELAY_PORT = 8000  # kbsync relay, kbsync dev --port, PORT
+RELAY_URL = f"http://{LOOPBACK}:{RELAY_PORT}"  # PUBLIC_URL: the relay as visitors reach it
 CONCURRENCY = 8  # parallel uploads of kbsync and kbsync preview
 MAX_CONCURRENCY = 64
 

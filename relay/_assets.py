@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kbcore.defaults import LOOPBACK, RELAY_PORT
+from kbcore.defaults import RELAY_URL
 
 WIDGET_DIR = Path(__file__).resolve().parent / "widget"
-DEFAULT_PUBLIC_URL = f"http://{LOOPBACK}:{RELAY_PORT}"
+DEFAULT_PUBLIC_URL = RELAY_URL
 
 # The demo page's template marks where the pinned widget's URL and hash go.
 _WIDGET_SRC = "{{widget_src}}"

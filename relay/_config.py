@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from kbcore.defaults import LOOPBACK, RELAY_PORT
+from kbcore.defaults import LOOPBACK, RELAY_PORT, RELAY_URL
 from kbcore.openai_client import ClientSettings
 from relay._errors import ConfigError
 
@@ -107,7 +107,7 @@ class Config:
     max_streams_per_client: int = 2
     conversation_ttl: int = 30 * DAY  # seconds a token stays valid after it was issued
     max_turns: int = 50
-    public_url: str | None = None  # where visitors reach the relay (for --print-embed)
+    public_url: str = RELAY_URL  # where visitors reach the relay (for --print-embed)
     trusted_proxies: tuple[Network, ...] = ()
     redis_url: str | None = None
     demo: bool = False
@@ -165,7 +165,7 @@ class Config:
             ),
             conversation_ttl=env.duration("CONVERSATION_TTL", d.conversation_ttl),
             max_turns=env.integer("MAX_TURNS", d.max_turns, minimum=1),
-            public_url=env.url("PUBLIC_URL"),
+            public_url=env.url("PUBLIC_URL") or d.public_url,
             trusted_proxies=env.networks("TRUSTED_PROXIES"),
             redis_url=env.text("REDIS_URL"),
             demo=env.flag("RELAY_DEMO"),

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import uvicorn
 from litestar import Litestar
+from uvicorn.supervisors import Multiprocess
 
 from kbcore.defaults import LOOPBACK, RELAY_PORT
 from kbcore.kbdir import find_kb
@@ -90,8 +91,7 @@ def serve(
         shared_limits=bool(config.redis_url),
         allowed_origins=list(config.allowed_origins) or "same origin",
     )
-    info(f"Relay listening on {_address(host, port)}/ (Ctrl-C stops).")
-    uvicorn.run(
+    config = uvicorn.Config(
         APP_FACTORY,
         factory=True,
         host=host,
@@ -103,6 +103,19 @@ def serve(
         timeout_graceful_shutdown=5,
         log_level="warning",
     )
+    # Bound here (as uvicorn.run does for several workers), so that the line below is
+    # true when it is printed and a Ctrl-C at any moment after it ends the same way.
+    sock = config.bind_socket()
+    try:
+        info(f"Relay listening on {_address(host, port)}/ (Ctrl-C stops).")
+        if workers > 1:
+            Multiprocess(config, sockets=[sock]).run()
+        else:
+            uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # Ctrl-C before uvicorn took the signals: the same normal end as after it
+    finally:
+        sock.close()
     return 0
 
 
