@@ -4,6 +4,7 @@ turn recorded, the tokens charged to the visitor's budget, a tool call acted on.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import replace
@@ -54,11 +55,12 @@ async def answer(ctx: BotContext, message: Message, text: str, lang: str) -> Non
     )  # fmt: skip
     group = message.chat.type != "private"
     thread_id = message.message_thread_id if message.is_topic_message else None
-    await ctx.sender.typing(chat_id, thread_id)
+    typing = asyncio.get_running_loop().create_task(ctx.sender.typing(chat_id, thread_id))
     try:
         opened = await ready.engine.start(turn)
     except UpstreamError as exc:
         log.warning("telegram answer failed before it began: %s", exc.code)
+        await typing
         await ctx.sender.message(chat_id, say("apology", lang), thread_id=thread_id)
         return
     stream = (
@@ -90,6 +92,7 @@ async def answer(ctx: BotContext, message: Message, text: str, lang: str) -> Non
         failed = True
     finally:
         await opened.aclose()
+        await typing  # (sent beside the upstream request, not before it)
     said = stream.text.strip()
     pieces = final_messages(said, links, say("sources", lang)) if said else []
     if failed or (done is not None and done.incomplete):
