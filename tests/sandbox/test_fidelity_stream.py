@@ -28,6 +28,8 @@ def test_a_refusal_streams_refusal_events_not_text(
         base_url, {"model": MODEL, "input": QUESTION, "tools": file_search(vector_store_id)}
     )
     assert http.status_code == 200
+    for event in events:
+        assert_valid(event, "ResponseStreamEvent")
     kinds = [e["type"] for e in events]
     assert "response.refusal.delta" in kinds
     assert "response.output_text.delta" not in kinds  # a client reading only these: silence
@@ -54,6 +56,8 @@ def test_commentary_comes_before_the_answer_in_its_own_phase(
         base_url, {"model": MODEL, "input": QUESTION, "tools": file_search(vector_store_id)}
     )
     assert http.status_code == 200
+    for event in events:
+        assert_valid(event, "ResponseStreamEvent")
     added = [e["item"] for e in events if e["type"] == "response.output_item.added"]
     assert [(i["type"], i.get("phase")) for i in added] == [
         ("message", "commentary"),
