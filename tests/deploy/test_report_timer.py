@@ -72,7 +72,10 @@ def test_the_command_writes_the_page_next_to_the_logs(tmp_path: Path) -> None:
     logs_dir = tmp_path / "var-log-kbsync"
     logs_dir.mkdir()
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LOGS_DIRECTORY": str(logs_dir)}
-    done = subprocess.run(["/bin/sh", "-c", script], env=env, capture_output=True, text=True)
+    # In a folder without kb/: every knowledge base's lines count (WorkingDirectory= has one).
+    done = subprocess.run(
+        ["/bin/sh", "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     page = logs_dir / f"report-{day}.html"

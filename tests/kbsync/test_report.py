@@ -22,6 +22,15 @@ from testing.reportlog import Expected, write_log
 from tests.conftest import need
 
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _outside_any_kb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No kb/ around: the report counts every knowledge base's lines (no --kb filter)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KB_DIR", raising=False)
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -106,10 +115,7 @@ def test_the_last_rating_of_an_answer_wins(tmp_path: Path) -> None:
     assert document["feedback"] == {"up": 0, "down": 1, "reasons": {"outdated": 1}}
 
 
-def test_bad_lines_rotated_gzipped_old_and_foreign_lines_are_counted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_bad_lines_rotated_gzipped_old_and_foreign_lines_are_counted(tmp_path: Path) -> None:
     base = {"event": "request", "results": 2, "cited": 1, "stream": "done"}
     old = {"ts": "2026-12-01T09:00:00Z", "results": 2, "cited": 0}  # an older relay's line
     mine = {**base, "ts": "2026-12-01T10:00:00Z", "kb_name": "club", "variant": "warm"}
@@ -188,12 +194,9 @@ def test_text_report_and_a_missing_log(tmp_path: Path) -> None:
         "- Chats: 300 (web 240, telegram 60)",
         "- Answered with a source: 182 (61\u00a0%)",
     ]
-    missing = CliRunner().invoke(main, ["report", str(tmp_path / "nope.log")])
+    missing = CliRunner().invoke(main, ["report", "nope.log"])
     assert missing.exit_code == 1
-    assert (
-        missing.stderr
-        == "error: " + str(tmp_path / "nope.log") + ": no such log file; check the path.\n"
-    )
+    assert missing.stderr == "error: nope.log: no such log file; check the path.\n"
 
 
 def test_html_opens_in_chromium_offline_without_errors(tmp_path: Path) -> None:
@@ -224,3 +227,21 @@ def test_html_opens_in_chromium_offline_without_errors(tmp_path: Path) -> None:
     assert requests == [page_file.as_uri()]
     assert charts >= 5 + 3 + 2  # 5 day charts, 3 variant pairs, 2 gap bars
     assert overflow <= 375  # fits a phone's width
+
+
+def test_the_kb_folder_names_the_lines_to_count(tmp_path: Path) -> None:
+    log = tmp_path / "relay.log"
+    expected = write_log(log, 100)  # kb_name "club"
+    with log.open("a", encoding="utf-8") as out:
+        out.write(json.dumps({"ts": "2026-11-02T00:00:00Z", "kb_name": "other", "results": 1}))
+        out.write("\n")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "instructions.md").write_text("Answer.\n", encoding="utf-8")
+    (kb / "assistant.yaml").write_text("name: club\n", encoding="utf-8")
+    document, stderr = report_json(str(log), "--since", "2026-01-01")
+    assert (document["chats"], document["skipped"]["other_kb"]) == (100, 1)
+    assert "Counting the lines of knowledge base club (kb/); --kb-name for another." in stderr
+    both, _ = report_json(str(log), "--since", "2026-01-01", "--kb-name", "other")
+    club_lines = len(log.read_text(encoding="utf-8").splitlines()) - expected.other_lines - 1
+    assert (both["chats"], both["skipped"]["other_kb"]) == (1, club_lines)
