@@ -3,7 +3,8 @@
 ``clean_fields`` strips control characters, bounds each length, refuses markup in the
 name, parses the phone with ``phonenumbers`` (the default region from the visitor's
 language: ``ru`` → RU, ``en-GB`` → GB) into E.164, and checks the e-mail's syntax.
-Every bad field is named at once (``InvalidLead.fields``), so a form can mark them all.
+Every bad field is named at once (``InvalidLead.fields``), so a form can mark them all,
+each with a sentence in the visitor's language (Russian or English).
 """
 
 from __future__ import annotations
@@ -27,6 +28,29 @@ _EMAIL = re.compile(
     r"(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 _MARKUP = re.compile(r"[<>]")
+# What a visitor reads beside a field: in their language (Russian or English).
+_SAID = {
+    "en": {
+        "unknown": "This form does not ask for '{key}'.",
+        "text": "Send this field as text.",
+        "long": "Keep this under {n} characters.",
+        "markup": "A name cannot contain < or >.",
+        "country": "Enter the number with its country code, e.g. {example}.",
+        "phone": "This is not a valid phone number; e.g. {example}.",
+        "email": "This does not look like an e-mail address (name@example.org).",
+        "required": "Please fill this in.",
+    },
+    "ru": {
+        "unknown": "Эта форма не спрашивает «{key}».",
+        "text": "Это поле должно быть текстом.",
+        "long": "Не больше {n} символов.",
+        "markup": "Имя не может содержать < или >.",
+        "country": "Укажите номер с кодом страны, например {example}.",
+        "phone": "Такого номера не бывает; например {example}.",
+        "email": "Это не похоже на адрес почты (name@example.org).",
+        "required": "Заполните это поле.",
+    },
+}
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -77,22 +101,22 @@ def clean_fields(
     values: dict[str, str] = {}
     for key, value in raw.items():
         if key not in LEAD_FIELDS or key not in form.fields:
-            problems[key] = f"This form does not ask for {key!r}."
+            problems[key] = _say("unknown", language, key=key)
             continue
         if value is None:
             continue
         if not isinstance(value, str):
-            problems[key] = "Send this field as text."
+            problems[key] = _say("text", language)
             continue
         text = strip_controls(value, keep_newlines=key == "comment")
         text = _SPACES.sub(" ", text).strip()
         if len(text) > MAX_CHARS[key]:
-            problems[key] = f"Keep this under {MAX_CHARS[key]} characters."
+            problems[key] = _say("long", language, n=MAX_CHARS[key])
         elif text:
             values[key] = text
     name = values.get("name")
     if name is not None and _MARKUP.search(name):
-        problems["name"] = "A name cannot contain < or >."
+        problems["name"] = _say("markup", language)
     if "phone" in values:
         phone, problem = _phone(values["phone"], language)
         if problem is not None:
@@ -100,10 +124,10 @@ def clean_fields(
         else:
             values["phone"] = phone
     if "email" in values and not _EMAIL.fullmatch(values["email"]):
-        problems["email"] = "This does not look like an e-mail address (name@example.org)."
+        problems["email"] = _say("email", language)
     for key in form.required:
         if key not in values and key not in problems:
-            problems[key] = "Please fill this in."
+            problems[key] = _say("required", language)
     if problems:
         names = ", ".join(sorted(problems))
         raise InvalidLead(f"Some fields need another look: {names}.", problems)
@@ -124,13 +148,18 @@ def clean_page(page: object) -> str | None:
     return page
 
 
+def _say(what: str, language: str | None, **values: object) -> str:
+    base = (language or "").split("-")[0].split("_")[0].lower()
+    return _SAID.get(base, _SAID["en"])[what].format(**values)
+
+
 def _phone(text: str, language: str | None) -> tuple[str, str | None]:
     region = region_for(language)
     example = "+7 916 123-45-67" if region == "RU" else "+44 20 7946 0958"
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        return "", f"Enter the number with its country code, e.g. {example}."
+        return "", _say("country", language, example=example)
     if not phonenumbers.is_valid_number(number):
-        return "", f"This is not a valid phone number; e.g. {example}."
+        return "", _say("phone", language, example=example)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None

@@ -38,7 +38,7 @@
       outdated: 'Outdated', other: 'Other',
       lead: 'Leave a request', name: 'Name', phone: 'Phone', email: 'E-mail', comment: 'Comment',
       agree: 'Please agree to send.',
-      bad: 'Please check this.', privacy: 'Privacy policy', sent: 'Thank you! We will be in touch.',
+      privacy: 'Privacy policy', sent: 'Thank you! We will be in touch.',
       human: 'Talk to a person', wait: 'A person will reply.'
     },
     ru: {
@@ -64,7 +64,7 @@
       outdated: 'Устарело', other: 'Другое',
       lead: 'Оставить заявку', name: 'Имя', phone: 'Телефон', email: 'E-mail', comment: 'Комментарий',
       agree: 'Чтобы отправить, дайте согласие.',
-      bad: 'Проверьте это поле.', privacy: 'Политика конфиденциальности', sent: 'Спасибо! Мы свяжемся с вами.',
+      privacy: 'Политика конфиденциальности', sent: 'Спасибо! Мы свяжемся с вами.',
       human: 'Позвать человека', wait: 'Ответит человек.'
     }
   };
@@ -546,7 +546,7 @@
         delete m.v; // the contact is the relay's to keep now, not this page's
         if (j.conversation) token = j.conversation;
       } else {
-        Object.keys(er.fields || {}).forEach(function (n) { e[n] = lang === 'en' ? er.fields[n] : T.bad; });
+        Object.assign(e, er.fields); // in the visitor's language (Accept-Language)
         if (er.code === 'consent_required') e.consent = T.agree;
         else if (!Object.keys(e).length) e._ = errText(httpError(res, er.code));
       }

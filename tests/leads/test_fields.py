@@ -37,7 +37,7 @@ def test_region_comes_from_the_language_tag() -> None:
 
 def _problems(values: dict[str, object], **kwargs: object) -> dict[str, str]:
     with pytest.raises(leads.InvalidLead) as caught:
-        leads.clean_fields(values, form(**kwargs), language="ru")  # type: ignore[arg-type]
+        leads.clean_fields(values, form(**kwargs), language="en-RU")  # type: ignore[arg-type]
     return caught.value.fields
 
 
@@ -140,3 +140,13 @@ def test_only_http_pages_are_kept() -> None:
         for page in ("https://club.example/a", "javascript:alert(1)", 42)
     ]
     assert kept == ["https://club.example/a", None, None]
+
+
+def test_a_russian_visitor_reads_why_in_russian() -> None:
+    with pytest.raises(leads.InvalidLead) as caught:
+        leads.clean_fields({"name": "<b>", "phone": "12", "email": "a@"}, form(), language="ru")
+    assert caught.value.fields == {
+        "name": "Имя не может содержать < или >.",
+        "phone": "Такого номера не бывает; например +7 916 123-45-67.",
+        "email": "Это не похоже на адрес почты (name@example.org).",
+    }
