@@ -28,7 +28,8 @@ from leads._fields import ContactFields, clean_fields, region_for
 from leads._group import GroupCommit
 from leads._http import HttpTransport, Request, Response, Transport
 from leads._lead import Lead, consent_sha256, iso
-from leads._outbox import DEAD, DELIVERED, PENDING, STATUSES, Claim, LeadRecord, Outbox, SinkState
+from leads._outbox import Outbox
+from leads._rows import DEAD, DELIVERED, PENDING, STATUSES, Claim, LeadRecord, SinkState
 from leads._sinks import KINDS as SINK_KINDS
 from leads._sinks import Sink
 from leads._sinks import from_env as sinks_from_env

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from leads._errors import SinkRefused, SinkRetry
 from leads._group import GroupCommit
 from leads._http import Transport
-from leads._outbox import DEAD, DELIVERED, Claim, Finished, Outbox
+from leads._outbox import Outbox
+from leads._rows import DEAD, DELIVERED, Claim, Finished
 from leads._sinks import Sink
 
 LEASE = 60.0  # longer than an attempt can take (a sink's timeout, several requests over)

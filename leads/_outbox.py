@@ -13,7 +13,6 @@ Tables (local SQLite via ``state.sqlite.connect``: WAL, ``synchronous=FULL``):
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
@@ -22,18 +21,26 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from leads._backoff import GIVE_UP, retry_delay
 from leads._errors import OutboxError
-from leads._fields import ContactFields
 from leads._lead import Lead
+from leads._rows import (
+    DEAD,
+    DELIVERED,
+    LEAD_COLUMNS,
+    PENDING,
+    STATUSES,
+    Claim,
+    Finished,
+    LeadRecord,
+    SinkState,
+    lead_of,
+    lead_row,
+    select_leads,
+)
 from state.sqlite import connect
-
-PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
-STATUSES = (PENDING, DELIVERED, DEAD)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leads (
@@ -57,56 +64,6 @@ CREATE TABLE IF NOT EXISTS lead_attempts (
     PRIMARY KEY (lead, sink, n)
 );
 """
-
-_LEAD_COLUMNS = (
-    "id, created_at, kb_name, channel, variant, fields, consent_sha256, consent_at, "
-    "page, language, conversation_id"
-)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One attempt this worker holds the lease for: deliver ``lead`` to ``sink``."""
-
-    lead: Lead
-    sink: str
-    attempt: int  # 1-based; > 1 means an earlier attempt failed or its outcome is unknown
-    owner: str
-
-
-class Finished(NamedTuple):
-    """One attempt's result, as ``Outbox.finish`` takes it."""
-
-    claim: Claim
-    outcome: str
-    detail: str
-    after: float | None = None
-    ms: float | None = None
-
-
-@dataclass(frozen=True)
-class SinkState:
-    sink: str
-    status: str
-    attempts: int
-    next_at: float
-    reason: str | None
-    updated_at: float
-
-
-@dataclass(frozen=True)
-class LeadRecord:
-    lead: Lead
-    sinks: tuple[SinkState, ...]
-
-    @property
-    def status(self) -> str:
-        """dead if any sink is dead, else pending if any is pending, else delivered."""
-        states = {s.status for s in self.sinks}
-        for status in (DEAD, PENDING):
-            if status in states:
-                return status
-        return DELIVERED
 
 
 class Outbox:
@@ -156,8 +113,8 @@ class Outbox:
         now = self.clock()
         with self._write() as conn:
             conn.executemany(
-                f"INSERT INTO leads ({_LEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_lead_row(lead) for lead, _ in items],
+                f"INSERT INTO leads ({LEAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [lead_row(lead) for lead, _ in items],
             )
             conn.executemany(
                 "INSERT INTO lead_sinks (lead, sink, status, next_at, deadline, updated_at) "
@@ -188,7 +145,7 @@ class Outbox:
                 "VALUES (?, ?, ?, ?, 'sending')",
                 [(lead, sink, n, now) for lead, sink, n in rows],
             )
-            leads = {row[0]: _lead_of(row) for row in _select_leads(conn, {r[0] for r in rows})}
+            leads = {row[0]: lead_of(row) for row in select_leads(conn, {r[0] for r in rows})}
         return [Claim(leads[lead], sink, n, self.owner) for lead, sink, n in rows]
 
     def finish(
@@ -322,7 +279,7 @@ class Outbox:
             args.append(lead_id)
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_LEAD_COLUMNS} FROM leads WHERE {' AND '.join(where)} "
+                f"SELECT {LEAD_COLUMNS} FROM leads WHERE {' AND '.join(where)} "
                 "ORDER BY created_at DESC, id DESC",
                 args,
             ).fetchall()
@@ -334,7 +291,7 @@ class Outbox:
             ):
                 if lead in wanted:
                     sinks.setdefault(lead, []).append(SinkState(*state))
-        return [LeadRecord(_lead_of(row), tuple(sinks.get(row[0], ()))) for row in rows]
+        return [LeadRecord(lead_of(row), tuple(sinks.get(row[0], ()))) for row in rows]
 
     def attempts(self, lead_id: str) -> list[tuple[str, int, float, str, str | None]]:
         """``(sink, n, at, outcome, detail)`` of every attempt for ``lead_id``."""
@@ -373,46 +330,3 @@ def _alive(owner: str) -> bool:
     except (ValueError, IndexError, PermissionError):
         return True  # not ours to judge: let its lease run out
     return True
-
-
-def _lead_row(lead: Lead) -> tuple[object, ...]:
-    return (
-        lead.id,
-        lead.created_at,
-        lead.kb_name,
-        lead.channel,
-        lead.variant,
-        json.dumps(lead.fields.present(), ensure_ascii=False),
-        lead.consent_sha256,
-        lead.consent_at,
-        lead.page,
-        lead.language,
-        lead.conversation_id,
-    )
-
-
-def _select_leads(conn: sqlite3.Connection, ids: set[str]) -> list[tuple[object, ...]]:
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    return conn.execute(
-        f"SELECT {_LEAD_COLUMNS} FROM leads WHERE id IN ({marks})", list(ids)
-    ).fetchall()
-
-
-def _lead_of(row: Sequence[object]) -> Lead:
-    (lead_id, created, kb_name, channel, variant, fields, sha, consent_at, page, lang, conv) = row
-    values = json.loads(str(fields))
-    return Lead(
-        id=str(lead_id),
-        created_at=float(created),  # type: ignore[arg-type]
-        kb_name=str(kb_name),
-        channel=str(channel),
-        variant=str(variant),
-        fields=ContactFields(**values),
-        consent_sha256=str(sha),
-        consent_at=float(consent_at),  # type: ignore[arg-type]
-        page=None if page is None else str(page),
-        language=None if lang is None else str(lang),
-        conversation_id=None if conv is None else str(conv),
-    )
