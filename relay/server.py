@@ -15,6 +15,7 @@ from uvicorn.supervisors import Multiprocess
 
 from kbcore.defaults import LOOPBACK, RELAY_PORT
 from kbcore.kbdir import find_kb
+from kbcore.openai_client import MISSING_KEY
 from kbcore.output import exit_with, info, result
 from relay import _assets, _log
 from relay._config import Config, read_env_file
@@ -117,12 +118,6 @@ def serve(
     finally:
         sock.close()
     return 0
-
-
-MISSING_KEY = (
-    "OPENAI_API_KEY is not set: the relay cannot answer without it; set it in the "
-    "environment (or the --env-file), or try everything locally with kbsync dev."
-)
 
 
 def _address(host: str, port: int) -> str:

@@ -35,8 +35,8 @@ def test_no_api_key_is_one_line_naming_the_variable(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stdout == ""
     assert done.stderr == (
-        "error: OPENAI_API_KEY is not set: the relay cannot answer without it; set it in the "
-        "environment (or the --env-file), or try everything locally with kbsync dev.\n"
+        "error: OPENAI_API_KEY is not set; export your key, or point OPENAI_BASE_URL at a "
+        "sandbox (kbsync sandbox) with any key.\n"
     )
 
 
