@@ -13,8 +13,8 @@ from leads._errors import ConsentRequired, InvalidLead, SinkConfigError
 from leads._fields import clean_fields, clean_page
 from leads._http import TIMEOUT
 from leads._lead import Lead, consent_sha256, new_lead_id
+from state import DEFAULT_DB
 
-DEFAULT_OUTBOX = Path(".kbsync") / "state.db"  # beside the state store, always local
 DEFAULT_RETENTION_DAYS = 30
 
 
@@ -60,7 +60,7 @@ def outbox_path(env: Mapping[str, str] | None = None) -> Path:
     """Where this replica keeps its outbox: ``STATE_DB``, else ``.kbsync/state.db`` (local
     SQLite even when ``REDIS_URL`` holds the rest of the state)."""
     environ = os.environ if env is None else env
-    return Path(environ.get("STATE_DB") or DEFAULT_OUTBOX)
+    return Path(environ.get("STATE_DB") or DEFAULT_DB)  # beside the state store, always local
 
 
 def retention_days(env: Mapping[str, str] | None = None) -> float:

@@ -20,6 +20,6 @@ Example::
 from __future__ import annotations
 
 from state._base import State, StateError
-from state._open import open_state
+from state._open import DEFAULT_DB, open_state
 
-__all__ = ["State", "StateError", "open_state"]
+__all__ = ["DEFAULT_DB", "State", "StateError", "open_state"]
