@@ -25,6 +25,7 @@ from testing.runs import (
     write_log,
 )
 from testing.sandbox import Sandbox
+from testing.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,11 @@ def _plant(sandbox: Sandbox, store_id: str, content: bytes, name: str, document:
 
 
 def _settle(sandbox: Sandbox, store_id: str, file_ids: list[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def settled() -> bool:
         states = {f["id"]: f["status"] for f in sandbox.store_files(store_id)}
-        if all(states.get(f) not in (None, "in_progress") for f in file_ids):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"planted files did not settle within {timeout} s")
+        return all(states.get(f) not in (None, "in_progress") for f in file_ids)
+
+    wait_for(settled, timeout=timeout, every=0.05, what="the planted files to settle")
 
 
 # -- watching and checking ---------------------------------------------------------------
