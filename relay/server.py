@@ -92,7 +92,7 @@ def serve(
         shared_limits=bool(config.redis_url),
         allowed_origins=list(config.allowed_origins) or "same origin",
     )
-    config = uvicorn.Config(
+    served = uvicorn.Config(
         APP_FACTORY,
         factory=True,
         host=host,
@@ -106,13 +106,13 @@ def serve(
     )
     # Bound here (as uvicorn.run does for several workers), so that the line below is
     # true when it is printed and a Ctrl-C at any moment after it ends the same way.
-    sock = config.bind_socket()
+    sock = served.bind_socket()
     try:
         info(f"Relay listening on {_address(host, port)}/ (Ctrl-C stops).")
         if workers > 1:
-            Multiprocess(config, sockets=[sock]).run()
+            Multiprocess(served, sockets=[sock]).run()
         else:
-            uvicorn.Server(config).run(sockets=[sock])
+            uvicorn.Server(served).run(sockets=[sock])
     except KeyboardInterrupt:
         pass  # Ctrl-C before uvicorn took the signals: the same normal end as after it
     finally:
