@@ -72,13 +72,12 @@ def play(world: World, body: dict[str, Any]) -> dict[str, Any]:
         return _callback(world, chat, user, body["callback"])
     if kind == "edit":
         return _edit(world, chat, user, body["edit"])
+    if kind == "text" and (not isinstance(body["text"], str) or not body["text"]):
+        raise bad_request("'text' must be a non-empty string.", param="text")
     message = _message(world, chat, user, body)
     wire = message.wire(chat)
     text = message.text
-    if kind == "text":
-        if not isinstance(body["text"], str) or not body["text"]:
-            raise bad_request("'text' must be a non-empty string.", param="text")
-    elif kind == "contact":
+    if kind == "contact":
         contact = body["contact"]
         phone = contact.get("phone_number") if isinstance(contact, dict) else None
         if not isinstance(phone, str) or not phone:

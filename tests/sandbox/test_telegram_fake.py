@@ -416,3 +416,27 @@ def test_aiogram_talks_to_the_fake(sandbox: Server) -> None:
             assert caught.value.retry_after == 3
 
     asyncio.run(run())
+
+
+def test_playing_a_user_refuses_bad_bodies_in_the_control_shape(sandbox: Server) -> None:
+    def refused(body: dict[str, Any]) -> str:
+        request = urllib.request.Request(
+            f"{sandbox.url}/_sandbox/telegram/updates",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=10)
+        assert caught.value.code == 400
+        message: str = json.loads(caught.value.read())["error"]["message"]
+        return message
+
+    assert refused({"text": "hi"}) == "'user' must be an object with an integer 'id'."
+    assert refused({"user": VISITOR, "text": ""}) == "'text' must be a non-empty string."
+    assert refused({"user": VISITOR, "text": "a", "sticker": True}).startswith(
+        "Give exactly one of"
+    )
+    assert refused({"user": VISITOR, "chat": -5, "text": "hi"}) == (
+        "No chat -5; create it with POST /_sandbox/telegram/chats."
+    )
+    assert sent(sandbox)["sent"] == []
