@@ -64,7 +64,7 @@ def serve(
     host: str | None = None, port: int | None = None, workers: int = 1, kb_dir: Path | None = None
 ) -> int:
     """Serve until interrupted; ``host``/``port`` default to ``HOST``/``PORT`` (else
-    127.0.0.1:8000). Configuration errors (no ``OPENAI_API_KEY``, a weak
+    ``Config``'s defaults). Configuration errors (no ``OPENAI_API_KEY``, a weak
     ``RELAY_SECRET``, a port in use) raise ``ConfigError`` before anything starts."""
     if kb_dir is None and not os.environ.get("KB_DIR", "").strip():
         kb_dir = find_kb()  # the nearest kb/ here or above, as kbsync finds it

@@ -124,7 +124,8 @@ def test_a_file_still_being_written_is_uploaded_once_when_quiet(
     changing, and its whole bytes are uploaded once."""
     kb = write_kb(tmp_path, {"a.md": "alpha"})
     chunk = "A line of a long document that is still being copied.\n" * 2000
-    with watching(kb, capsys, apply_changes=True) as seen:  # the default quiet period
+    # A quiet period well over the writer's pauses, even on a loaded machine.
+    with watching(kb, capsys, apply_changes=True, debounce_ms=2000) as seen:
         wait_for(seen.has("Applied: vector store vs_"), timeout=60, what="the first apply")
         uploads = stats(sandbox)["POST /v1/files"]
         target = kb / "files" / "big.md"
