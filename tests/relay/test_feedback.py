@@ -4,12 +4,14 @@ every other body → 400 and no feedback line."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from kbsync._report import ReportOptions, build
 from relay._config import RateLimit
 from testing.club import QUESTION
 from testing.servers import Server
@@ -177,3 +179,31 @@ def test_ping_gives_the_widget_its_starters(make_relay: MakeRelay, kb: Path) -> 
 
 def test_ping_without_starters_has_an_empty_widget_object(relay: TestClient[Any]) -> None:
     assert relay.get("/api/ping").json()["widget"] == {}
+
+
+def test_kbsync_report_counts_what_the_relay_logged(
+    make_relay: MakeRelay,
+    sandbox: Server,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    """The writer (the relay) and the reader (kbsync report) agree on every field."""
+    caplog.set_level("INFO", logger="relay")
+    with make_relay() as http:
+        token, first = answer(http)
+        token, second = answer(http, token)
+        rate(http, conversation=token, response_id=first, rating="down", reason="wrong")
+        rate(http, conversation=token, response_id=first, rating="up")  # the last wins
+        rate(http, conversation=token, response_id=second, rating="down", reason="outdated")
+        rate(http, conversation=token, response_id="resp_forged", rating="up")  # 400
+    log = tmp_path / "relay.log"
+    log.write_text(
+        "".join(r.getMessage() + "\n" for r in caplog.records if r.name == "relay"),
+        encoding="utf-8",
+    )
+    report = build(ReportOptions(logs=(str(log),), since="1d"), now=datetime.now(UTC))
+    assert (report.total.chats, report.total.up, report.total.down) == (2, 1, 1)
+    assert report.reasons == {"outdated": 1}
+    assert report.kb_name == KB_NAME
+    assert list(report.by_channel) == ["web"]
+    assert report.by_variant["main"].chats == 2
