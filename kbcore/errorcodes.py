@@ -83,5 +83,6 @@ ERROR_CODES: dict[str, ErrorCode] = {entry.code: entry for entry in _TABLE}
 
 
 def widget_table() -> dict[str, str]:
-    """``{code: action}``: exactly what the widget's ``CODES`` holds."""
-    return {entry.code: entry.action for entry in _TABLE}
+    """``{code: action}``: exactly what the widget's ``CODES`` holds — every code but the
+    forms' own (action ``form``), which the chat never receives."""
+    return {entry.code: entry.action for entry in _TABLE if entry.action != "form"}

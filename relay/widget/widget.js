@@ -70,7 +70,7 @@
   };
 
   // What to do for each error code of the relay: kbcore/errorcodes.py (a test keeps them equal).
-  var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found conversation_replayed","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed forbidden not_found method_not_allowed upstream_rejected relay_error internal_error","form":"invalid_feedback invalid_lead consent_required handoff_closed leads_off handoff_off"}/*codes*/;
+  var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found conversation_replayed","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed forbidden not_found method_not_allowed upstream_rejected relay_error internal_error"}/*codes*/;
   var ACT = {};
   Object.keys(CODES).forEach(function (k) { CODES[k].split(' ').forEach(function (c) { ACT[c] = k; }); });
 
