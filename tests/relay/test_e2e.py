@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from testing.club import QUESTION, Seeded
-from testing.sandbox import sandbox_call
+from testing.sandbox import sandbox_call, set_faults, stream_counts
 from testing.servers import Server
 from testing.waiting import wait_for
 from tests.relay._helpers import parse_sse
@@ -27,18 +27,8 @@ def chat(
     return httpx.post(server.url + "/api/chat", json=body, **kw)
 
 
-def stream_stats(sandbox: Server) -> dict[str, int]:
-    stats: dict[str, int] = sandbox_call(sandbox, "GET", "/_sandbox/stats")["streams"]
-    return stats
-
-
 def slow_tokens(sandbox: Server, delay_ms: int = 200) -> None:
-    sandbox_call(
-        sandbox,
-        "POST",
-        "/_sandbox/faults",
-        {"rate": 0.0, "kinds": [], "seed": 1, "latency_ms": 0, "token_delay_ms": delay_ms},
-    )
+    set_faults(sandbox, token_delay_ms=delay_ms)
 
 
 def test_event_sequence_and_two_turns(
@@ -127,21 +117,21 @@ def test_client_disconnect_closes_upstream(run_relay: RunRelay, sandbox: Server)
             lines = response.iter_lines()
             while not next(lines).startswith("event: delta"):
                 pass
-            assert stream_stats(sandbox)["open"] == 1
-            aborted_before = stream_stats(sandbox)["aborted"]
+            assert stream_counts(sandbox)["open"] == 1
+            aborted_before = stream_counts(sandbox)["aborted"]
             closed_at = time.monotonic()
         # Leaving the block closes the connection mid-answer.
         wait_for(
             lambda: (
-                stream_stats(sandbox)["open"] == 0
-                and stream_stats(sandbox)["aborted"] == aborted_before + 1
+                stream_counts(sandbox)["open"] == 0
+                and stream_counts(sandbox)["aborted"] == aborted_before + 1
             ),
             timeout=5,
             what="the sandbox to see its stream closed",
         )
         elapsed = time.monotonic() - closed_at
         assert elapsed < 1.0, f"upstream stream closed {elapsed:.2f} s after the client left"
-        assert stream_stats(sandbox)["completed"] == 0
+        assert stream_counts(sandbox)["completed"] == 0
         metrics = httpx.get(relay.url + "/metrics").text
         assert 'relay_streams_total{result="aborted"} 1' in metrics
         assert "relay_open_streams 0" in metrics
@@ -151,11 +141,11 @@ def test_upstream_failures(run_relay: RunRelay, sandbox: Server) -> None:
     with run_relay() as relay:
         token = parse_sse(chat(relay, QUESTION).text)[0][0].data["conversation"]
         for kind, status in (("429", 429), ("500", 502)):
-            sandbox_call(sandbox, "POST", "/_sandbox/faults", {"rate": 1.0, "kinds": [kind]})
+            set_faults(sandbox, rate=1.0, kinds=[kind])
             response = chat(relay, QUESTION, token)
             assert response.status_code == status, response.text
             assert "Traceback" not in response.text
-        sandbox_call(sandbox, "POST", "/_sandbox/faults", {"rate": 1.0, "kinds": ["drop"]})
+        set_faults(sandbox, rate=1.0, kinds=["drop"])
         dropped = chat(relay, QUESTION, token)
         assert dropped.status_code == 200
         events, _ = parse_sse(dropped.text)
@@ -207,12 +197,7 @@ def test_workers_share_the_generated_secret(run_relay: RunRelay, sandbox: Server
 
 def test_client_gone_before_the_first_byte(run_relay: RunRelay, sandbox: Server) -> None:
     with run_relay() as relay:
-        sandbox_call(
-            sandbox,
-            "POST",
-            "/_sandbox/faults",
-            {"rate": 0.0, "kinds": [], "latency_ms": 700, "token_delay_ms": 200},
-        )
+        set_faults(sandbox, latency_ms=700, token_delay_ms=200)
         try:
             chat(relay, QUESTION, timeout=0.3)
         except httpx.TimeoutException:
@@ -221,7 +206,7 @@ def test_client_gone_before_the_first_byte(run_relay: RunRelay, sandbox: Server)
             raise AssertionError("the relay answered before the upstream did")
         # The relay still opens the upstream stream, sees the client gone, and closes it.
         wait_for(
-            lambda: stream_stats(sandbox)["aborted"] == 1 and stream_stats(sandbox)["open"] == 0,
+            lambda: stream_counts(sandbox)["aborted"] == 1 and stream_counts(sandbox)["open"] == 0,
             timeout=10,
             what="the upstream stream to be closed",
         )
@@ -229,7 +214,7 @@ def test_client_gone_before_the_first_byte(run_relay: RunRelay, sandbox: Server)
             lambda: "relay_open_streams 0" in httpx.get(relay.url + "/metrics").text,
             what="the relay to free the slot",
         )
-        assert stream_stats(sandbox)["completed"] == 0
+        assert stream_counts(sandbox)["completed"] == 0
 
 
 def test_second_message_while_the_first_runs_is_busy(run_relay: RunRelay, sandbox: Server) -> None:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kbcore import wire
-from testing.sandbox import sandbox_call
+from testing.sandbox import set_faults
 from testing.servers import Server
 from tests.conftest import need
 from tests.widget import _ui as ui
@@ -134,7 +134,7 @@ def seed_corpus(base_url: str, payloads: list[Payload]) -> str:
 
 @pytest.fixture(scope="module")
 def corpus_relay(widget_sandbox: Server, start_relay: StartRelay) -> Iterator[Server]:
-    sandbox_call(widget_sandbox, "POST", "/_sandbox/faults", {"rate": 0.0, "kinds": []})
+    set_faults(widget_sandbox)
     store_id = seed_corpus(widget_sandbox.url + "/v1", THROUGH_SANDBOX)
     with start_relay(VECTOR_STORE_ID=store_id) as relay:
         yield relay
