@@ -136,8 +136,9 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
     proc, port, root, url = dev_stack.proc, dev_stack.port, dev_stack.root, dev_stack.url
     base_url = f"http://127.0.0.1:{dev_stack.sandbox_port}/v1"
     wait_for(lambda: "OPENAI_BASE_URL" in (root / "dev.out").read_text(), what="the exports")
-    assert (root / "dev.out").read_text().splitlines() == [
-        f"Open {url}/",
+    lines = (root / "dev.out").read_text().splitlines()
+    assert lines[0] == f"Open {url}/"
+    assert lines[-3:] == [
         "In another terminal, paste these lines to use kbsync with this stack:",
         f'  export PATH="{Path(sys.executable).parent}:$PATH"',
         f"  export OPENAI_BASE_URL={base_url} OPENAI_API_KEY=sk-kbsync-dev-sandbox",
@@ -174,6 +175,16 @@ def test_dev_runs_the_whole_stack_and_stops_cleanly(dev_stack: _Dev) -> None:
         timeout=60,
     )
     assert gaps.returncode == 0, gaps.stderr
+    report = subprocess.run(
+        [*KBSYNC, "report", "--json", ".kbsync/relay.log"],
+        cwd=root,
+        env=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith("{")
     second = subprocess.run(
         [*KBSYNC, "--dry-run"], cwd=root, env=elsewhere, capture_output=True, text=True, timeout=60
     )
