@@ -8,9 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from kbcore._settings import parse_settings
 from kbcore.models import current, model_info, shutdown_warning, unknown_model
+from kbsync.cli import main
+from tests.kbcore._kb_trees import make_kb
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,3 +126,25 @@ def test_retired_models_leave_the_current_table() -> None:
     assert {"gpt-5-mini", "gpt-5.4-mini", "gpt-4.1"} <= ids
     assert "gpt-4.1-nano" not in ids
     assert "gpt-5-mini" not in {model.id for model in current(dt.date(2026, 12, 11))}
+
+
+def test_kbsync_validate_refuses_at_the_line_and_warns_for_an_unknown_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KB_DIR", raising=False)
+    make_kb(tmp_path, {"a.md": "alpha"}, settings="model: gpt-5.1\nreasoning:\n  effort: minimal\n")
+    refused = CliRunner().invoke(main, ["validate"])
+    assert refused.exit_code == 1
+    assert (
+        "kb/assistant.yaml:3: model gpt-5.1 refuses reasoning.effort minimal; use one of:"
+        " none, low, medium, high." in refused.stderr
+    )
+    (tmp_path / "kb" / "assistant.yaml").write_text("model: gpt-9-preview\n")
+    warned = CliRunner().invoke(main, ["validate"])
+    assert warned.exit_code == 0, warned.output
+    assert warned.stderr == (
+        "warning: kb/assistant.yaml: model gpt-9-preview is not in kbsync's model table, so"
+        " its parameters are not checked offline; kbsync check tries them live.\n"
+    )
+    assert warned.stdout.startswith("kb/ is valid: 1 document")
