@@ -18,8 +18,9 @@ from typing import Any
 from testing.club import QUESTION
 from testing.sandbox import API_KEY, sandbox_call
 from testing.servers import ROOT, Server, relay_server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import parse_sse, seed, write_kb
+from tests.relay._helpers import seed, write_kb
 
 KB_NAME = "storechoice"
 

@@ -1,9 +1,7 @@
-"""Helpers for relay tests: SSE parsing, the club KB seeded under this area's name."""
+"""Helpers for relay tests: the club KB seeded under this area's name."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +17,3 @@ def seed(client: Any, kb_name: str = KB_NAME, docs: dict[str, str] = DOCS) -> Se
 
 def write_kb(root: Path, *, name: str = KB_NAME, instructions: str = INSTRUCTIONS) -> Path:
     return write_club_kb(root, name, instructions=instructions)
-
-
-@dataclass(frozen=True)
-class Event:
-    event: str
-    data: dict[str, Any]
-
-
-def parse_sse(text: str) -> tuple[list[Event], int]:
-    """The events and the number of comment lines (keep-alives)."""
-    events: list[Event] = []
-    comments = 0
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = "message", []
-        for line in block.split("\n"):
-            if line.startswith(":"):
-                comments += 1
-            elif line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].strip())
-        if data:
-            events.append(Event(name, json.loads("\n".join(data))))
-    return events, comments

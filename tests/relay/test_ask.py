@@ -15,7 +15,7 @@ from kbcore.kb import load_spec
 from testing.club import QUESTION, Seeded
 from testing.sandbox import only_model, sandbox_call
 from testing.servers import Server
-from tests.relay._helpers import parse_sse
+from testing.sse import parse_sse
 
 
 def sent_bodies(sandbox: Server) -> list[dict[str, Any]]:

@@ -14,8 +14,9 @@ from testing.clock import FakeClock
 from testing.club import DOCS, QUESTION, Seeded, title_of
 from testing.sandbox import fail_every, only_model, sandbox_call, set_faults
 from testing.servers import Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import KB_NAME, parse_sse, seed
+from tests.relay._helpers import KB_NAME, seed
 from tests.relay.conftest import SECRET, MakeRelay
 
 

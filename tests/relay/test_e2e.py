@@ -12,8 +12,8 @@ import httpx
 from testing.club import QUESTION, Seeded
 from testing.sandbox import sandbox_call, set_faults, stream_counts
 from testing.servers import Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import parse_sse
 from tests.relay.conftest import RunRelay
 
 

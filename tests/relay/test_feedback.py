@@ -15,7 +15,8 @@ from kbsync._report import ReportOptions, build
 from relay._config import RateLimit
 from testing.club import QUESTION
 from testing.servers import Server
-from tests.relay._helpers import KB_NAME, parse_sse
+from testing.sse import parse_sse
+from tests.relay._helpers import KB_NAME
 from tests.relay.conftest import MakeRelay
 
 

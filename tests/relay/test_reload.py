@@ -13,8 +13,8 @@ from relay._runtime import Runtime
 from testing.club import QUESTION
 from testing.sandbox import sandbox_call
 from testing.servers import Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import parse_sse
 
 
 def runtime(http: TestClient[Any]) -> Runtime:

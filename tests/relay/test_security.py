@@ -33,9 +33,10 @@ from testing.clock import FakeClock
 from testing.club import QUESTION
 from testing.sandbox import API_KEY, sandbox_call
 from testing.servers import ROOT, Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
 from tests.relay._asgi import Reply, call, chat_body
-from tests.relay._helpers import KB_NAME, parse_sse
+from tests.relay._helpers import KB_NAME
 from tests.relay.conftest import MakeRelay, RunRelay
 
 STRONG = "a-strong-test-secret-0123456789abcdefgh"

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from testing.sandbox import requests_log
 from testing.servers import Server
-from tests.relay._helpers import Event, parse_sse
+from testing.sse import Event, parse_sse
 
 LEADS = """leads:
   fields: [name, phone, email, comment]

@@ -13,8 +13,9 @@ from litestar.testing import TestClient
 from testing.club import QUESTION
 from testing.sandbox import sandbox_call
 from testing.servers import Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import KB_NAME, parse_sse
+from tests.relay._helpers import KB_NAME
 from tests.relay.conftest import MakeRelay
 
 WARM = "Answer warmly and briefly."

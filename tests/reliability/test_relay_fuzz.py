@@ -34,8 +34,9 @@ from relay._config import Config, RateLimit
 from relay._token import TokenSigner
 from relay.app import create_app
 from testing.club import QUESTION
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import KB_NAME, parse_sse
+from tests.relay._helpers import KB_NAME
 from tests.relay.conftest import SECRET
 
 ORIGIN = "https://shop.example"

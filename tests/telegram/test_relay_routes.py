@@ -17,8 +17,8 @@ from relay.app import create_app
 from testing.club import QUESTION, Seeded
 from testing.sandbox import API_KEY
 from testing.servers import Server
+from testing.sse import parse_sse
 from testing.waiting import wait_for
-from tests.relay._helpers import parse_sse
 from tests.telegram._harness import ANNA, OPERATORS, SECRET, TOKEN, messages, play, sent
 from tests.telegram.conftest import BUSINESS, write_tg_kb
 

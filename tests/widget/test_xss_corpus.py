@@ -13,7 +13,6 @@ drops ``**``, ``__`` and backticks) are played by a scripted relay instead.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ import pytest
 from kbcore import wire
 from testing.sandbox import set_faults
 from testing.servers import Server
+from testing.sse import parse_sse
 from tests.conftest import need
 from tests.widget import _ui as ui
 from tests.widget._fake_relay import WIDGET, FakeRelay, Reply, event, fake_relay
@@ -239,17 +239,7 @@ def scripted_page(_browser: Any, scripted: FakeRelay) -> Iterator[Watch]:
 
 
 def sse_events(body: str) -> list[tuple[str, Any]]:
-    events = []
-    for block in re.split(r"\r?\n\r?\n", body):
-        name, data = "message", []
-        for line in re.split(r"\r?\n", block):
-            if line.startswith("event:"):
-                name = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].removeprefix(" "))
-        if data:
-            events.append((name, json.loads("\n".join(data))))
-    return events
+    return [(e.event, e.data) for e in parse_sse(body)[0]]
 
 
 def ask_and_capture(watch: Watch, question: str) -> list[tuple[str, Any]]:
