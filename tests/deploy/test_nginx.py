@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 
 from testing.sandbox import sandbox_call
-from testing.servers import ROOT, Server, free_port, nginx_command, nginx_config, run_command
+from testing.servers import (
+    ROOT,
+    Server,
+    free_port,
+    nginx_binary,
+    nginx_command,
+    nginx_config,
+    run_command,
+)
 from tests.conftest import need
 from tests.deploy._sse import Item, chat
 
@@ -30,9 +38,7 @@ TOKEN_DELAY_MS = 150
 
 
 def _nginx_binary() -> str:
-    binary = shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None
-    )
+    binary = nginx_binary()
     need(binary is not None, "nginx is not installed (apt-get install nginx)")
     assert binary is not None
     return binary
