@@ -32,7 +32,7 @@ import openai
 from kbcore.errors import KbsyncError, RemoteError
 from kbcore.formats import mime_type
 from kbcore.kb import Chunking, open_document
-from kbcore.openai_client import ClientSettings
+from kbcore.openai_client import ClientConfigError, ClientSettings
 from kbcore.store import StoreRef, check_chosen, choose_preview, choose_store, missing_chosen
 from kbcore.wire import KB_CREATE, KB_NAME, KB_PATH, KB_PREVIEW, display_name, store_name
 from sync._pace import Pace
@@ -129,8 +129,11 @@ class Remote:
     @classmethod
     def from_env(cls, *, policy: RetryPolicy | None = None) -> Remote:
         """A client configured the way the OpenAI SDK documents, without its retries."""
-        settings = ClientSettings.from_env()
-        settings.require_key()
+        try:
+            settings = ClientSettings.from_env()
+            settings.require_key()
+        except ClientConfigError as exc:
+            raise RemoteError(str(exc)) from exc
         timeout = timeout_from_env()
         try:
             client = openai.OpenAI(
