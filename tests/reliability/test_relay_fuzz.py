@@ -49,6 +49,7 @@ CLIENT_ERRORS = {
         "message_too_long",
         "invalid_conversation",
         "conversation_not_found",
+        "conversation_replayed",  # a valid token sent again: the state refuses the replay
     },
     403: {"origin_not_allowed"},
     413: {"body_too_large"},
