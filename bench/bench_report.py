@@ -117,7 +117,7 @@ def main() -> int:
             "",
             f"Machine: `nproc` = {os.cpu_count()}, Python {platform.python_version()}, shared"
             f" with other jobs (load average {load_start:.1f} at the start, {load_end:.1f} at"
-            " the end). Each row is the best of its repeats. On a machine this busy the wall"
+            " the end). Each row is the best of its repeats. On a busy machine the wall"
             " time counts the waits for a core; the CPU time (user + system, from `wait4`) is"
             " what the report itself costs, and what the goal is checked against.",
             "",
