@@ -158,7 +158,7 @@ def test_the_example_env_file_names_every_variable_the_relay_reads() -> None:
     example = (DEPLOY / "kbsync.env.example").read_text()
     names = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", example, flags=re.MULTILINE))
     source = (ROOT / "relay" / "_config.py").read_text()
-    read = set(re.findall(r'env\.\w+\("([A-Z][A-Z0-9_]+)"', source))
+    read = set(re.findall(r'env\.\w+\(\s*"([A-Z][A-Z0-9_]+)"', source))
     assert {"TOKEN_BUDGET", "MAX_STREAMS_PER_CLIENT", "CONVERSATION_TTL"} <= read
     assert read - {"LOG_MESSAGES"} <= names  # LOG_MESSAGES: the older name of LOG_QUESTIONS
 
