@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from answer._upstream import Cited, Completed, Searched, SseDecoder, TextDelta, _translate
 
-from kbcore.wire import KB_PATH
 from answer._errors import ConversationBusy, UpstreamError, UpstreamQuota
+from answer._upstream import Cited, Completed, Searched, SseDecoder, TextDelta, _translate
+from kbcore.wire import KB_PATH
 
 
 def decode(*lines: str, split: int = 7) -> list[dict[str, Any]]:
@@ -124,5 +124,10 @@ def test_stream_errors_with_their_own_code(
 ) -> None:
     with pytest.raises(error) as raised:
         _translate(event)
-    assert raised.value.code in {"conversation_busy", "upstream_quota"}
-    assert "retry" not in str(raised.value).lower() or raised.value.code == "conversation_busy"
+    assert type(raised.value) is error
+    assert (
+        raised.value.code
+        == {ConversationBusy: "conversation_busy", UpstreamQuota: "upstream_quota"}[error]
+    )
+    if error is UpstreamQuota:  # waiting cannot help an exhausted quota: never "retry"
+        assert "retry" not in str(raised.value).lower()
