@@ -33,7 +33,8 @@ REASON = "reason"  # one of kbcore.business.FEEDBACK_REASONS, or null
 LEAD_ID = "lead"
 
 # event names
-REQUEST = "request"
+REQUEST = "request"  # the relay's line per HTTP request; POST /api/chat's carries RESULTS
+CHAT = "chat"  # a chat turn another channel (the Telegram bot) logs on its own
 FEEDBACK = "feedback"
 LEAD = "lead"
 HANDOFF = "handoff"

@@ -28,7 +28,7 @@ from kbsync._chatlog import Chat, _open, _shown
 from kbsync._gap_groups import reason
 
 _decode = msgspec.json.Decoder().decode
-_KEYS = (f'"{f.RESULTS}"', f.FEEDBACK, f.LEAD, f.HANDOFF)
+_KEYS = (f'"{f.RESULTS}"', f'"{f.CHAT}"', f.FEEDBACK, f.LEAD, f.HANDOFF)
 
 
 @dataclass
@@ -135,7 +135,7 @@ def _line(line: str, t: Tallies, since: str | None, kb_name: str | None, min_sco
     event = record.get(f.EVENT)
     kind = (
         "chat"
-        if f.RESULTS in record
+        if f.RESULTS in record or event == f.CHAT
         else event
         if event in (f.FEEDBACK, f.LEAD, f.HANDOFF)
         else None

@@ -245,3 +245,14 @@ def test_the_kb_folder_names_the_lines_to_count(tmp_path: Path) -> None:
     both, _ = report_json(str(log), "--since", "2026-01-01", "--kb-name", "other")
     club_lines = len(log.read_text(encoding="utf-8").splitlines()) - expected.other_lines - 1
     assert (both["chats"], both["skipped"]["other_kb"]) == (1, club_lines)
+
+
+def test_a_telegram_chat_line_counts_as_a_chat(tmp_path: Path) -> None:
+    """The bot logs its turns as {"event": "chat", "channel": "telegram", ...}: no results."""
+    log = tmp_path / "bot.log"
+    line = {"ts": "2026-12-01T10:00:00Z", "event": "chat", "channel": "telegram",
+            "variant": "main", "response_id": "resp_9", "cited": 1, "kb_name": "club"}  # fmt: skip
+    log.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    document, _ = report_json(str(log), "--since", "2026-01-01")
+    assert document["by_channel"]["telegram"]["chats"] == 1
+    assert document["answered"] == 1
