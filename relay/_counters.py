@@ -85,11 +85,17 @@ class MemoryWindow:
     def _current(self) -> tuple[int, float, int]:
         index, weight, left = _window(self.seconds, self._clock())
         entries = self._entries
+        dropped = 0
         while entries:
             oldest = next(iter(entries))
             if entries[oldest][0] >= index - 1:
                 break
             del entries[oldest]  # nothing of it lies in the last two windows
+            dropped += 1
+        if dropped and dropped >= len(entries):
+            # A dict never shrinks on delete, and iterating it walks the deleted slots:
+            # after a flood has expired, copy what is left so memory and time come back.
+            self._entries = dict(entries)
         return index, weight, left
 
     def _counts(self, key: str, index: int) -> tuple[int, int]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import ipaddress
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -128,6 +130,32 @@ def test_window_memory_is_capped() -> None:
     assert len(window) == 1000
     assert asyncio.run(window.count("client-4999"))[0] == 1  # the newest are kept
     assert asyncio.run(window.count("client-0"))[0] == 0
+
+
+def test_a_flood_in_one_instant_gives_its_memory_back() -> None:
+    """30,000 clients in the same second, then two windows later one more: the counters'
+    memory is back to almost nothing (a dict does not shrink when entries are deleted)."""
+    clock = FakeClock(1_000_000.0)
+    window = MemoryWindow(1, clock=clock)
+
+    async def flood() -> None:
+        for n in range(30_000):
+            await window.add(f"client-{n}", 1)
+
+    asyncio.run(window.add("warm", 1))
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        asyncio.run(flood())
+        clock.now += 2.1
+        asyncio.run(window.add("after", 1))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert len(window) == 1
+    assert held < 64 * 1024, f"{held / 1e6:.2f} MB still held"
 
 
 def test_streams_per_client() -> None:
