@@ -150,6 +150,7 @@ class Load:
         self.waiting = [False] * users
         self.pool = ThreadPoolExecutor(max_workers=8)
         self.lock = threading.Lock()
+        self.unplayed = 0
         self.last = _call(f"{sandbox_url}/_sandbox/telegram/sent", method="GET")["last"]
 
     def ask(self, n: int) -> None:
@@ -157,9 +158,16 @@ class Load:
             self.asked[n] += 1
             self.waiting[n] = True
             question = QUESTIONS[self.asked[n] % len(QUESTIONS)]
-        self.pool.submit(
-            _call, f"{self.url}/_sandbox/telegram/updates", {"user": _user(n), "text": question}
-        )
+        body = {"user": _user(n), "text": question}
+        future = self.pool.submit(_call, f"{self.url}/_sandbox/telegram/updates", body)
+        future.add_done_callback(lambda done: self._played(n, done.exception()))
+
+    def _played(self, n: int, error: BaseException | None) -> None:
+        if error is not None:  # the question never reached Telegram: not asked
+            with self.lock:
+                self.asked[n] -= 1
+                self.waiting[n] = False
+                self.unplayed += 1
 
     def read(self) -> list[int]:
         """The users whose answers arrived since the last read."""
@@ -228,6 +236,15 @@ def part_two(sandbox_url: str, kb: Path, work: Path, users: int, seconds: float)
             took = load.run(seconds, drain=120)
         rates = _call(f"{sandbox_url}/_sandbox/telegram/sent", method="GET")["rates"]
         stats = _call(f"{sandbox_url}/_sandbox/telegram/stats", method="GET")
+        log_lines = (work / "relay.log").read_text(errors="replace").splitlines()
+    problems = [
+        line for line in log_lines
+        if '"level": "error"' in line or "Traceback" in line or "failed" in line
+    ]  # fmt: skip
+    for line in problems[:20]:
+        print("relay log:", line[:400], flush=True)
+    unanswered = [n for n in range(users) if load.asked[n] > load.answered[n]]
+    print(f"unanswered users: {unanswered}, unplayed questions: {load.unplayed}", flush=True)
     lost = sum(max(0, a - b) for a, b in zip(load.asked, load.answered, strict=True))
     doubled = sum(max(0, b - a) for a, b in zip(load.asked, load.answered, strict=True))
     return {
@@ -241,6 +258,8 @@ def part_two(sandbox_url: str, kb: Path, work: Path, users: int, seconds: float)
         "rss_30": rss.at(30) if rss.samples else None,
         "rss_60": rss.at(60) if rss.samples else None,
         "rss_last": rss.samples[-1][1] if rss.samples else None,
+        "log_problems": len(problems),
+        "unplayed": load.unplayed,
     }
 
 

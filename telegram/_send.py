@@ -2,9 +2,11 @@
 
 ``429`` pauses all sending for ``retry_after`` and the call is tried again; a ``5xx`` is
 tried again after a short pause; a message that could not be sent at all raises
-``TelegramError`` naming the call. A ``sendMessage`` whose connection failed is not
-repeated: Telegram may have delivered it, and a visitor must not read an answer twice.
-Drafts are best effort: a lost one is replaced by the next.
+``TelegramError`` naming the call. A ``sendMessage`` whose connection failed after the
+request went out is not repeated: Telegram may have delivered it, and a visitor must not
+read an answer twice; one that never left (no connection, or a kept-alive connection the
+server had just closed, so the body could not be written) is. Drafts are best effort: a
+lost one is replaced by the next.
 """
 
 from __future__ import annotations
@@ -38,9 +40,16 @@ MAX_WAIT_S = 60.0
 NOT_MODIFIED = "message is not modified"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
+# aiohttp's words when the request never reached the server (aiogram keeps them)
+NEVER_SENT = ("Cannot connect to host", "Can not write request body")
+
 T = TypeVar("T")
 Markup = ReplyKeyboardMarkup | ReplyKeyboardRemove | Any
 log = logging.getLogger("kbsync.telegram")
+
+
+def never_sent(exc: TelegramNetworkError) -> bool:
+    return any(words in exc.message for words in NEVER_SENT)
 
 
 class Sender:
@@ -70,7 +79,7 @@ class Sender:
                 except TelegramServerError as exc:
                     failure = exc
                 except TelegramNetworkError as exc:
-                    if not repeat_on_network:
+                    if not repeat_on_network and not never_sent(exc):
                         raise TelegramError(f"Telegram {what} failed: {exc.message}") from exc
                     failure = exc
                 except TelegramBadRequest as exc:
