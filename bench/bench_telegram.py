@@ -312,6 +312,14 @@ def report(
         f"({growth:+.1%}) | flat |",
         f"| webhook deliveries pending at the end | {two['webhook']['pending_update_count']} | 0 |",
         "",
+        "Reading: the first draft leaves as soon as the first delta arrives (the typing "
+        "action goes beside the upstream request, the update's dedupe and limits are a few "
+        "SQLite writes); under load the answers are paced by Telegram's own limits, about 28 "
+        "messages a second overall, so each user's answer waits its turn rather than being "
+        "refused; drafts are per chat (at most two a second) and Telegram sets no overall "
+        "limit on them. A lost answer would show as an unanswered user with its cause in the "
+        "relay's log (the script prints both).",
+        "",
     ]
     return "\n".join(lines) + "\n"
 
