@@ -34,6 +34,7 @@ from telegram import (
     TelegramConfigError,
     TelegramError,
     Window,
+    configure_logging,
 )
 
 log = logging.getLogger("kbsync.telegram")
@@ -70,6 +71,7 @@ class RelayTelegram:
     engine; fed by the relay's webhook route."""
 
     def __init__(self, config: TelegramConfig, limits: ChatLimits) -> None:
+        configure_logging()  # the bot's JSON lines beside the relay's, on stderr
         self.config = config
         self.state = open_state()
         self._answering: Callable[[], Answering | None] = lambda: None
@@ -146,6 +148,7 @@ async def poll(kb_dir: Path) -> int:
     """Long polling until Ctrl-C, answering from ``kb_dir``'s store; leads delivered too."""
     config = _config()
     relay_config = Config.from_env()
+    configure_logging()
     assistant = Standalone(kb_dir, ClientSettings.from_env(), os.environ.get("VECTOR_STORE_ID"))
     await assistant.start()
     state = open_state()

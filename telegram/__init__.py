@@ -18,6 +18,7 @@ from telegram._assistant import Current, Ready, Standalone
 from telegram._bot import ALLOWED_UPDATES, TelegramBot
 from telegram._config import DEFAULT_API_URL, ChatLimits, TelegramConfig, Window
 from telegram._errors import TelegramConfigError, TelegramError
+from telegram._log import configure as configure_logging
 
 __all__ = [
     "ALLOWED_UPDATES",
@@ -31,4 +32,5 @@ __all__ = [
     "TelegramConfigError",
     "TelegramError",
     "Window",
+    "configure_logging",
 ]

@@ -10,6 +10,8 @@ import logging
 from aiogram.types import Message
 
 from handoff import Busy, Closed, Opened, telegram_key
+from kbcore import logfields as f
+from telegram import _log
 from telegram._context import BotContext
 from telegram._errors import TelegramError
 from telegram._lead import offer
@@ -52,7 +54,7 @@ async def request(ctx: BotContext, message: Message, lang: str, reason: str | No
     if isinstance(outcome, Busy) or (isinstance(outcome, Opened) and not outcome.new):
         await ctx.sender.message(chat_id, say("handoff_waiting", lang))
         return json.dumps({"status": "handed_off"})
-    log.info("handoff", extra={"event": "handoff", "channel": "telegram"})
+    _log.event(f.HANDOFF, **{f.KB_NAME: ready.spec.name})
     await ctx.sender.message(chat_id, say("handoff_opened", lang))
     return json.dumps({"status": "handed_off"})
 

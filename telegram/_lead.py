@@ -10,9 +10,11 @@ from dataclasses import replace
 
 from aiogram.types import KeyboardButton, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
+from kbcore import logfields as f
 from kbcore.business import Leads
 from kbcore.kb import AssistantSpec
 from leads import InvalidLead, LeadsError, make_lead
+from telegram import _log
 from telegram._chats import Pending
 from telegram._context import BotContext
 from telegram._render import escape
@@ -90,11 +92,7 @@ async def received(ctx: BotContext, message: Message, lang: str) -> None:
         log.error("telegram lead not saved: %s", exc)
         await ctx.sender.message(chat_id, say("lead_failed", lang))
         return
-    log.info(
-        "lead",
-        extra={"event": "lead", "lead": lead.id, "channel": "telegram",
-               "variant": record.variant, "kb_name": spec.name},
-    )  # fmt: skip
+    _log.event(f.LEAD, **{f.LEAD_ID: lead.id, f.VARIANT: record.variant, f.KB_NAME: spec.name})
     summary = ", ".join(lead.fields.present().values())
     ctx.chats.state.put("tg_lead", str(chat_id), summary, ttl=SAVED_TTL_S)
     if record.pending is not None and record.pending.output is None:

@@ -24,7 +24,8 @@ from answer import (
     Turn,
     UpstreamError,
 )
-from telegram import _handoff, _lead
+from kbcore import logfields as f
+from telegram import _handoff, _lead, _log
 from telegram._chats import Pending
 from telegram._context import BotContext
 from telegram._errors import TelegramError
@@ -73,12 +74,14 @@ async def answer(ctx: BotContext, message: Message, text: str, lang: str) -> Non
     called: ToolCalled | None = None
     done: Completed | None = None
     failed = False
+    results: list[float] = []  # file_search scores
     try:
         async for event in opened.events():
             if isinstance(event, TextDelta):
                 stream.add(event.text)
             elif isinstance(event, Searched):
                 sources.searched(event.file_id, event.attributes)
+                results.append(event.score or 0.0)
             elif isinstance(event, Cited):
                 source = await sources.cite(event.file_id, event.filename)
                 if source is not None:
@@ -112,12 +115,13 @@ async def answer(ctx: BotContext, message: Message, text: str, lang: str) -> Non
     ctx.chats.said(chat_id, "assistant", said)
     if done is not None and message.from_user is not None:
         ctx.chats.charge(message.from_user.id, done.input_tokens + done.output_tokens)
-    log.info(
-        "chat",
-        extra={
-            "event": "chat", "channel": "telegram", "variant": record.variant,
-            "response_id": done.response_id if done else None, "cited": len(links),
-            "incomplete": done.incomplete if done else None, "kb_name": spec.name,
+    _log.event(
+        f.CHAT, **{
+            f.KB_NAME: spec.name, f.VARIANT: record.variant,
+            f.STREAM: "error" if failed else "done",
+            f.RESPONSE_ID: done.response_id if done else None, f.RESULTS: len(results),
+            f.TOP_SCORE: max(results) if results else None, f.CITED: len(links),
+            f.INCOMPLETE: done.incomplete if done else None,
         },
     )  # fmt: skip
     if called is not None:

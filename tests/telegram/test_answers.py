@@ -4,7 +4,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from pathlib import Path
+
+import pytest
 
 from testing.club import QUESTION, Seeded
 from testing.servers import Server
@@ -12,8 +16,10 @@ from tests.telegram._harness import ANNA, IVAN, bot_run, kinds, messages, play, 
 
 
 def test_a_private_answer_streams_drafts_then_one_html_message_with_sources(
-    sandbox: Server, kb: Path, seeded: Seeded, tmp_path: Path
+    sandbox: Server, kb: Path, seeded: Seeded, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="kbsync.telegram.events")
+
     async def run() -> None:
         async with bot_run(sandbox, kb, seeded.vector_store_id, tmp_path / "s.db") as run:
             play(sandbox, user=ANNA, text=QUESTION)
@@ -35,6 +41,18 @@ def test_a_private_answer_streams_drafts_then_one_html_message_with_sources(
     counted = rates(sandbox)
     assert counted["drafts"]["max_per_chat_1s"] <= 2
     assert counted["messages"]["max_per_chat_1s"] == 1
+    (line,) = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "kbsync.telegram.events"
+    ]
+    assert {k: line[k] for k in ("event", "channel", "kb_name", "stream", "incomplete")} == {
+        "event": "chat", "channel": "telegram", "kb_name": "tgtest", "stream": "done",
+        "incomplete": None,
+    }  # fmt: skip
+    assert line["response_id"].startswith("resp")
+    assert line["results"] >= 1
+    assert line["cited"] >= 1
+    assert "5000" not in json.dumps(line)  # no answer text
+    assert "membership" not in json.dumps(line)  # no question
 
 
 def test_start_greets_with_the_starters_in_the_visitors_language(
