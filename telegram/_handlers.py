@@ -14,7 +14,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, KeyboardButton, Message, ReplyKeyboardMarkup
 
-from telegram import _handoff, _lead, _turn
+from telegram import _feedback, _handoff, _lead, _turn
 from telegram._context import BotContext
 from telegram._render import escape
 from telegram._texts import language, say
@@ -135,7 +135,10 @@ async def not_text(message: Message, ctx: BotContext) -> None:
 
 
 async def pressed(query: CallbackQuery, ctx: BotContext) -> None:
-    await ctx.sender.answer_callback(query.id)
+    ready = ctx.current()
+    lang = language(query.from_user.language_code if query.from_user else None)
+    rated = _feedback.counted(ctx.chats.state, query, ready.spec.name) if ready else None
+    await ctx.sender.answer_callback(query.id, _feedback.thanks(lang) if rated else None)
 
 
 async def edited(_: Message) -> None:

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 
 from telegram._render import draft_text
-from telegram._send import Sender
+from telegram._send import Markup, Sender
 
 
 class _Pump:
@@ -67,10 +67,13 @@ class PrivateStream(_Pump):
         if await self.sender.draft(self.chat_id, self.draft_id, draft_text(text)):
             self.drafts += 1
 
-    async def finish(self, pieces: Sequence[str]) -> None:
+    async def finish(self, pieces: Sequence[str], markup: Markup | None = None) -> None:
+        """The final message(s); ``markup`` (the 👍/👎 row) goes under the last."""
         await self.stop()
-        for piece in pieces:
-            await self.sender.message(self.chat_id, piece)
+        for n, piece in enumerate(pieces, 1):
+            await self.sender.message(
+                self.chat_id, piece, markup=markup if n == len(pieces) else None
+            )
 
 
 class GroupStream(_Pump):

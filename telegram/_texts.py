@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 _TEXTS: dict[str, dict[str, str]] = {
+    "thanks": {
+        "en": "Thank you for the rating!",
+        "ru": "Спасибо за оценку!",
+    },
     "greeting": {
         "en": "Hello! Ask me anything.",
         "ru": "Здравствуйте! Задайте вопрос.",

@@ -25,7 +25,7 @@ from answer import (
     UpstreamError,
 )
 from kbcore import logfields as f
-from telegram import _handoff, _lead, _log
+from telegram import _feedback, _handoff, _lead, _log
 from telegram._chats import Pending
 from telegram._context import BotContext
 from telegram._errors import TelegramError
@@ -101,8 +101,17 @@ async def answer(ctx: BotContext, message: Message, text: str, lang: str) -> Non
     if failed or (done is not None and done.incomplete):
         note = escape(say("apology" if failed else "cut_short", lang))
         pieces = [*pieces[:-1], f"{pieces[-1]}\n\n{note}"] if pieces else [note]
+    markup = None  # 👍/👎 under a complete answer (private chats: in a group anyone could press)
+    if done is not None and done.response_id and not failed and pieces and not group:
+        markup = _feedback.buttons(done.response_id)
+        if markup is not None:
+            ttl = ctx.chats.limits.conversation_ttl
+            _feedback.remember(ctx.chats.state, chat_id, done.response_id, record.variant, ttl)
     try:
-        await stream.finish(pieces)
+        if isinstance(stream, PrivateStream):
+            await stream.finish(pieces, markup)
+        else:
+            await stream.finish(pieces)
     except TelegramError as exc:
         log.error("telegram answer not delivered: %s", exc)
     pending = Pending(called.call_id, called.name) if called is not None else None
