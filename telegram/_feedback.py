@@ -12,18 +12,16 @@ earlier in ``kbsync report`` (the last wins).
 
 from __future__ import annotations
 
-import logging
-
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from kbcore import logfields as f
 from state import State
+from telegram import _log
 from telegram._texts import say
 
 PREFIX = "fb"
 ANSWERS = "tg_answers"  # state namespace: response id → {"chat": chat id, "v": variant}
 MAX_DATA = 64  # bytes of callback_data Telegram takes
-log = logging.getLogger("kbsync.telegram")
 
 
 def buttons(response_id: str) -> InlineKeyboardMarkup | None:
@@ -66,15 +64,13 @@ def counted(state: State, query: CallbackQuery, kb_name: str) -> bool | None:
     if not isinstance(producer, dict) or chat is None or producer.get("chat") != chat:
         return False
     variant = producer.get("v") if isinstance(producer.get("v"), str) else "main"
-    log.info(
+    _log.event(
         f.FEEDBACK,
-        extra={
-            f.EVENT: f.FEEDBACK,
+        **{
             f.RESPONSE_ID: response_id,
             f.RATING: rating,
             f.REASON: None,
             f.VARIANT: variant,
-            f.CHANNEL: "telegram",
             f.KB_NAME: kb_name,
         },
     )

@@ -4,6 +4,7 @@ an answer of the chat it comes from (callback data can be forged), and is logged
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +16,20 @@ from tests.telegram._harness import ANNA, IVAN, bot_run, messages, play, sent
 
 
 def feedback_records(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
-    keys = ("response_id", "rating", "reason", "variant", "channel", "kb_name")
+    lines = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "kbsync.telegram.events"
+    ]
     return [
-        {key: getattr(r, key) for key in keys}
-        for r in caplog.records
-        if r.name == "kbsync.telegram" and getattr(r, "event", None) == "feedback"
+        {k: v for k, v in line.items() if k not in ("ts", "level")}
+        for line in lines
+        if line["event"] == "feedback"
     ]
 
 
 def test_thumbs_under_an_answer_count_for_that_chat_only(
     sandbox: Server, kb: Path, seeded: Seeded, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("INFO", logger="kbsync.telegram")
+    caplog.set_level("INFO", logger="kbsync.telegram.events")
 
     async def run() -> None:
         async with bot_run(sandbox, kb, seeded.vector_store_id, tmp_path / "s.db") as run:
@@ -56,6 +59,6 @@ def test_thumbs_under_an_answer_count_for_that_chat_only(
     anna_id = messages(sandbox, ANNA["id"])[-1]["reply_markup"]["inline_keyboard"][0][0][
         "callback_data"
     ].removeprefix("fb:up:")
-    base = {"response_id": anna_id, "reason": None, "variant": "main", "channel": "telegram",
-            "kb_name": "tgtest"}  # fmt: skip
+    base = {"event": "feedback", "response_id": anna_id, "reason": None, "variant": "main",
+            "channel": "telegram", "kb_name": "tgtest"}  # fmt: skip
     assert feedback_records(caplog) == [{**base, "rating": "down"}, {**base, "rating": "up"}]
