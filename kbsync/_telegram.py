@@ -20,7 +20,7 @@ import click
 from handoff import Desk
 from kbcore.kbdir import require_kb, resolve_kb
 from kbcore.openai_client import ClientSettings
-from kbcore.output import exit_with, info
+from kbcore.output import exit_with, info, warn
 from leads import Deliverer, HttpTransport, Outbox, outbox_path, retention_days, sinks_from_env
 from relay._config import Config, RateLimit
 from relay._telegram_webhook import Answering
@@ -107,8 +107,13 @@ class RelayTelegram:
 
 
 def channel_from_env() -> RelayTelegram | None:
-    """The bot for the relay, when ``TELEGRAM_BOT_TOKEN`` is set."""
-    config = TelegramConfig.from_env()
+    """The bot for the relay, when ``TELEGRAM_BOT_TOKEN`` is set. A bad Telegram setting
+    is said in one line and the relay serves the web without the bot."""
+    try:
+        config = TelegramConfig.from_env()
+    except TelegramConfigError as exc:
+        warn(f"{exc} The relay starts without the Telegram bot.")
+        return None
     if config is None:
         return None
     return RelayTelegram(config, limits_of(Config.from_env()))
