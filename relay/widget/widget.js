@@ -473,6 +473,7 @@
     if (m.fb === 'down') ['wrong', 'unhelpful', 'outdated', 'other'].forEach(function (w) { row.append(b('down', w, T[w])); });
     return row;
   }
+  var sent = Promise.resolve();
   function rate(m, r, why) {
     var key = r + (why || '');
     m.fb = r;
@@ -483,8 +484,11 @@
     if (f) f.focus();
     var body = { conversation: m.tk, response_id: m.rid, rating: r };
     if (why) body.reason = why;
-    fetch(api + '/feedback', {
-      method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+    // One at a time, in order: the relay's log must end with the visitor's last choice.
+    sent = sent.then(function () {
+      return fetch(api + '/feedback', {
+        method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
+      });
     }).catch(function () { /* a lost rating is not worth an error */ });
   }
   // The lead form card: the KB's fields in its order, the consent with the privacy link.
