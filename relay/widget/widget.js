@@ -69,7 +69,7 @@
     }
   };
 
-  // What to do for each error code of the relay: kbcore/errorcodes.py (a test keeps them equal).
+  // kbcore/errorcodes.py's table (a test keeps it equal)
   var CODES = /*codes*/{"new":"invalid_conversation conversation_expired conversation_full conversation_not_found conversation_replayed","rate":"rate_limited too_many_streams budget_exhausted upstream_rate_limited","locked":"conversation_busy","busy":"at_capacity not_ready upstream_error upstream_unavailable upstream_timeout vector_store_missing upstream_incomplete","quota":"upstream_quota","tooLong":"message_too_long body_too_large","failed":"bad_request invalid_body empty_message unsupported_media_type origin_not_allowed forbidden not_found method_not_allowed upstream_rejected relay_error internal_error"}/*codes*/;
   var ACT = {};
   Object.keys(CODES).forEach(function (k) { CODES[k].split(' ').forEach(function (c) { ACT[c] = k; }); });
@@ -104,7 +104,7 @@
     return m && /^[uanf]$/.test(m.r) && typeof m.t === 'string' && (m.r !== 'f' || m.f);
   });
   var isOpen = mode !== 'bubble' || !!stored.open;
-  var cfg = stored.cfg || {}; // the KB's settings for the widget, from GET /api/ping
+  var cfg = stored.cfg || {}; // from GET /api/ping
   var ctl = null, hs, hn = 0, ht;
   var nodes = new WeakMap();
   msgs.forEach(function (m) {
@@ -461,7 +461,7 @@
     return out;
   }
 
-  // 👍/👎 under a finished answer; a 👎 offers its reasons. Each click is sent (the last wins).
+  // 👍/👎; a 👎 offers reasons. The last click wins.
   function rating(m) {
     function b(r, why, text) {
       return el('button', {
@@ -484,7 +484,7 @@
     if (f) f.focus();
     var body = { conversation: m.tk, response_id: m.rid, rating: r };
     if (why) body.reason = why;
-    // One at a time, in order: the relay's log must end with the visitor's last choice.
+    // in order: the log must end with the last choice
     sent = sent.then(function () {
       return fetch(api + '/feedback', {
         method: 'POST', credentials: 'omit', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
@@ -566,7 +566,7 @@
     s = s[lang] || s.en || s[Object.keys(s)[0]];
     return Array.isArray(s) ? s.filter(function (q) { return typeof q === 'string'; }).slice(0, 6) : [];
   }
-  var qs = null; // the starter questions, on an empty chat
+  var qs = null; // starters
   function draw() {
     log.replaceChildren(el('div', { class: 'm b' }, [el('div', { class: 't' }, [markdown(T.greeting)])]));
     qs = !msgs.length && starters().length ? el('div', { class: 'q' }, starters().map(function (q) {
@@ -744,7 +744,7 @@
         });
         if (!ended) err = { k: 'lost' };
       }
-      // A dead token: a new chat, once, by itself; the old transcript stays above a divider.
+      // A dead token: a new chat, once, by itself, below the old transcript.
       if (err && err.k === 'new') {
         if (!again && sentToken && !a.t) {
           token = null;
