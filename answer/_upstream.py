@@ -231,6 +231,25 @@ class Upstream:
             raise self._error(exc) from exc
         await response.aclose()
 
+    async def said(self, conversation_id: str, limit: int = 20) -> list[tuple[str, str]]:
+        """The conversation's last ``limit`` messages as ``(role, text)``, oldest first:
+        what a person taking it over reads first (a hand-off's transcript)."""
+        try:
+            page = await self._client.conversations.items.list(
+                conversation_id, limit=limit, order="desc"
+            )
+        except openai.OpenAIError as exc:
+            raise self._error(exc) from exc
+        said: list[tuple[str, str]] = []
+        for item in page.data:
+            if getattr(item, "type", None) != "message":
+                continue
+            content = getattr(item, "content", None) or []
+            parts = [content] if isinstance(content, str) else content
+            text = "".join(p if isinstance(p, str) else getattr(p, "text", "") or "" for p in parts)
+            said.append((str(getattr(item, "role", "")), text))
+        return said[::-1]
+
     async def open_answer(
         self, body: AnswerBody, input: Any, conversation_id: str | None
     ) -> Answer:

@@ -12,12 +12,14 @@ both answer ``404 handoff_off``.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from litestar import Request, Response, get, post
 
+from answer import UpstreamError
 from handoff import Busy, Closed, Desk, web_key
 from relay import _log
 from relay._admission import _read_body, origin_allowed
@@ -26,6 +28,7 @@ from relay._runtime import Runtime, runtime_of
 from relay._telegram_webhook import channel_of
 
 MAX_HANDOFF_MESSAGE = 2000
+TRANSCRIPT_WAIT_S = 5.0
 POLL_AFTER_MAX = 1 << 31
 
 
@@ -57,6 +60,18 @@ def _conversation(runtime: Runtime, token: Any) -> str | Response[Any]:
     except InvalidToken as exc:
         return refuse(400, exc.code, str(exc))
     return claims.conversation_id
+
+
+async def _said(runtime: Runtime, conversation_id: str) -> list[tuple[str, str]]:
+    """What was said so far, for the operators; nothing when upstream cannot say in time."""
+    upstream = runtime.upstream
+    if upstream is None:
+        return []
+    try:
+        return await asyncio.wait_for(upstream.said(conversation_id), TRANSCRIPT_WAIT_S)
+    except (UpstreamError, TimeoutError) as exc:
+        _log.event(logging.WARNING, "handoff_transcript_missing", error=type(exc).__name__)
+        return []
 
 
 @post("/api/handoff", status_code=202, summary="Ask for a person → 202 (409 outside hours)")
@@ -94,9 +109,12 @@ async def handoff_post(request: Request[Any, Any, Any]) -> Response[Any]:
     if spec is None or spec.handoff is None:
         return _off()
     key = web_key(conversation)
+    transcript = await _said(runtime, conversation) if desk.thread(key) is None else []
+    if message:
+        transcript.append(("user", message))
     opened = await desk.request(
         spec.handoff, key, channel="web", visitor=f"Visitor {conversation[-6:]}",
-        language="en", transcript=[("user", message)] if message else (),
+        language="en", transcript=transcript,
     )  # fmt: skip
     if isinstance(opened, Closed):
         return Response(

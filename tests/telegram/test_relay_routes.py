@@ -114,7 +114,10 @@ def test_a_widget_visitor_reaches_the_operators_and_reads_their_replies(
     (topic,) = [e for e in sent(sandbox, OPERATORS) if e["kind"] == "topic"]
     thread = topic["thread_id"]
     posts = [e["text"] for e in sent(sandbox, OPERATORS) if e["kind"] == "message"]
-    assert posts[1] == "Visitor: A person?"
+    assert posts[0].startswith(f"Visitor {token.split('.')[0][-6:]} (web) asks for a person.")
+    assert posts[1].startswith(f"Visitor: {QUESTION}\nBot: ")  # from the conversation
+    assert "5000 rubles" in posts[1]
+    assert posts[1].endswith("\nVisitor: A person?")
     again = relay.post("/api/handoff", json={"conversation": token, "message": "Hello?"})
     assert again.status_code == 202
     assert [e["text"] for e in sent(sandbox, OPERATORS) if e["kind"] == "message"][-1] == "Hello?"
