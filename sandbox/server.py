@@ -37,6 +37,11 @@ def serve(
     shown = f"[{host}]" if ":" in host else host
     where = f" (state in {data_dir})" if data_dir is not None else ""
     click.echo(f"sandbox: OpenAI-compatible API at http://{shown}:{port}/v1{where}", err=True)
+    click.echo(
+        f"sandbox: Telegram Bot API fake at http://{shown}:{port}/telegram "
+        f"(chat with the bot at http://{shown}:{port}/_sandbox/telegram/)",
+        err=True,
+    )
     config = uvicorn.Config(
         app,
         host=host,
