@@ -222,6 +222,11 @@ class _Found:
 def _score(unit: Unit, asked: list[Concept], weights: dict[Concept, float]) -> tuple[float, float]:
     """The unit's score, and the part of it that its heading holds: a heading names what
     everything under it is about, so it counts more than a word in passing."""
+    if asked and all(concept.found_in(unit.own) for concept in asked):
+        # The sentence itself says everything asked: a direct statement, whatever its
+        # heading (which still decides between two such sentences).
+        topical = sum(weights[c] for c in asked if c.found_in(unit.context))
+        return sum(weights[c] for c in asked), topical
     score = topical = 0.0
     for concept in asked:
         if concept.found_in(unit.context):

@@ -24,6 +24,7 @@ _QUESTION_WORDS = """
 much many tell please know want wanted would like really still also just even ever
 something anything somewhere anywhere thing things happen happens happened whats
 grab put get make let take hi hello thanks thank ok okay pls plz wanna gonna wher whre wat wot
+say says said говорится сказано
 сколько скока скоко скольки можно нужно хочу хотел хотела хотим пожалуйста подскажите
 скажите расскажите вообще просто тех кого кому который которые которая которых пока
 две два оба бывает будут
