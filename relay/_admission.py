@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from litestar import Request, Response
 
-from answer import Engine, ToolOutput
+from answer import REQUEST_HANDOFF, Engine, ToolOutput
 from kbcore.business import choose_variant
 from kbcore.kb import AssistantSpec
 from relay import _log
@@ -31,7 +31,8 @@ from relay._limits import Lease, Refused
 from relay._runtime import Runtime
 from state import StateError
 
-DISMISSED = '{"status": "dismissed"}'
+DISMISSED = '{"status": "dismissed"}'  # the form was offered; the visitor wrote on
+HANDED_OFF = '{"status": "handed_off"}'  # the visitor was offered a person
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ async def admit(
         conversation_id, turn, variant = claims.conversation_id, claims.turn, claims.variant
         if (pending := claims.pending) is not None:
             # The visitor wrote on: the call is answered by what they did (or did not do).
-            outputs = (ToolOutput(pending.call_id, pending.output or DISMISSED),)
+            unanswered = HANDED_OFF if pending.name == REQUEST_HANDOFF else DISMISSED
+            outputs = (ToolOutput(pending.call_id, pending.output or unanswered),)
     ledger = runtime.ledger
     reserve = 0
     if config.token_budget is not None:

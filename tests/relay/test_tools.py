@@ -104,6 +104,12 @@ def test_asking_for_a_person_ends_with_handoff(make_relay: Any, kb: Path, sandbo
         assert events[-2].data == {"status": "human"}
         offered = _responses_bodies(sandbox)[-1]["tools"]
         assert [t.get("name") for t in offered if t["type"] == "function"] == ["request_handoff"]
+        # The next message answers the call: the visitor was handed to a person.
+        after = _ask(http, "Thanks", events[-3].data["conversation"])
+        assert after[-1].event == "done"
+        sent = _responses_bodies(sandbox)[-1]["input"][0]
+        assert sent["type"] == "function_call_output"
+        assert sent["output"] == '{"status": "handed_off"}'
 
 
 def test_without_leads_or_handoff_no_function_is_offered(
