@@ -56,6 +56,32 @@ async def _read_body(request: Request[Any, Any, Any], cap: int) -> bytes | None:
     return b"".join(chunks)
 
 
+async def json_body_bytes(
+    request: Request[Any, Any, Any], runtime: Runtime
+) -> bytes | Response[Any]:
+    """A visitor's POST body, or its refusal: 415 unless JSON, 413 over ``MAX_BODY_BYTES``."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
+    cap = runtime.config.max_body_bytes
+    body = await _read_body(request, cap)
+    if body is None:
+        return refuse(413, "body_too_large", f"The body is larger than {cap} bytes.")
+    return body
+
+
+async def read_json(request: Request[Any, Any, Any], runtime: Runtime) -> Any | Response[Any]:
+    """The parsed JSON of a visitor's POST (lead, feedback, hand-off), or its refusal:
+    415, 413, and 400 for what is not JSON (deep nesting included), as ``/api/chat``."""
+    body = await json_body_bytes(request, runtime)
+    if isinstance(body, Response):
+        return body
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return refuse(400, "invalid_body", "The body is not valid JSON.")
+
+
 def _parse(body: bytes) -> ChatRequest | str:
     """The request, or a sentence saying what is wrong with its shape."""
     try:
@@ -115,14 +141,9 @@ async def admit(
     request: Request[Any, Any, Any], runtime: Runtime, access: AccessRecord
 ) -> Admitted | Response[Any]:
     config = runtime.config
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
-    body = await _read_body(request, config.max_body_bytes)
-    if body is None:
-        return refuse(
-            413, "body_too_large", f"The body is larger than {config.max_body_bytes} bytes."
-        )
+    body = await json_body_bytes(request, runtime)
+    if isinstance(body, Response):
+        return body
     parsed = _parse(body)
     if isinstance(parsed, str):
         return refuse(400, "invalid_body", parsed)

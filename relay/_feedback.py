@@ -15,7 +15,6 @@ answer replaces the earlier one there (the last wins).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 from typing import Any
@@ -26,7 +25,7 @@ from kbcore import logfields as f
 from kbcore.business import FEEDBACK_REASONS
 from relay import _log
 from relay._access import access_record
-from relay._admission import _read_body, origin_allowed
+from relay._admission import origin_allowed, read_json
 from relay._errors import InvalidToken, refuse
 from relay._runtime import runtime_of
 from state import State, open_state
@@ -102,19 +101,9 @@ def _shape(data: Any) -> tuple[str, str, str, str | None] | str:
 async def feedback(request: Request[Any, Any, Any]) -> Response[None]:
     # Response[None]: what Litestar wants of a 204 route; refusals are JSON all the same.
     runtime = runtime_of(request)
-    config = runtime.config
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
-    raw = await _read_body(request, config.max_body_bytes)
-    if raw is None:
-        return refuse(
-            413, "body_too_large", f"The body is larger than {config.max_body_bytes} bytes."
-        )
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return refuse(400, "invalid_body", "The body is not valid JSON.")
+    data = await read_json(request, runtime)
+    if isinstance(data, Response):
+        return data
     if not origin_allowed(request, runtime):
         return refuse(403, "origin_not_allowed", "This origin may not use the chat.")
     limits = runtime.limits

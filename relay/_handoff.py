@@ -13,7 +13,6 @@ both answer ``404 handoff_off``.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import Any
 
@@ -22,7 +21,7 @@ from litestar import Request, Response, get, post
 from answer import UpstreamError
 from handoff import Busy, Closed, Desk, web_key
 from relay import _log
-from relay._admission import _read_body, origin_allowed
+from relay._admission import origin_allowed, read_json
 from relay._errors import InvalidToken, refuse
 from relay._runtime import Runtime, runtime_of
 from relay._telegram_webhook import channel_of
@@ -81,16 +80,9 @@ async def handoff_post(request: Request[Any, Any, Any]) -> Response[Any]:
     spec = runtime.spec.spec
     if desk is None or (spec is not None and spec.handoff is None):
         return _off()
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
-    raw = await _read_body(request, runtime.config.max_body_bytes)
-    if raw is None:
-        return refuse(413, "body_too_large", "The body is too large.")
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return refuse(400, "invalid_body", "The body is not valid JSON.")
+    data = await read_json(request, runtime)
+    if isinstance(data, Response):
+        return data
     if (refused := await _admit(request, runtime)) is not None:
         return refused
     if not isinstance(data, dict):

@@ -29,7 +29,7 @@ from kbcore.kb import AssistantSpec
 from kbcore.mask import mask
 from relay import _log
 from relay._access import access_record
-from relay._admission import _read_body, origin_allowed
+from relay._admission import origin_allowed, read_json
 from relay._errors import InvalidToken, refuse
 from relay._runtime import Runtime, runtime_of
 from relay._token import Claims, PendingCall, TokenSigner
@@ -190,18 +190,9 @@ async def lead(request: Request[Any, Any, Any]) -> Response[Any]:
     runtime: Runtime = runtime_of(request)
     desk = desk_of(request)
     config = runtime.config
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type != "application/json":
-        return refuse(415, "unsupported_media_type", "Send the body as application/json.")
-    raw = await _read_body(request, config.max_body_bytes)
-    if raw is None:
-        return refuse(
-            413, "body_too_large", f"The body is larger than {config.max_body_bytes} bytes."
-        )
-    try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):
-        return refuse(400, "invalid_body", "The body is not valid JSON.")
+    data = await read_json(request, runtime)
+    if isinstance(data, Response):
+        return data
     if not isinstance(data, dict):
         return refuse(400, "invalid_body", 'The body must be a JSON object like {"fields": {...}}.')
     if not origin_allowed(request, runtime):
