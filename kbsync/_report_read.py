@@ -24,7 +24,7 @@ from kbcore import logfields as f
 from kbcore.business import FEEDBACK_REASONS, MAIN_VARIANT
 from kbcore.mask import mask
 from kbcore.terminal import printable
-from kbsync._chatlog import Chat, _open, _shown
+from kbsync._chatlog import Chat, _count, _open, _paths, _shown
 from kbsync._gap_groups import reason
 
 _decode = msgspec.json.Decoder().decode
@@ -269,24 +269,3 @@ def _moment(ts: str | None) -> datetime | None:
 
 def _name(value: Any, default: str) -> str:
     return value if isinstance(value, str) and value and len(value) <= 64 else default
-
-
-def _count(value: Any) -> int:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return max(value, 0)
-    if isinstance(value, list):
-        return len(value)
-    return 0
-
-
-def _paths(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        return ()
-    paths: list[str] = []
-    for item in value:
-        path = item.get("path") if isinstance(item, dict) else item
-        if isinstance(path, str) and path and path not in paths:
-            paths.append(path)
-    return tuple(paths)
