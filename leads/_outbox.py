@@ -40,7 +40,7 @@ from leads._rows import (
     lead_row,
     select_leads,
 )
-from state.sqlite import connect
+from state.sqlite import connect, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS leads (
@@ -91,13 +91,8 @@ class Outbox:
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._conn
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
-                self._conn.execute("COMMIT")
+                with transaction(self._conn) as conn:
+                    yield conn
             except sqlite3.Error as exc:  # a full disk, a locked or damaged file
                 raise OutboxError(
                     f"The lead outbox {self.path} cannot be written ({exc}); check its disk "

@@ -47,6 +47,19 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (on disk when it returns), ``ROLLBACK`` on any
+    failure inside: all of it or none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 class SqliteState(State):
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time) -> None:
         self._conn = connect(path)
@@ -57,14 +70,8 @@ class SqliteState(State):
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._lock, transaction(self._conn) as conn:
+            yield conn
 
     def _expires(self, ttl: float | None) -> float | None:
         return None if ttl is None else self._clock() + ttl
