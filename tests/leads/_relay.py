@@ -14,21 +14,11 @@ from relay._config import Config
 from relay._token import PendingCall, TokenSigner
 from relay.app import create_app
 from testing.kb import write_kb
+from testing.leads import LEADS_YAML
 from testing.sandbox import API_KEY
 from testing.waiting import wait_for
 
 SECRET = "relay-test-secret-0123456789abcdef"
-LEADS_YAML = """\
-name: club
-leads:
-  fields: [name, phone, email, comment]
-  required: [name, phone]
-  consent:
-    ru: "Нажимая «Отправить», я соглашаюсь на обработку персональных данных."
-    en: "By sending, I agree to the processing of my personal data."
-  privacy_url: "https://club.example/privacy"
-  sinks: [webhook, bitrix24]
-"""
 GOOD = {"name": "Anna", "phone": "8 916 123-45-67"}
 
 
