@@ -16,8 +16,8 @@ from relay._routes import WIDGET_DIR
 from relay.app import create_app
 from tests.relay.conftest import MakeRelay
 
-# DESIGN.md "Relay HTTP API": every route the relay has, and its method.
-DESIGN_ROUTES = {
+# docs/http-api.md: every route the relay has, and its method.
+DOCUMENTED_ROUTES = {
     ("POST", "/api/chat"),
     ("POST", "/api/feedback"),
     ("POST", "/api/lead"),
@@ -52,7 +52,7 @@ def app_routes(app: Litestar) -> set[tuple[str, str]]:
 
 def test_route_audit(tmp_path: Path) -> None:
     app = offline_app(tmp_path, allowed_origins=("https://club.example",), demo=True)
-    assert app_routes(app) == DESIGN_ROUTES
+    assert app_routes(app) == DOCUMENTED_ROUTES
     with_body = {(m, p) for m, p in app_routes(app) if m in ("POST", "PUT", "PATCH", "DELETE")}
     assert with_body == {
         ("POST", "/api/chat"),
@@ -65,9 +65,9 @@ def test_route_audit(tmp_path: Path) -> None:
 
 def test_no_other_route_answers(tmp_path: Path) -> None:
     with TestClient(offline_app(tmp_path)) as http:
-        for path in sorted({path for _, path in DESIGN_ROUTES}):
+        for path in sorted({path for _, path in DOCUMENTED_ROUTES}):
             for other in ("POST", "PUT", "PATCH", "DELETE"):
-                if (other, path) not in DESIGN_ROUTES:
+                if (other, path) not in DOCUMENTED_ROUTES:
                     response = http.request(other, path, content=b"{}")
                     assert response.status_code == 405, (other, path)
                     assert response.json()["error"]["code"] == "method_not_allowed"
@@ -89,7 +89,7 @@ def test_openapi_lists_exactly_the_design_routes(tmp_path: Path) -> None:
         document = http.get("/schema/openapi.json").json()
     assert document["openapi"].startswith("3.1")
     listed = {(m.upper(), p) for p, item in document["paths"].items() for m in item}
-    assert listed == DESIGN_ROUTES
+    assert listed == DOCUMENTED_ROUTES
     chat = document["paths"]["/api/chat"]["post"]
     assert "text/event-stream" in chat["responses"]["200"]["content"]
     assert set(chat["responses"]) >= {"400", "403", "413", "415", "429", "502", "503", "504"}
