@@ -19,8 +19,8 @@ from kbcore.kb import FILES
 def renames(kb_root: Path) -> dict[str, str]:
     """Old kb path → new kb path (both under ``kb/files/``)."""
     files = kb_root / FILES
-    top = _git(files, "rev-parse", "--show-toplevel")
-    status = _git(files, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+    top = git(files, "rev-parse", "--show-toplevel")
+    status = git(files, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
     if top is None or status is None:
         return {}
     root = Path(os.fsdecode(top.rstrip(b"\n")))
@@ -54,7 +54,7 @@ def renames(kb_root: Path) -> dict[str, str]:
 
 def _moved(root: Path, prefix: PurePosixPath, deleted: list[str], new: list[str]) -> dict[str, str]:
     """Deleted paths whose committed bytes are exactly those of a new file."""
-    listing = _git(root, "ls-tree", "-r", "-z", "HEAD", "--", *deleted)
+    listing = git(root, "ls-tree", "-r", "-z", "HEAD", "--", *deleted)
     if listing is None:
         return {}
     blobs: dict[str, str] = {}  # blob id -> deleted repo path
@@ -75,7 +75,7 @@ def _moved(root: Path, prefix: PurePosixPath, deleted: list[str], new: list[str]
     return moved
 
 
-def _git(where: Path, *args: str) -> bytes | None:
+def git(where: Path, *args: str) -> bytes | None:
     """The output of ``git -C where args``, or None when git is absent or fails."""
     try:
         done = subprocess.run(

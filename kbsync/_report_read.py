@@ -15,7 +15,7 @@ import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -24,7 +24,7 @@ from kbcore import logfields as f
 from kbcore.business import FEEDBACK_REASONS, MAIN_VARIANT
 from kbcore.mask import mask
 from kbcore.terminal import printable
-from kbsync._chatlog import Chat, _count, _open, _paths, _shown
+from kbsync._chatlog import Chat, _count, _open, _paths, _shown, _time
 from kbsync._gap_groups import reason
 
 _decode = msgspec.json.Decoder().decode
@@ -110,7 +110,7 @@ def read_logs(
 
 def span(t: Tallies) -> tuple[datetime | None, datetime | None]:
     """The first and last time of the lines counted."""
-    return _moment(t.first_ts), _moment(t.last_ts)
+    return _time(t.first_ts), _time(t.last_ts)
 
 
 def _line(line: str, t: Tallies, since: str | None, kb_name: str | None, min_score: float) -> None:
@@ -255,16 +255,6 @@ def _question(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     return mask(value if value.isprintable() else printable(value))
-
-
-def _moment(ts: str | None) -> datetime | None:
-    if ts is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(ts)
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _name(value: Any, default: str) -> str:

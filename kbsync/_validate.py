@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path, PurePosixPath
 
 from kbcore.business import describe
@@ -13,6 +12,7 @@ from kbcore.formats import BYTES_PER_TOKEN, MAX_FILE_TOKENS, TEXT_EXTENSIONS
 from kbcore.kb import EVALS, FILES, SETTINGS, Document, inspect_kb
 from kbcore.models import shutdown_warning, unknown_model
 from kbcore.output import display_path, human_size, plural, result, warn
+from kbsync._renames import git as _git
 from kbsync._renames import renames
 
 
@@ -97,14 +97,3 @@ def tracked_env_files(kb_dir: Path) -> list[str]:
             " and rotate the secrets in it."
         )
     return problems
-
-
-def _git(where: Path, *args: str) -> bytes | None:
-    """The output of ``git -C where args``, or None when git is absent or fails."""
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(where), *args], capture_output=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
