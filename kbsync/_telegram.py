@@ -18,9 +18,10 @@ from pathlib import Path
 import click
 
 from handoff import Desk
-from kbcore.kbdir import require_kb, resolve_kb
+from kbcore.kbdir import require_kb
 from kbcore.openai_client import ClientSettings
 from kbcore.output import exit_with, info, warn
+from kbsync.cli import kb_option
 from leads import Deliverer, HttpTransport, Outbox, outbox_path, retention_days, sinks_from_env
 from relay._config import Config, RateLimit
 from relay._telegram_webhook import Answering
@@ -207,18 +208,12 @@ def delete_webhook(drop_pending: bool) -> None:
 
 
 @main.command("poll")
-@click.option(
-    "--kb",
-    "kb_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="The knowledge base folder.  [default: $KB_DIR, else the nearest kb/]",
-)
-def poll_command(kb_dir: Path | None) -> None:
+@kb_option
+def poll_command(kb_dir: Path) -> None:
     """Run the bot by long polling (development, or one host without a public URL)."""
 
     def run() -> int:
-        folder = require_kb(resolve_kb(kb_dir))
+        folder = require_kb(kb_dir)
         try:
             return asyncio.run(poll(folder))
         except KeyboardInterrupt:
